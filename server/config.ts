@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The one reader of process.env. Everything the appliance can be told from outside is here,
+ * validated once at start; a bad value stops the process with the field and the reason.
+ */
+const boolFromEnv = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((v) => v === '1' || v === 'true');
+
+const tierSchema = z.object({ name: z.string().min(1), min_points: z.number().int().nonnegative() });
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  STORE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32').default('S001'),
+  STORE_NAME: z.string().min(1).default('Demo Store'),
+  STORE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code').default('CNY'),
+  /** Minor units per major unit of the currency (100 for CNY/USD/EUR, 1 for JPY/KRW). */
+  STORE_CURRENCY_MINOR_DIGITS: z.coerce.number().int().min(0).max(3).default(2),
+  STORE_TZ: z
+    .string()
+    .refine((tz) => isKnownTimeZone(tz), 'unknown IANA time zone')
+    .default('Asia/Shanghai'),
+  /** Region used to read phone numbers written without a country code. */
+  STORE_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/).default('CN'),
+  STORE_DEMO: boolFromEnv.default(true),
+  /** Points earned per whole currency unit of net amount. */
+  LOYALTY_POINTS_PER_UNIT: z.coerce.number().int().min(0).max(1000).default(1),
+  /** JSON object category → multiplier, e.g. {"beverages":2}. */
+  LOYALTY_CATEGORY_MULTIPLIERS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => parseJson(s, ctx))
+    .pipe(z.record(z.string(), z.number().min(0).max(100))),
+  LOYALTY_RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+  LOYALTY_EXPIRY_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Tiers on points earned in the rolling 12 months, ascending. */
+  LOYALTY_TIERS: z
+    .string()
+    .default('[{"name":"Silver","min_points":0},{"name":"Gold","min_points":1000},{"name":"Platinum","min_points":5000}]')
+    .transform((s, ctx) => parseJson(s, ctx))
+    .pipe(z.array(tierSchema).min(1)),
+  /** Secret for identifier HMACs that leave the store (sync). */
+  CHAIN_SECRET: z.string().min(16).default('dev-chain-secret-change-me'),
+  /** Largest accepted body of a single transaction / a batch, in bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  LOG_REQUESTS: boolFromEnv.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = configSchema.safeParse(known);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const tiers = parsed.data.LOYALTY_TIERS;
+  for (let i = 1; i < tiers.length; i++) {
+    if (tiers[i]!.min_points <= tiers[i - 1]!.min_points) {
+      throw new ConfigError(['LOYALTY_TIERS: min_points must be strictly ascending']);
+    }
+  }
+  return parsed.data;
+}
+
+/** A config for tests and tools: defaults plus overrides, no environment. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ STORE_DEMO: '0', ...overrides });
+}
+
+function parseJson(s: string, ctx: z.RefinementCtx): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+    return z.NEVER;
+  }
+}
+
+function isKnownTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,33 @@
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
+import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
+import * as schema from './schema.ts';
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+const MIGRATIONS_DIR = join(import.meta.dir, 'migrations');
+
+export function dbPath(dataDir: string): string {
+  return join(dataDir, 'store.db');
+}
+
+/**
+ * Opens (creating if needed) the store database and applies pending migrations.
+ * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
+ * crash or power loss. The ingest path batches concurrent requests into one commit to share the fsync.
+ */
+export function openDb(file: string): Db {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file, { create: true, strict: true });
+  sqlite.exec('PRAGMA journal_mode = WAL');
+  sqlite.exec('PRAGMA synchronous = FULL');
+  sqlite.exec('PRAGMA busy_timeout = 5000');
+  sqlite.exec('PRAGMA foreign_keys = ON');
+  sqlite.exec('PRAGMA cache_size = -65536'); // 64 MiB page cache
+  sqlite.exec('PRAGMA temp_store = MEMORY');
+  const db = drizzle({ client: sqlite, schema }) as Db;
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return db;
+}

@@ -1,0 +1,168 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/*
+ * The single source of truth for storage. Units: money in integer minor units of the store's currency
+ * (fen/cents), signed (returns are negative); quantities in integer thousandths; times in UTC epoch
+ * milliseconds (plus the original UTC offset in minutes where the source had one).
+ *
+ * Facts (append-only, what syncs): transactions, transaction_lines, loyalty_ledger, customer_events,
+ * identity_links. Derived (rebuildable from facts): customer_stats, customer_points.
+ */
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['terminal', 'clerk', 'manager', 'hq', 'admin'] }).notNull(),
+  /** sha256 hex of the token; the token itself is shown once and never stored. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+  revokedAt: integer('revoked_at'),
+});
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    storeId: text('store_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    /** When set, this customer was merged into another and is only an alias. */
+    mergedInto: text('merged_into'),
+    /** Set when a clerk registered the customer (not merely created by a transaction). */
+    registeredAt: integer('registered_at'),
+    name: text('name'),
+    /** YYYY-MM-DD */
+    birthday: text('birthday'),
+    gender: text('gender'),
+    /** Consent per channel: 1 yes, 0 no, null never asked. */
+    consentSms: integer('consent_sms'),
+    consentEmail: integer('consent_email'),
+    consentPush: integer('consent_push'),
+    consentCall: integer('consent_call'),
+    erasedAt: integer('erased_at'),
+  },
+  (t) => [index('customers_merged_into').on(t.mergedInto)],
+);
+
+export const identityLinks = sqliteTable(
+  'identity_links',
+  {
+    kind: text('kind', { enum: ['card', 'phone', 'email', 'member', 'external'] }).notNull(),
+    /** Normalized: card digits/letters, E.164 phone, lower-cased email. */
+    value: text('value').notNull(),
+    customerId: text('customer_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.value] }), index('identity_links_customer').on(t.customerId)],
+);
+
+export const transactions = sqliteTable(
+  'transactions',
+  {
+    id: text('id').primaryKey(),
+    storeId: text('store_id').notNull(),
+    terminalId: text('terminal_id').notNull(),
+    receiptNo: text('receipt_no').notNull(),
+    kind: text('kind', { enum: ['sale', 'return'] }).notNull(),
+    occurredAt: integer('occurred_at').notNull(),
+    utcOffsetMin: integer('utc_offset_min').notNull(),
+    customerId: text('customer_id'),
+    /** Sum of non-void line amounts, negative for returns. */
+    total: integer('total').notNull(),
+    lineCount: integer('line_count').notNull(),
+    pointsEarned: integer('points_earned').notNull(),
+    pointsReversed: integer('points_reversed').notNull(),
+    pointsRedeemed: integer('points_redeemed').notNull(),
+    /** The customer's points balance right after this transaction (part of the replayed result). */
+    pointsBalance: integer('points_balance'),
+    originalTxId: text('original_tx_id'),
+    originalTerminalId: text('original_terminal_id'),
+    originalReceiptNo: text('original_receipt_no'),
+    /** JSON: [{type, amount}] in minor units. */
+    tenders: text('tenders').notNull(),
+    changeAmount: integer('change_amount').notNull(),
+    /** JSON array of coupon codes. */
+    coupons: text('coupons').notNull(),
+    /** sha256 of the normalized content: same key + same hash = replay, same key + other hash = conflict. */
+    contentHash: text('content_hash').notNull(),
+    source: text('source').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('transactions_key').on(t.storeId, t.terminalId, t.receiptNo),
+    index('transactions_customer_time').on(t.customerId, t.occurredAt),
+    index('transactions_time').on(t.occurredAt),
+  ],
+);
+
+export const transactionLines = sqliteTable(
+  'transaction_lines',
+  {
+    txId: text('tx_id').notNull(),
+    lineNo: integer('line_no').notNull(),
+    sku: text('sku'),
+    name: text('name'),
+    category: text('category'),
+    /** Thousandths of a unit, negative on returns. */
+    quantityMilli: integer('quantity_milli').notNull(),
+    unitPrice: integer('unit_price'),
+    discount: integer('discount').notNull(),
+    /** Net line amount, negative on returns; null when the source did not know it (history imports). */
+    amount: integer('amount'),
+    /** Voided lines are kept as facts and never count. */
+    void: integer('void', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.txId, t.lineNo] })],
+);
+
+export const loyaltyLedger = sqliteTable(
+  'loyalty_ledger',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: text('customer_id').notNull(),
+    kind: text('kind', { enum: ['earn', 'redeem', 'expire', 'reverse', 'adjust'] }).notNull(),
+    /** Signed points: earn/positive adjust > 0; redeem, expire, reverse < 0. */
+    points: integer('points').notNull(),
+    txId: text('tx_id'),
+    /** The earn entry (lot) an expire or reverse entry draws on first. */
+    lotId: integer('lot_id'),
+    /** When the entry takes effect: the sale time for earn/redeem/reverse, the expiry time for expire. */
+    effectiveAt: integer('effective_at').notNull(),
+    /** Earn lots only: spendable from (end of the return window) and until (expiry). */
+    availableAt: integer('available_at'),
+    expiresAt: integer('expires_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('loyalty_ledger_customer').on(t.customerId, t.id), index('loyalty_ledger_tx').on(t.txId)],
+);
+
+export const customerEvents = sqliteTable(
+  'customer_events',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    kind: text('kind').notNull(),
+    at: integer('at').notNull(),
+    /** JSON payload of the event. */
+    data: text('data').notNull(),
+  },
+  (t) => [index('customer_events_customer').on(t.customerId, t.at)],
+);
+
+/** Derived: totals that do not decay with time. Windowed figures are computed on read. */
+export const customerStats = sqliteTable('customer_stats', {
+  customerId: text('customer_id').primaryKey(),
+  firstPurchaseAt: integer('first_purchase_at'),
+  lastPurchaseAt: integer('last_purchase_at'),
+  saleCount: integer('sale_count').notNull(),
+  saleAmount: integer('sale_amount').notNull(),
+  returnCount: integer('return_count').notNull(),
+  /** Positive minor units returned. */
+  returnAmount: integer('return_amount').notNull(),
+});
+
+/** Derived: balance = SUM(loyalty_ledger.points) of the customer. */
+export const customerPoints = sqliteTable('customer_points', {
+  customerId: text('customer_id').primaryKey(),
+  balance: integer('balance').notNull(),
+});

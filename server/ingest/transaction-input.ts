@@ -1,0 +1,42 @@
+/**
+ * A transaction as every source (JSON API, CSV import, POSLog) hands it to the ingest service:
+ * already normalized to minor units, thousandths and epoch milliseconds. Signs follow `kind`:
+ * quantities and amounts here are magnitudes (>= 0); the ingest service stores returns negative.
+ */
+export interface IdentifierRef {
+  kind: 'card' | 'phone' | 'email' | 'member' | 'external';
+  /** Normalized value (see identity/normalize-identifier.ts). */
+  value: string;
+}
+
+export interface LineInput {
+  sku: string | null;
+  name: string | null;
+  category: string | null;
+  quantityMilli: number;
+  /** Minor units; null when the source has only the line amount (history imports). */
+  unitPrice: number | null;
+  discount: number;
+  /** Minor units; null when unknown (some history datasets carry items without prices). */
+  amount: number | null;
+  void: boolean;
+}
+
+export interface TransactionInput {
+  storeId: string;
+  terminalId: string;
+  receiptNo: string;
+  kind: 'sale' | 'return';
+  occurredAt: number;
+  utcOffsetMin: number;
+  customer: IdentifierRef[];
+  /** Optional profile facts a source knows about the customer (POSLog birthday). */
+  customerProfile?: { birthday?: string; name?: string };
+  lines: LineInput[];
+  tenders: Array<{ type: string; amount: number }>;
+  change: number;
+  coupons: string[];
+  pointsRedeemed: number;
+  original: { storeId: string; terminalId: string; receiptNo: string } | null;
+  source: 'api' | 'import' | 'poslog' | 'seed';
+}
