@@ -1,0 +1,16 @@
+import type { Database } from 'bun:sqlite';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/open.ts';
+import type { WriteQueue } from './ingest/write-queue.ts';
+import type { LoyaltyRules } from './loyalty/loyalty-rules.ts';
+
+/** Everything a route needs, passed in (never imported as module state) so tests build their own. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  sqlite: Database;
+  clock: Clock;
+  rules: LoyaltyRules;
+  writes: WriteQueue;
+}

@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import type { AppDeps } from './app-deps.ts';
+import { customerRoutes } from './customers/customers.routes.ts';
+import { AppError, errorBody } from './errors.ts';
+import { ingestRoutes } from './ingest/ingest.routes.ts';
+import { openApiDocument } from './openapi.ts';
+
+/** Composes the HTTP app. Knows only Web Request/Response; Bun specifics live in main.ts. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    console.error('unhandled error', err);
+    return c.json(errorBody('internal', 'unexpected error'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/health', (c) => {
+    deps.sqlite.query('SELECT 1').get();
+    return c.json({ status: 'ok', store_id: deps.config.STORE_ID, time: new Date(deps.clock()).toISOString() });
+  });
+
+  const openapi = openApiDocument(deps.config.STORE_NAME);
+  app.get('/api/v1/openapi.json', (c) => c.json(openapi));
+  app.route('/api/v1', ingestRoutes(deps));
+  app.route('/api/v1', customerRoutes(deps));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

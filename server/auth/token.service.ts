@@ -1,0 +1,39 @@
+import type { Database } from 'bun:sqlite';
+import { createHash, randomBytes } from 'node:crypto';
+import { newId } from '../ids.ts';
+
+export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Creates a token; returns it in clear exactly once. Only its hash is stored. */
+export function createToken(sqlite: Database, role: Role, name: string, now: number): { id: string; token: string } {
+  const id = newId(now);
+  const token = `sa_${role}_${randomBytes(24).toString('base64url')}`;
+  sqlite
+    .query('INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+    .run(id, name, role, hashToken(token), now);
+  return { id, token };
+}
+
+export function revokeToken(sqlite: Database, id: string, now: number): boolean {
+  return sqlite.query('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
+}
+
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export function authenticate(sqlite: Database, token: string): Principal | null {
+  const row = sqlite
+    .query<{ id: string; name: string; role: Role }, [string]>(
+      'SELECT id, name, role FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL',
+    )
+    .get(hashToken(token));
+  return row ? { tokenId: row.id, name: row.name, role: row.role } : null;
+}

@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+import { openAppliance } from '../appliance.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { createToken, ROLES, type Role } from '../auth/token.service.ts';
+import { rebuildDerived } from '../stats/customer-stats.service.ts';
+
+/*
+ * One CLI for the appliance: `npm run -s cli -- <command> [options]`. Output meant for machines goes to
+ * stdout (a token, a JSON summary); everything for people goes to stderr.
+ */
+
+type Command = (args: string[]) => Promise<void> | void;
+
+const commands: Record<string, { help: string; run: Command }> = {
+  token: {
+    help: 'token create --role <terminal|clerk|manager|hq|admin> [--name N]   prints a new API token',
+    run: (args) => {
+      const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
+      if (positionals[0] !== 'create') fail('usage: token create --role <role> [--name N]');
+      const role = values.role as Role;
+      if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+      const deps = openAppliance(config());
+      const { token } = createToken(deps.sqlite, role, values.name ?? role, deps.clock());
+      deps.sqlite.close();
+      process.stdout.write(`${token}\n`);
+    },
+  },
+  rebuild: {
+    help: 'rebuild   recomputes customer stats and point balances from facts',
+    run: () => {
+      const deps = openAppliance(config());
+      const t0 = performance.now();
+      const { customers } = rebuildDerived(deps.sqlite);
+      deps.sqlite.close();
+      console.error(`rebuilt derived data of ${customers} customers in ${Math.round(performance.now() - t0)} ms`);
+    },
+  },
+};
+
+function config() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+const [name, ...rest] = process.argv.slice(2);
+const command = name ? commands[name] : undefined;
+if (!command) {
+  fail(`usage: cli <command>\n${Object.values(commands).map((c) => `  ${c.help}`).join('\n')}`);
+}
+await command.run(rest);

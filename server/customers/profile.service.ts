@@ -1,0 +1,154 @@
+import type { Database } from 'bun:sqlite';
+import { DAY_MS } from '../clock.ts';
+import { liveCustomerId } from '../identity/customer-write.service.ts';
+import { maskIdentifier } from '../identity/normalize-identifier.ts';
+import type { IdentifierRef } from '../ingest/transaction-input.ts';
+import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import { pointsView } from '../loyalty/loyalty.service.ts';
+import { isoOrNull, toMajor } from '../money.ts';
+
+export interface ProfileDeps {
+  sqlite: Database;
+  rules: LoyaltyRules;
+  minorDigits: number;
+  currency: string;
+}
+
+interface CustomerRow {
+  id: string;
+  store_id: string;
+  created_at: number;
+  registered_at: number | null;
+  name: string | null;
+  birthday: string | null;
+  gender: string | null;
+  consent_sms: number | null;
+  consent_email: number | null;
+  consent_push: number | null;
+  consent_call: number | null;
+}
+
+interface TxRow {
+  id: string;
+  terminal_id: string;
+  receipt_no: string;
+  kind: 'sale' | 'return';
+  occurred_at: number;
+  total: number;
+  points_earned: number;
+  points_reversed: number;
+  points_redeemed: number;
+  original_tx_id: string | null;
+}
+
+interface LineRow {
+  tx_id: string;
+  line_no: number;
+  sku: string | null;
+  name: string | null;
+  category: string | null;
+  quantity_milli: number;
+  unit_price: number | null;
+  discount: number;
+  amount: number | null;
+  void: number;
+}
+
+const consent = (v: number | null): boolean | null => (v === null ? null : v === 1);
+
+/** Everything an associate sees about one customer. Money as decimal numbers in the store currency. */
+export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
+  const { sqlite } = deps;
+  const id = liveCustomerId(sqlite, rawId);
+  const money = (minor: number | null) => (minor === null ? null : toMajor(minor, deps.minorDigits));
+  const c = sqlite.query<CustomerRow, [string]>('SELECT * FROM customers WHERE id = ?').get(id)!;
+  const identifiers = sqlite
+    .query<{ kind: IdentifierRef['kind']; value: string }, [string]>('SELECT kind, value FROM identity_links WHERE customer_id = ? ORDER BY created_at, kind')
+    .all(id)
+    .map((r) => ({ kind: r.kind, masked: maskIdentifier(r.kind, r.value) }));
+  const mergedIds = sqlite.query<{ id: string }, [string]>('SELECT id FROM customers WHERE merged_into = ?').all(id).map((r) => r.id);
+  const points = pointsView(sqlite, deps.rules, id, now);
+  const totals = sqlite
+    .query<{ first_purchase_at: number | null; last_purchase_at: number | null; sale_count: number; sale_amount: number; return_count: number; return_amount: number }, [string]>(
+      'SELECT first_purchase_at, last_purchase_at, sale_count, sale_amount, return_count, return_amount FROM customer_stats WHERE customer_id = ?',
+    )
+    .get(id) ?? { first_purchase_at: null, last_purchase_at: null, sale_count: 0, sale_amount: 0, return_count: 0, return_amount: 0 };
+  const windows = sqlite
+    .query<Record<string, number | null>, { id: string; d30: number; d90: number; d365: number }>(
+      `SELECT sum(kind = 'sale' AND occurred_at > $d30) AS v30, sum(CASE WHEN occurred_at > $d30 THEN total END) AS s30,
+              sum(kind = 'sale' AND occurred_at > $d90) AS v90, sum(CASE WHEN occurred_at > $d90 THEN total END) AS s90,
+              sum(kind = 'sale') AS v365, sum(total) AS s365
+       FROM transactions WHERE customer_id = $id AND occurred_at > $d365`,
+    )
+    .get({ id, d30: now - 30 * DAY_MS, d90: now - 90 * DAY_MS, d365: now - 365 * DAY_MS }) ?? {};
+
+  const txs = sqlite
+    .query<TxRow, [string]>(
+      `SELECT id, terminal_id, receipt_no, kind, occurred_at, total, points_earned, points_reversed, points_redeemed, original_tx_id
+       FROM transactions WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 20`,
+    )
+    .all(id);
+  const lines = txs.length === 0 ? [] : sqlite
+    .query<LineRow, string[]>(`SELECT * FROM transaction_lines WHERE tx_id IN (${txs.map(() => '?').join(',')}) ORDER BY tx_id, line_no`)
+    .all(...txs.map((t) => t.id));
+  const linesByTx = Map.groupBy(lines, (l) => l.tx_id);
+
+  return {
+    id,
+    merged_ids: mergedIds,
+    store_id: c.store_id,
+    created_at: isoOrNull(c.created_at),
+    registered_at: isoOrNull(c.registered_at),
+    identifiers,
+    name: c.name,
+    birthday: c.birthday,
+    gender: c.gender,
+    consent: { sms: consent(c.consent_sms), email: consent(c.consent_email), push: consent(c.consent_push), call: consent(c.consent_call) },
+    currency: deps.currency,
+    tier: {
+      name: points.tier.name,
+      points_earned_12m: points.tier.earned12m,
+      next: points.tier.next ? { name: points.tier.next.name, points_needed: points.tier.next.pointsNeeded } : null,
+    },
+    points: { balance: points.balance, spendable: points.spendable, pending: points.pending, expiring_30d: points.expiringSoon },
+    stats: {
+      first_purchase_at: isoOrNull(totals.first_purchase_at),
+      last_purchase_at: isoOrNull(totals.last_purchase_at),
+      visits_total: totals.sale_count,
+      spend_total: money(totals.sale_amount - totals.return_amount),
+      visits_30d: windows.v30 ?? 0,
+      visits_90d: windows.v90 ?? 0,
+      visits_365d: windows.v365 ?? 0,
+      spend_30d: money(windows.s30 ?? 0),
+      spend_90d: money(windows.s90 ?? 0),
+      spend_365d: money(windows.s365 ?? 0),
+      average_basket: totals.sale_count > 0 ? money(Math.round(totals.sale_amount / totals.sale_count)) : null,
+      returns: { count: totals.return_count, amount: money(totals.return_amount) },
+    },
+    transactions: txs.map((t) => ({
+      id: t.id,
+      terminal_id: t.terminal_id,
+      receipt_no: t.receipt_no,
+      kind: t.kind,
+      occurred_at: isoOrNull(t.occurred_at),
+      total: money(t.total),
+      points_earned: t.points_earned,
+      points_reversed: t.points_reversed,
+      points_redeemed: t.points_redeemed,
+      original_id: t.original_tx_id,
+      lines: (linesByTx.get(t.id) ?? []).map((l) => ({
+        line_no: l.line_no,
+        sku: l.sku,
+        name: l.name,
+        category: l.category,
+        quantity: l.quantity_milli / 1000,
+        unit_price: money(l.unit_price),
+        discount: money(l.discount),
+        amount: money(l.amount),
+        void: l.void === 1,
+      })),
+    })),
+  };
+}
+
+export type Profile = ReturnType<typeof getProfile>;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().startsWith(d) && d >= '1900-01-01';
+  }, 'not a real date');
+
+const consentSchema = z.strictObject({
+  sms: z.boolean().optional(),
+  email: z.boolean().optional(),
+  push: z.boolean().optional(),
+  call: z.boolean().optional(),
+});
+
+const identifierFields = {
+  loyalty_card: z.string().trim().min(1).max(64).optional(),
+  phone: z.string().trim().min(1).max(32).optional(),
+  email: z.string().trim().min(1).max(254).optional(),
+  member_id: z.string().trim().min(1).max(64).optional(),
+  external_id: z.string().trim().min(1).max(128).optional(),
+};
+
+const profileFields = {
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  birthday: isoDate.nullable().optional(),
+  gender: z.enum(['f', 'm', 'x']).nullable().optional(),
+  consent: consentSchema.optional(),
+};
+
+const hasIdentifier = (c: Record<string, unknown>) => Object.keys(identifierFields).some((k) => c[k] !== undefined);
+
+export const registerCustomerSchema = z
+  .strictObject({ ...identifierFields, ...profileFields })
+  .refine(hasIdentifier, { message: 'at least one of loyalty_card, phone, email, member_id, external_id is required' });
+
+export const updateCustomerSchema = z.strictObject({ ...identifierFields, ...profileFields });
+
+export type RegisterCustomer = z.infer<typeof registerCustomerSchema>;
+export type UpdateCustomer = z.infer<typeof updateCustomerSchema>;
+
+export const lookupQuerySchema = z
+  .strictObject({
+    card: z.string().min(1).max(64).optional(),
+    phone: z.string().min(1).max(32).optional(),
+    email: z.string().min(1).max(254).optional(),
+    member_id: z.string().min(1).max(64).optional(),
+  })
+  .refine((q) => Object.values(q).some((v) => v !== undefined), { message: 'give one of card, phone, email, member_id' });

@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import type { TransactionInput } from './transaction-input.ts';
+
+/**
+ * Identity of a transaction's content for idempotency: the same key with the same hash is a replay,
+ * with another hash a conflict. Hashes the normalized input (not the raw JSON), so key order,
+ * whitespace and "9" vs "9.00" do not matter. `source` is excluded: an import of what the POS sent
+ * live is the same transaction.
+ */
+export function contentHash(t: TransactionInput): string {
+  const canonical = [
+    t.storeId, t.terminalId, t.receiptNo, t.kind, t.occurredAt, t.utcOffsetMin,
+    [...t.customer].map((c) => `${c.kind}:${c.value}`).sort(),
+    t.lines.map((l) => [l.sku, l.name, l.category, l.quantityMilli, l.unitPrice, l.discount, l.amount, l.void]),
+    t.tenders.map((x) => [x.type, x.amount]), t.change, t.coupons, t.pointsRedeemed,
+    t.original ? [t.original.storeId, t.original.terminalId, t.original.receiptNo] : null,
+  ];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+}

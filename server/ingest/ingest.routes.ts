@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import type { AppDeps } from '../app-deps.ts';
+import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
+import { AppError, errorBody } from '../errors.ts';
+import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
+import { applyTransaction, type IngestOutcome } from './ingest.service.ts';
+import { normalizeTransaction } from './normalize-transaction.ts';
+import type { TransactionInput } from './transaction-input.ts';
+import { batchSchema, transactionSchema } from './transaction.schema.ts';
+
+export function ingestRoutes(deps: AppDeps) {
+  const app = new Hono<AuthEnv>();
+  const auth = requireRole(deps.sqlite, ACCESS.ingest);
+  const ingestDeps = { sqlite: deps.sqlite, rules: deps.rules };
+  const ctx = () => ({
+    storeId: deps.config.STORE_ID,
+    minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
+    phoneRegion: deps.config.STORE_PHONE_REGION,
+    now: deps.clock(),
+  });
+  const toInput = (raw: unknown): TransactionInput => normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
+  const store = (input: TransactionInput) => () => applyTransaction(ingestDeps, input, deps.clock());
+
+  app.post('/transactions', limitBody(deps.config.MAX_BODY_BYTES), auth, async (c) => {
+    const input = toInput(await readJson(c));
+    const outcome = await deps.writes.run(store(input));
+    return c.json(outcome.result, outcome.status);
+  });
+
+  /** One result per item, in order; items are independent (one bad item does not stop the others). */
+  app.post('/transactions/batch', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {
+    const { transactions } = parseOr422(batchSchema, await readJson(c), 'the batch');
+    const prepared = transactions.map((raw) => {
+      try {
+        return { ok: true as const, input: toInput(raw) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    const valid = prepared.flatMap((p) => (p.ok ? [p.input] : []));
+    const stored = await deps.writes.runMany(valid.map(store));
+    let next = 0;
+    const results = prepared.map((p, index) => {
+      const outcome = p.ok ? stored[next++]! : { ok: false as const, error: p.error };
+      if (outcome.ok) return { index, status: (outcome.value as IngestOutcome).status, ...(outcome.value as IngestOutcome).result };
+      const e = outcome.error instanceof AppError ? outcome.error : new AppError(500, 'internal', 'unexpected error');
+      return { index, status: e.status, ...errorBody(e.code, e.message, e.details) };
+    });
+    const count = (s: number) => results.filter((r) => r.status === s).length;
+    return c.json({ results, stored: count(201), duplicates: count(200), rejected: results.length - count(201) - count(200) }, 200);
+  });
+
+  return app;
+}

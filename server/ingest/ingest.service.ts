@@ -1,0 +1,154 @@
+import type { Database } from 'bun:sqlite';
+import { AppError } from '../errors.ts';
+import { resolveCustomer } from '../identity/identity.service.ts';
+import { newId } from '../ids.ts';
+import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import { settleTransactionPoints } from '../loyalty/loyalty.service.ts';
+import { addTransactionToStats } from '../stats/customer-stats.service.ts';
+import { contentHash } from './content-hash.ts';
+import type { TransactionInput } from './transaction-input.ts';
+import type { IngestResult } from './transaction.schema.ts';
+
+export interface IngestDeps {
+  sqlite: Database;
+  rules: LoyaltyRules;
+}
+
+export interface IngestOutcome {
+  /** 201 stored now; 200 the same transaction was stored before (nothing written). */
+  status: 200 | 201;
+  result: IngestResult;
+}
+
+interface StoredRow {
+  id: string;
+  customer_id: string | null;
+  points_earned: number;
+  points_reversed: number;
+  points_redeemed: number;
+  points_balance: number | null;
+  original_tx_id: string | null;
+  content_hash: string;
+}
+
+const STORED_COLUMNS = 'id, customer_id, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, content_hash';
+
+function resultOf(row: StoredRow): IngestResult {
+  return {
+    id: row.id,
+    customer_id: row.customer_id,
+    points_earned: row.points_earned,
+    points_reversed: row.points_reversed,
+    points_redeemed: row.points_redeemed,
+    points_balance: row.points_balance,
+    original_id: row.original_tx_id,
+  };
+}
+
+function findByKey(sqlite: Database, storeId: string, terminalId: string, receiptNo: string): StoredRow | null {
+  return sqlite
+    .query<StoredRow, [string, string, string]>(
+      `SELECT ${STORED_COLUMNS} FROM transactions WHERE store_id = ? AND terminal_id = ? AND receipt_no = ?`,
+    )
+    .get(storeId, terminalId, receiptNo);
+}
+
+/**
+ * Stores one transaction with everything it implies (customer, points, stats). Must run inside a
+ * SQLite transaction (or savepoint) owned by the caller: on any throw the caller rolls back, so nothing
+ * is half-written. Idempotent by (store_id, terminal_id, receipt_no).
+ */
+export function applyTransaction(deps: IngestDeps, input: TransactionInput, now: number): IngestOutcome {
+  const { sqlite } = deps;
+  const hash = contentHash(input);
+  const existing = findByKey(sqlite, input.storeId, input.terminalId, input.receiptNo);
+  if (existing) {
+    if (existing.content_hash !== hash) {
+      throw new AppError(409, 'idempotency_conflict', 'this receipt was already stored with different content', {
+        store_id: input.storeId,
+        terminal_id: input.terminalId,
+        receipt_no: input.receiptNo,
+        id: existing.id,
+      });
+    }
+    return { status: 200, result: resultOf(existing) };
+  }
+
+  const original = input.original ? findByKey(sqlite, input.original.storeId, input.original.terminalId, input.original.receiptNo) : null;
+  let customerId: string | null = null;
+  if (input.customer.length > 0) customerId = resolveCustomer(sqlite, input.customer, input.storeId, now);
+  else if (input.kind === 'return' && original) customerId = original.customer_id;
+  if (customerId && input.customerProfile) fillProfileGaps(sqlite, customerId, input.customerProfile, now);
+
+  const id = newId(now);
+  const sign = input.kind === 'return' ? -1 : 1;
+  const total = sign * input.lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+
+  let points = { earned: 0, reversed: 0, redeemed: 0, balance: null as number | null };
+  if (customerId) {
+    const unreversed = original && original.customer_id === customerId ? original.points_earned - reversedSoFar(sqlite, original.id) : 0;
+    points = settleTransactionPoints(
+      sqlite,
+      deps.rules,
+      {
+        customerId,
+        txId: id,
+        kind: input.kind,
+        occurredAt: input.occurredAt,
+        lines: input.lines,
+        pointsRedeemed: input.pointsRedeemed,
+        original: original ? { txId: original.id, unreversedPoints: Math.max(0, unreversed) } : null,
+      },
+      now,
+    );
+    addTransactionToStats(sqlite, customerId, input.kind, input.occurredAt, total);
+  }
+
+  sqlite
+    .query(
+      `INSERT INTO transactions (id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, customer_id, total,
+         line_count, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, original_terminal_id,
+         original_receipt_no, tenders, change_amount, coupons, content_hash, source, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      id, input.storeId, input.terminalId, input.receiptNo, input.kind, input.occurredAt, input.utcOffsetMin, customerId, total,
+      input.lines.length, points.earned, points.reversed, points.redeemed, points.balance, original?.id ?? null,
+      input.original?.terminalId ?? null, input.original?.receiptNo ?? null, JSON.stringify(input.tenders), input.change,
+      JSON.stringify(input.coupons), hash, input.source, now,
+    );
+  const insertLine = sqlite.query(
+    `INSERT INTO transaction_lines (tx_id, line_no, sku, name, category, quantity_milli, unit_price, discount, amount, void)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  input.lines.forEach((l, i) => {
+    insertLine.run(id, i + 1, l.sku, l.name, l.category, sign * l.quantityMilli, l.unitPrice, l.discount, l.amount === null ? null : sign * l.amount, l.void ? 1 : 0);
+  });
+
+  return {
+    status: 201,
+    result: {
+      id,
+      customer_id: customerId,
+      points_earned: points.earned,
+      points_reversed: points.reversed,
+      points_redeemed: points.redeemed,
+      points_balance: points.balance,
+      original_id: original?.id ?? null,
+    },
+  };
+}
+
+function reversedSoFar(sqlite: Database, originalId: string): number {
+  const row = sqlite
+    .query<{ n: number | null }, [string]>("SELECT sum(points_reversed) AS n FROM transactions WHERE original_tx_id = ? AND kind = 'return'")
+    .get(originalId);
+  return row?.n ?? 0;
+}
+
+/** A source may know a birthday or name the profile lacks; it never overwrites what a clerk entered. */
+function fillProfileGaps(sqlite: Database, customerId: string, profile: NonNullable<TransactionInput['customerProfile']>, now: number): void {
+  sqlite
+    .query('UPDATE customers SET birthday = coalesce(birthday, ?), name = coalesce(name, ?), updated_at = ? WHERE id = ?')
+    .run(profile.birthday ?? null, profile.name ?? null, now, customerId);
+}

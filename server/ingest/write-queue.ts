@@ -1,0 +1,92 @@
+import type { Database } from 'bun:sqlite';
+import { AppError } from '../errors.ts';
+
+/*
+ * Group commit. bun:sqlite is synchronous and every COMMIT fsyncs the WAL (synchronous=FULL), so one
+ * fsync per request would cap ingest at the disk's fsync rate. Requests instead queue here; a flush
+ * scheduled with setImmediate runs after the event loop has read every request already on the wire,
+ * applies them all in ONE transaction, each in its own SAVEPOINT (a bad item rolls back alone), and
+ * COMMITs once. Only after that COMMIT returns are the callers' promises resolved: a 2xx is never sent
+ * for data that is not durable. If the COMMIT fails, everyone in the group gets an error.
+ */
+
+interface Pending<T> {
+  work: () => T;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface WriteQueue {
+  run<T>(work: () => T): Promise<T>;
+  runMany<T>(works: ReadonlyArray<() => T>): Promise<Array<{ ok: true; value: T } | { ok: false; error: unknown }>>;
+  /** Waits until everything queued so far is committed. */
+  drain(): Promise<void>;
+}
+
+export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number } = {}): WriteQueue {
+  const maxGroup = opts.maxGroup ?? 2000;
+  let queue: Array<Pending<unknown>> = [];
+  let scheduled = false;
+
+  const schedule = () => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
+  function flush(): void {
+    scheduled = false;
+    const group = queue.splice(0, maxGroup);
+    if (queue.length > 0) schedule();
+    if (group.length === 0) return;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      sqlite.run('BEGIN IMMEDIATE');
+      for (const item of group) {
+        sqlite.run('SAVEPOINT item');
+        try {
+          outcomes.push({ ok: true, value: item.work() });
+          sqlite.run('RELEASE item');
+        } catch (error) {
+          sqlite.run('ROLLBACK TO item');
+          sqlite.run('RELEASE item');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      sqlite.run('COMMIT');
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.run('ROLLBACK');
+      const failure = new AppError(503, 'internal', 'the store database could not commit; nothing was stored', {
+        cause: error instanceof Error ? error.message : String(error),
+      });
+      for (const item of group) item.reject(failure);
+      return;
+    }
+    group.forEach((item, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.error);
+    });
+  }
+
+  const run = <T>(work: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      schedule();
+    });
+
+  return {
+    run,
+    runMany: (works) =>
+      Promise.all(
+        works.map((w) =>
+          run(w).then(
+            (value) => ({ ok: true as const, value }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+        ),
+      ),
+    drain: () => run(() => undefined),
+  };
+}

@@ -1,0 +1,32 @@
+import { createApp } from './app.ts';
+import { openAppliance } from './appliance.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const deps = openAppliance(config);
+  const app = createApp(deps);
+  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES + 1 });
+  console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
+
+  const stop = async () => {
+    // Let queued writes commit before closing; their callers are waiting for the answer.
+    await server.stop();
+    await deps.writes.drain();
+    deps.sqlite.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main();

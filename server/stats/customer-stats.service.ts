@@ -1,0 +1,66 @@
+import type { Database } from 'bun:sqlite';
+
+/*
+ * customer_stats holds per-customer totals that do not decay with time; windowed figures (30/90/365 days)
+ * are computed on read from the transactions index. Incremental updates on ingest and the rebuild from
+ * facts must agree exactly: both count a sale/return when its transaction has the customer.
+ */
+
+export function addTransactionToStats(
+  sqlite: Database,
+  customerId: string,
+  kind: 'sale' | 'return',
+  occurredAt: number,
+  total: number,
+): void {
+  if (kind === 'sale') {
+    sqlite
+      .query(
+        `INSERT INTO customer_stats (customer_id, first_purchase_at, last_purchase_at, sale_count, sale_amount, return_count, return_amount)
+         VALUES (?1, ?2, ?2, 1, ?3, 0, 0)
+         ON CONFLICT (customer_id) DO UPDATE SET
+           first_purchase_at = min(coalesce(first_purchase_at, ?2), ?2),
+           last_purchase_at = max(coalesce(last_purchase_at, ?2), ?2),
+           sale_count = sale_count + 1,
+           sale_amount = sale_amount + ?3`,
+      )
+      .run(customerId, occurredAt, total);
+  } else {
+    sqlite
+      .query(
+        `INSERT INTO customer_stats (customer_id, first_purchase_at, last_purchase_at, sale_count, sale_amount, return_count, return_amount)
+         VALUES (?1, NULL, NULL, 0, 0, 1, ?2)
+         ON CONFLICT (customer_id) DO UPDATE SET return_count = return_count + 1, return_amount = return_amount + ?2`,
+      )
+      .run(customerId, -total);
+  }
+}
+
+const STATS_FROM_FACTS = `
+  SELECT customer_id,
+         min(CASE WHEN kind = 'sale' THEN occurred_at END) AS first_purchase_at,
+         max(CASE WHEN kind = 'sale' THEN occurred_at END) AS last_purchase_at,
+         sum(kind = 'sale') AS sale_count,
+         coalesce(sum(CASE WHEN kind = 'sale' THEN total END), 0) AS sale_amount,
+         sum(kind = 'return') AS return_count,
+         coalesce(-sum(CASE WHEN kind = 'return' THEN total END), 0) AS return_amount
+  FROM transactions`;
+
+export function recomputeCustomerStats(sqlite: Database, customerId: string): void {
+  sqlite.query('DELETE FROM customer_stats WHERE customer_id = ?').run(customerId);
+  sqlite
+    .query(`INSERT INTO customer_stats ${STATS_FROM_FACTS} WHERE customer_id = ? GROUP BY customer_id`)
+    .run(customerId);
+}
+
+/** Recomputes every derived table from facts, in one transaction. */
+export function rebuildDerived(sqlite: Database): { customers: number } {
+  return sqlite.transaction(() => {
+    sqlite.run('DELETE FROM customer_stats');
+    sqlite.run(`INSERT INTO customer_stats ${STATS_FROM_FACTS} WHERE customer_id IS NOT NULL GROUP BY customer_id`);
+    sqlite.run('DELETE FROM customer_points');
+    sqlite.run('INSERT INTO customer_points (customer_id, balance) SELECT customer_id, sum(points) FROM loyalty_ledger GROUP BY customer_id');
+    const row = sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM customer_stats').get();
+    return { customers: row?.n ?? 0 };
+  })();
+}
