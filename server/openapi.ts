@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from './identity/customer.schema.ts';
 import { batchSchema, ingestResultSchema, transactionSchema } from './ingest/transaction.schema.ts';
 

@@ -1,13 +1,15 @@
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
 import * as schema from './schema.ts';
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
-const MIGRATIONS_DIR = join(import.meta.dir, 'migrations');
+// import.meta.dir is Bun-only and absent under vitest's module runner; the URL form works in both.
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export function dbPath(dataDir: string): string {
   return join(dataDir, 'store.db');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * The POS wire format (JSON). Amounts are decimal numbers in the store's currency, all non-negative:
