@@ -1,0 +1,156 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY_MS } from '../server/clock.ts';
+import { rebuildDerived } from '../server/stats/customer-stats.service.ts';
+import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
+
+let t: TestAppliance;
+beforeEach(() => {
+  t = createTestAppliance();
+});
+afterEach(() => t.close());
+
+const post = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body });
+const register = (body: unknown) => t.call('POST', '/api/v1/customers', { role: 'clerk', body });
+
+const alice = {
+  loyalty_card: '8800 1234',
+  phone: '138 0000 0000',
+  email: 'Alice@Example.CN',
+  name: 'Alice Wang',
+  birthday: '1990-11-25',
+  gender: 'f',
+  consent: { sms: true, email: false, push: true, call: false },
+};
+
+describe('customers API', () => {
+  it('registers a customer (201, normalized and masked identifiers) and finds them by any identifier', async () => {
+    const res = await register(alice);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'Alice Wang', birthday: '1990-11-25', gender: 'f', consent: alice.consent });
+    expect(res.body.identifiers).toEqual(
+      expect.arrayContaining([
+        { kind: 'card', masked: '****1234' },
+        { kind: 'phone', masked: '+86*******0000' },
+        { kind: 'email', masked: 'a***@example.cn' },
+      ]),
+    );
+    expect(JSON.stringify(res.body)).not.toContain('13800000000');
+    for (const q of ['card=88001234', 'phone=%2B8613800000000', 'phone=13800000000', 'email=alice@example.cn']) {
+      const found = await t.call('GET', `/api/v1/customers/lookup?${q}`, { role: 'clerk' });
+      expect(found.status, q).toBe(200);
+      expect(found.body.id).toBe(res.body.id);
+    }
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=99999999', { role: 'clerk' })).status).toBe(404);
+    expect((await t.call('GET', '/api/v1/customers/lookup', { role: 'clerk' })).status).toBe(422);
+  });
+
+  it('refuses an identifier that already belongs to someone (409) and a registration without identifier (422)', async () => {
+    await register(alice);
+    const before = t.counts();
+    const dup = await register({ phone: '+86 138-0000-0000', name: 'Bob' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toMatchObject({ code: 'identifier_taken', details: [{ kind: 'phone' }] });
+    expect((await register({ name: 'Nobody' })).status).toBe(422);
+    expect((await register({ phone: 'not a phone' })).status).toBe(422);
+    expect(t.counts()).toEqual(before);
+  });
+
+  it('lets terminals read nothing personal', async () => {
+    const { body } = await register(alice);
+    expect((await t.call('GET', `/api/v1/customers/${body.id}`, { role: 'terminal' })).status).toBe(403);
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=88001234', { role: 'terminal' })).status).toBe(403);
+    expect((await t.call('POST', '/api/v1/customers', { role: 'terminal', body: { phone: '13900000000' } })).status).toBe(403);
+  });
+
+  it('updates profile, consent and identifiers with PATCH', async () => {
+    const { body } = await register(alice);
+    const res = await t.call('PATCH', `/api/v1/customers/${body.id}`, { role: 'clerk', body: { name: 'Alice W.', consent: { email: true }, phone: '13900000000' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'Alice W.', consent: { sms: true, email: true, push: true, call: false } });
+    expect((await t.call('GET', '/api/v1/customers/lookup?phone=13900000000', { role: 'clerk' })).body.id).toBe(body.id);
+    expect((await t.call('GET', '/api/v1/customers/lookup?phone=13800000000', { role: 'clerk' })).status).toBe(404);
+    expect((await t.call('PATCH', `/api/v1/customers/${body.id}`, { role: 'clerk', body: { birthday: '1990-02-30' } })).status).toBe(422);
+    expect((await t.call('PATCH', '/api/v1/customers/NOPE', { role: 'clerk', body: { name: 'x' } })).status).toBe(404);
+  });
+
+  it('creates the customer from an unknown identifier on a transaction, and links new identifiers to them', async () => {
+    const first = await post(sale({ customer: { loyalty_card: '77770001' } }));
+    const second = await post(sale({ customer: { loyalty_card: '77770001', email: 'new@shop.cn' } }));
+    expect(second.body.customer_id).toBe(first.body.customer_id);
+    const found = await t.call('GET', '/api/v1/customers/lookup?email=NEW@shop.cn', { role: 'clerk' });
+    expect(found.body).toMatchObject({ id: first.body.customer_id, stats: { visits_total: 2 } });
+  });
+
+  it('merges two customers named by one transaction into the older, keeping history and contact details', async () => {
+    const registered = await register({ phone: '13800000000', name: 'Alice', birthday: '1990-11-25', consent: { sms: true } });
+    t.clock.advance(DAY_MS);
+    const byCard = await post(sale({ customer: { loyalty_card: '66660001', email: 'alice@home.cn' } }));
+    expect(byCard.body.customer_id).not.toBe(registered.body.id);
+    t.clock.advance(DAY_MS);
+    const linking = await post(sale({ customer: { loyalty_card: '66660001', phone: '13800000000' } }));
+    expect(linking.body.customer_id).toBe(registered.body.id); // the older customer survives
+
+    const profile = (await t.call('GET', `/api/v1/customers/${registered.body.id}`, { role: 'clerk' })).body;
+    expect(profile.merged_ids).toEqual([byCard.body.customer_id]);
+    expect(profile.identifiers.map((i: { kind: string }) => i.kind).sort()).toEqual(['card', 'email', 'phone']);
+    expect(profile).toMatchObject({ name: 'Alice', birthday: '1990-11-25', consent: { sms: true } });
+    expect(profile.stats.visits_total).toBe(2);
+    expect(profile.transactions).toHaveLength(2);
+    expect(profile.points.balance).toBe(126);
+    // The alias still answers, with the survivor.
+    const viaAlias = await t.call('GET', `/api/v1/customers/${byCard.body.customer_id}`, { role: 'clerk' });
+    expect(viaAlias.body.id).toBe(registered.body.id);
+    const events = t.deps.sqlite.query("SELECT customer_id, data FROM customer_events WHERE kind = 'merged'").all() as Array<{ customer_id: string; data: string }>;
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0]!.data)).toMatchObject({ merged_id: byCard.body.customer_id });
+    expect(t.deps.sqlite.query('SELECT count(*) AS n FROM customer_points').get()).toEqual({ n: 1 });
+  });
+
+  it('erases personal data on DELETE (manager) and keeps de-identified facts', async () => {
+    const { body } = await register(alice);
+    await post(sale({ customer: { loyalty_card: '88001234' } }));
+    expect((await t.call('DELETE', `/api/v1/customers/${body.id}`, { role: 'clerk' })).status).toBe(403);
+    const del = await t.call('DELETE', `/api/v1/customers/${body.id}`, { role: 'manager' });
+    expect(del.status).toBe(200);
+    expect((await t.call('GET', `/api/v1/customers/${body.id}`, { role: 'clerk' })).status).toBe(410);
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=88001234', { role: 'clerk' })).status).toBe(404);
+    const row = t.deps.sqlite.query('SELECT name, birthday, gender, consent_sms, erased_at FROM customers WHERE id = ?').get(body.id) as Record<string, unknown>;
+    expect(row).toMatchObject({ name: null, birthday: null, gender: null, consent_sms: null });
+    expect(row.erased_at).not.toBeNull();
+    expect(t.deps.sqlite.query('SELECT count(*) AS n FROM identity_links').get()).toEqual({ n: 0 });
+    // Facts stay (pseudonymous): the store's figures do not change.
+    expect(t.deps.sqlite.query('SELECT count(*) AS n FROM transactions WHERE customer_id = ?').get(body.id)).toEqual({ n: 1 });
+    const dump = JSON.stringify(t.deps.sqlite.query('SELECT * FROM customer_events').all());
+    expect(dump).not.toMatch(/Alice|8800|1380|example/i);
+    // The same card shows up again later: a new, unrelated customer.
+    const again = await post(sale({ customer: { loyalty_card: '88001234' } }));
+    expect(again.body.customer_id).not.toBe(body.id);
+  });
+});
+
+describe('derived data', () => {
+  it('rebuild from facts gives the same customer_stats and customer_points as incremental maintenance', async () => {
+    const cards = ['10000001', '10000002', '10000003', '10000004'];
+    for (let i = 0; i < 40; i++) {
+      t.clock.advance(DAY_MS / 3);
+      const card = cards[i % cards.length]!;
+      const amount = 10 + ((i * 7) % 50);
+      const kind = i % 9 === 8 ? 'return' : 'sale';
+      await post(sale({
+        kind,
+        occurred_at: new Date(t.clock()).toISOString(),
+        customer: i % 13 === 0 ? { loyalty_card: card, phone: `1380000000${i % 4}` } : { loyalty_card: card },
+        lines: [{ sku: `S${i % 5}`, name: 'x', category: 'c', quantity: 1, unit_price: amount, discount: 0, amount }],
+        tenders: [{ type: 'card', amount }],
+      }));
+    }
+    const snapshot = () => ({
+      stats: t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all(),
+      points: t.deps.sqlite.query('SELECT * FROM customer_points ORDER BY customer_id').all(),
+    });
+    const incremental = snapshot();
+    expect(incremental.stats.length).toBeGreaterThan(0);
+    rebuildDerived(t.deps.sqlite);
+    expect(snapshot()).toEqual(incremental);
+  });
+});
