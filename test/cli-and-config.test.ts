@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { authenticate } from '../server/auth/token.service.ts';
+import { ConfigError, loadConfig } from '../server/config.ts';
+import { dbPath, openDb } from '../server/db/open.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'store-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bun = join(process.cwd(), 'node_modules/.bin/bun');
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(bun, ['server/cli/index.ts', ...args], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, ...env }, encoding: 'utf8' });
+
+describe('cli', () => {
+  it('token create prints only the new token, which authenticates with its role', () => {
+    const out = cli(['token', 'create', '--role', 'clerk', '--name', 'Tablet 1']);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^sa_clerk_[A-Za-z0-9_-]+\n$/);
+    const db = openDb(dbPath(dir));
+    expect(authenticate(db.$client, out.stdout.trim())).toMatchObject({ role: 'clerk', name: 'Tablet 1' });
+    const stored = db.$client.query('SELECT token_hash FROM api_tokens').all() as Array<{ token_hash: string }>;
+    expect(stored.some((r) => r.token_hash === out.stdout.trim())).toBe(false);
+    db.$client.close();
+  });
+
+  it('refuses an unknown role and bad configuration with a message and a non-zero exit', () => {
+    const badRole = cli(['token', 'create', '--role', 'boss']);
+    expect(badRole.status).not.toBe(0);
+    expect(badRole.stderr).toContain('--role must be one of');
+    const badConfig = cli(['token', 'create', '--role', 'clerk'], { PORT: 'eighty', STORE_TZ: 'Mars/Olympus' });
+    expect(badConfig.status).not.toBe(0);
+    expect(badConfig.stderr).toContain('PORT');
+    expect(badConfig.stderr).toContain('STORE_TZ: unknown IANA time zone');
+  });
+});
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 8080, DATA_DIR: './data', STORE_ID: 'S001', STORE_CURRENCY: 'CNY', STORE_TZ: 'Asia/Shanghai', LOYALTY_POINTS_PER_UNIT: 1, LOYALTY_RETURN_WINDOW_DAYS: 14, LOYALTY_EXPIRY_DAYS: 365 });
+  });
+
+  it('lists every bad field', () => {
+    try {
+      loadConfig({ STORE_CURRENCY: 'yuan', LOYALTY_TIERS: '[{"name":"A","min_points":5},{"name":"B","min_points":1}]' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues.join('\n')).toContain('STORE_CURRENCY');
+    }
+    expect(() => loadConfig({ LOYALTY_TIERS: '[{"name":"A","min_points":5},{"name":"B","min_points":1}]' })).toThrow(/ascending/);
+    expect(() => loadConfig({ LOYALTY_CATEGORY_MULTIPLIERS: '{oops' })).toThrow(/not valid JSON/);
+  });
+});
