@@ -1,6 +1,7 @@
 import { createApp } from './app.ts';
 import { openAppliance } from './appliance.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 
 function main(): void {
   let config;
@@ -14,6 +15,7 @@ function main(): void {
     throw error;
   }
   const deps = openAppliance(config);
+  if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
   const app = createApp(deps);
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES + 1 });
   console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);

@@ -3,6 +3,7 @@ import { openAppliance } from '../appliance.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildDerived } from '../stats/customer-stats.service.ts';
+import { seedDemoStore } from '../demo/seed-demo-store.ts';
 
 /*
  * One CLI for the appliance: `npm run -s cli -- <command> [options]`. Output meant for machines goes to
@@ -25,6 +26,25 @@ const commands: Record<string, { help: string; run: Command }> = {
       process.stdout.write(`${token}\n`);
     },
   },
+  seed: {
+    help: 'seed [--customers N] [--months M] [--seed S]   writes a demo store (catalog, customers, history)',
+    run: (args) => {
+      const { values } = parseArgs({ args, options: { customers: { type: 'string', default: '2000' }, months: { type: 'string', default: '12' }, seed: { type: 'string', default: '42' } } });
+      const customers = positiveInt(values.customers, '--customers');
+      const months = positiveInt(values.months, '--months');
+      const deps = openAppliance(config());
+      const t0 = performance.now();
+      const summary = seedDemoStore(
+        deps,
+        { customers, months, seed: positiveInt(values.seed, '--seed'), now: deps.clock(), storeId: deps.config.STORE_ID, timeZone: deps.config.STORE_TZ, phoneRegion: deps.config.STORE_PHONE_REGION },
+        (done, total) => process.stderr.isTTY && process.stderr.write(`\rseeding ${done}/${total} events`),
+      );
+      deps.sqlite.close();
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      console.error(`seeded in ${Math.round(performance.now() - t0)} ms`);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    },
+  },
   rebuild: {
     help: 'rebuild   recomputes customer stats and point balances from facts',
     run: () => {
@@ -44,6 +64,12 @@ function config() {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+}
+
+function positiveInt(value: string | undefined, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`${name} must be a positive integer`);
+  return n;
 }
 
 function fail(message: string): never {

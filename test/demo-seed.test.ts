@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
+import { rebuildDerived } from '../server/stats/customer-stats.service.ts';
+import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
+
+let t: TestAppliance;
+beforeEach(() => {
+  t = createTestAppliance();
+});
+afterEach(() => t.close());
+
+const q = <T>(sql: string) => t.deps.sqlite.query(sql).get() as T;
+
+describe('demo store', () => {
+  it('writes a living store through the real ingest path', () => {
+    const summary = seedDemoStore(t.deps, { customers: 300, months: 6, seed: 7, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+    expect(summary.transactions).toBeGreaterThan(1500);
+    expect(q<{ n: number }>('SELECT count(*) AS n FROM transactions').n).toBe(summary.transactions);
+    expect(summary.skus).toBeGreaterThan(200);
+    expect(q<{ n: number }>('SELECT count(DISTINCT category) AS n FROM transaction_lines').n).toBe(20);
+    // Identified and anonymous sales, returns linked to their sale, voids, coupons, redemptions.
+    const share = q<{ s: number }>("SELECT avg(customer_id IS NOT NULL) AS s FROM transactions WHERE kind = 'sale'").s;
+    expect(share).toBeGreaterThan(0.6);
+    expect(share).toBeLessThan(0.8);
+    expect(q<{ n: number }>("SELECT count(*) AS n FROM transactions WHERE kind = 'return' AND original_tx_id IS NOT NULL").n).toBe(summary.returns);
+    expect(summary.returns).toBeGreaterThan(0);
+    expect(q<{ n: number }>('SELECT count(*) AS n FROM transaction_lines WHERE void = 1').n).toBeGreaterThan(0);
+    expect(q<{ n: number }>("SELECT count(*) AS n FROM transactions WHERE coupons <> '[]'").n).toBeGreaterThan(0);
+    expect(q<{ n: number }>("SELECT count(*) AS n FROM loyalty_ledger WHERE kind = 'redeem'").n).toBeGreaterThan(0);
+    // Heterogeneous customers: some buy often, many rarely (dropout) — churn is learnable.
+    const visits = t.deps.sqlite.query('SELECT sale_count AS n FROM customer_stats ORDER BY sale_count').all() as Array<{ n: number }>;
+    expect(visits[0]!.n).toBeLessThanOrEqual(2);
+    expect(visits[visits.length - 1]!.n).toBeGreaterThan(20);
+    // Registered profiles with birthdays and consent.
+    expect(q<{ n: number }>('SELECT count(*) AS n FROM customers WHERE birthday IS NOT NULL AND consent_sms IS NOT NULL').n).toBeGreaterThan(100);
+    // Derived data equals a rebuild from facts.
+    const before = t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all();
+    rebuildDerived(t.deps.sqlite);
+    expect(t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all()).toEqual(before);
+  });
+
+  it('is reproducible for a seed', () => {
+    const opts = { customers: 50, months: 3, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' };
+    const a = seedDemoStore(t.deps, opts);
+    const other = createTestAppliance();
+    try {
+      expect(seedDemoStore(other.deps, opts)).toEqual(a);
+      const totals = (x: TestAppliance) => x.deps.sqlite.query('SELECT terminal_id, receipt_no, total FROM transactions ORDER BY terminal_id, receipt_no').all();
+      expect(totals(other)).toEqual(totals(t));
+    } finally {
+      other.close();
+    }
+  });
+});
