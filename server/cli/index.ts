@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildDerived } from '../stats/customer-stats.service.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
+import { runPosSimulator } from '../demo/pos-simulator.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /*
  * One CLI for the appliance: `npm run -s cli -- <command> [options]`. Output meant for machines goes to
@@ -43,6 +46,40 @@ const commands: Record<string, { help: string; run: Command }> = {
       if (process.stderr.isTTY) process.stderr.write('\n');
       console.error(`seeded in ${Math.round(performance.now() - t0)} ms`);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
+    },
+  },
+  simulate: {
+    help: 'simulate --url U [--terminals K] [--rate R] [--duration S] [--token T]   live POS traffic of the demo store',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: {
+          url: { type: 'string', default: 'http://127.0.0.1:8080' },
+          terminals: { type: 'string', default: '4' },
+          rate: { type: 'string', default: '5' },
+          duration: { type: 'string', default: '30' },
+          token: { type: 'string' },
+          customers: { type: 'string', default: '2000' },
+          seed: { type: 'string', default: '42' },
+        },
+      });
+      const cfg = config();
+      const tokenFile = join(cfg.DATA_DIR, 'demo-tokens.json');
+      const token = values.token ?? (existsSync(tokenFile) ? (JSON.parse(readFileSync(tokenFile, 'utf8')) as { terminal?: string }).terminal : undefined);
+      if (!token) fail(`--token is required (no ${tokenFile})`);
+      console.error(`simulating ${values.terminals} terminals at ${values.rate} tx/s for ${values.duration} s against ${values.url}`);
+      const report = await runPosSimulator({
+        url: values.url.replace(/\/$/, ''),
+        token,
+        terminals: positiveInt(values.terminals, '--terminals'),
+        rate: positiveInt(values.rate, '--rate'),
+        durationMs: positiveInt(values.duration, '--duration') * 1000,
+        storeId: cfg.STORE_ID,
+        customers: positiveInt(values.customers, '--customers'),
+        seed: positiveInt(values.seed, '--seed'),
+      });
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (report.failed > 0) process.exitCode = 1;
     },
   },
   rebuild: {
