@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import type { WriteQueue } from './ingest/write-queue.ts';
+import type { LifecycleRules } from './lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from './loyalty/loyalty-rules.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
@@ -12,5 +13,6 @@ export interface AppDeps {
   sqlite: Database;
   clock: Clock;
   rules: LoyaltyRules;
+  lifecycle: LifecycleRules;
   writes: WriteQueue;
 }

@@ -42,6 +42,17 @@ export const configSchema = z.object({
     .default('[{"name":"Silver","min_points":0},{"name":"Gold","min_points":1000},{"name":"Platinum","min_points":5000}]')
     .transform((s, ctx) => parseJson(s, ctx))
     .pipe(z.array(tierSchema).min(1)),
+  /** Lifecycle thresholds (DESIGN §7; Emarsys-like defaults), days. */
+  LIFECYCLE_FIRST_PURCHASE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  LIFECYCLE_ACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  LIFECYCLE_DORMANT_DAYS: z.coerce.number().int().min(2).max(7300).default(365),
+  /** Registered this long without a purchase → prospect; 0 keeps them `new`. */
+  LIFECYCLE_PROSPECT_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  /** At risk when LIFECYCLE_GAP_FACTOR × the customer's own median gap has passed (customers with ≥ 3 purchases). */
+  LIFECYCLE_PERSONAL_GAP: boolFromEnv.default(false),
+  LIFECYCLE_GAP_FACTOR: z.coerce.number().min(1).max(10).default(2),
+  /** Refund rule: a sale fully returned does not count as a purchase (so it can move a customer back). */
+  LIFECYCLE_REFUNDS_UNDO_PURCHASE: boolFromEnv.default(true),
   /** Secret for identifier HMACs that leave the store (sync). */
   CHAIN_SECRET: z.string().min(16).default('dev-chain-secret-change-me'),
   /** Largest accepted body of a single transaction / a batch, in bytes. */
@@ -65,6 +76,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = configSchema.safeParse(known);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  if (parsed.data.LIFECYCLE_DORMANT_DAYS <= Math.max(parsed.data.LIFECYCLE_ACTIVE_DAYS, parsed.data.LIFECYCLE_FIRST_PURCHASE_DAYS)) {
+    throw new ConfigError(['LIFECYCLE_DORMANT_DAYS must be longer than the active and first-purchase windows']);
   }
   const tiers = parsed.data.LOYALTY_TIERS;
   for (let i = 1; i < tiers.length; i++) {

@@ -18,12 +18,15 @@ afterEach(async () => {
 describe('POS simulator', () => {
   it('posts demo-store sales through the real HTTP API; retries after lost answers are replays, not new sales', async () => {
     const before = t.counts().transactions;
-    let calls = 0;
-    // Every 4th answer is lost after the server has stored the sale (the network died on the way back).
+    let posts = 0;
+    const seen = new Set<unknown>();
+    // The first answer to every 4th sale is lost after the server has stored it (the network died on the
+    // way back); its retry gets through.
     const lossyFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      calls += 1;
+      const firstAttempt = !seen.has(init?.body);
+      seen.add(init?.body);
       const res = await fetch(input, init);
-      if (calls % 4 === 0) throw new Error('connection reset');
+      if (firstAttempt && ++posts % 4 === 0) throw new Error('connection reset');
       return res;
     }) as typeof fetch;
     const report = await runPosSimulator({
@@ -38,8 +41,7 @@ describe('POS simulator', () => {
       fetch: lossyFetch,
     });
     expect(report.sent).toBeGreaterThan(50);
-    expect(report.failed).toBe(0);
-    expect(report.rejected).toBe(0);
+    expect({ failed: report.failed, rejected: report.rejected, rejections: report.rejections, failures: report.failures }).toEqual({ failed: 0, rejected: 0, rejections: [], failures: [] });
     expect(report.retries).toBeGreaterThan(0);
     expect(report.replayed).toBeGreaterThan(0);
     expect(report.acknowledged + report.replayed).toBe(report.sent);

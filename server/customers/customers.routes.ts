@@ -42,7 +42,7 @@ export function customerRoutes(deps: AppDeps) {
   app.post('/customers', body, clerk, async (c) => {
     const input = parseOr422(registerCustomerSchema, await readJson(c), 'the customer');
     const id = await deps.writes.run(() =>
-      registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock() }),
+      registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle }),
     );
     return c.json(profile(id), 201);
   });

@@ -68,6 +68,9 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
     .map((r) => ({ kind: r.kind, masked: maskIdentifier(r.kind, r.value) }));
   const mergedIds = sqlite.query<{ id: string }, [string]>('SELECT id FROM customers WHERE merged_into = ?').all(id).map((r) => r.id);
   const points = pointsView(sqlite, deps.rules, id, now);
+  const lifecycle = sqlite
+    .query<{ stage: string; since: number; median_gap_ms: number | null }, [string]>('SELECT stage, since, median_gap_ms FROM customer_lifecycle WHERE customer_id = ?')
+    .get(id);
   const totals = sqlite
     .query<{ first_purchase_at: number | null; last_purchase_at: number | null; sale_count: number; sale_amount: number; return_count: number; return_amount: number }, [string]>(
       'SELECT first_purchase_at, last_purchase_at, sale_count, sale_amount, return_count, return_amount FROM customer_stats WHERE customer_id = ?',
@@ -105,6 +108,9 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
     gender: c.gender,
     consent: { sms: consent(c.consent_sms), email: consent(c.consent_email), push: consent(c.consent_push), call: consent(c.consent_call) },
     currency: deps.currency,
+    lifecycle: lifecycle
+      ? { stage: lifecycle.stage, since: isoOrNull(lifecycle.since), usual_gap_days: lifecycle.median_gap_ms === null ? null : Math.round(lifecycle.median_gap_ms / DAY_MS) }
+      : null,
     tier: {
       name: points.tier.name,
       points_earned_12m: points.tier.earned12m,

@@ -92,6 +92,7 @@ export const transactions = sqliteTable(
     uniqueIndex('transactions_key').on(t.storeId, t.terminalId, t.receiptNo),
     index('transactions_customer_time').on(t.customerId, t.occurredAt),
     index('transactions_time').on(t.occurredAt),
+    index('transactions_original').on(t.originalTxId),
   ],
 );
 
@@ -166,3 +167,36 @@ export const customerPoints = sqliteTable('customer_points', {
   customerId: text('customer_id').primaryKey(),
   balance: integer('balance').notNull(),
 });
+
+/** Derived: the customer's lifecycle stage and the facts it depends on (see lifecycle/lifecycle-rules.ts). */
+export const customerLifecycle = sqliteTable(
+  'customer_lifecycle',
+  {
+    customerId: text('customer_id').primaryKey(),
+    stage: text('stage').notNull(),
+    /** When the customer entered the stage (ms). */
+    since: integer('since').notNull(),
+    joinedAt: integer('joined_at').notNull(),
+    purchaseCount: integer('purchase_count').notNull(),
+    firstPurchaseAt: integer('first_purchase_at'),
+    lastPurchaseAt: integer('last_purchase_at'),
+    medianGapMs: integer('median_gap_ms'),
+    activeSince: integer('active_since'),
+    evaluatedAt: integer('evaluated_at').notNull(),
+  },
+  (t) => [index('customer_lifecycle_stage').on(t.stage)],
+);
+
+/** The customer's stage history: one row per change, dated when it happened. */
+export const stageChanges = sqliteTable(
+  'stage_changes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: text('customer_id').notNull(),
+    fromStage: text('from_stage'),
+    toStage: text('to_stage').notNull(),
+    at: integer('at').notNull(),
+    recordedAt: integer('recorded_at').notNull(),
+  },
+  (t) => [index('stage_changes_customer').on(t.customerId, t.at), index('stage_changes_at').on(t.at)],
+);

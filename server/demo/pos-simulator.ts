@@ -35,6 +35,8 @@ export interface SimulatorReport {
   latencyMs: { p50: number; p99: number; max: number };
   elapsedMs: number;
   rejections: Array<{ status: number; code: string }>;
+  /** Why the last attempt of each failed post failed (first 20). */
+  failures: string[];
 }
 
 export async function runPosSimulator(opts: SimulatorOptions): Promise<SimulatorReport> {
@@ -46,7 +48,7 @@ export async function runPosSimulator(opts: SimulatorOptions): Promise<Simulator
   const byCategory = Map.groupBy(catalog, (i) => i.category) as Map<string, CatalogItem[]>;
   const customers = makeDemoCustomers(rnd, opts.customers, now(), now(), catalog);
   const run = `${now().toString(36).toUpperCase()}`;
-  const report: SimulatorReport = { sent: 0, acknowledged: 0, replayed: 0, rejected: 0, failed: 0, retries: 0, latencyMs: { p50: 0, p99: 0, max: 0 }, elapsedMs: 0, rejections: [] };
+  const report: SimulatorReport = { sent: 0, acknowledged: 0, replayed: 0, rejected: 0, failed: 0, retries: 0, latencyMs: { p50: 0, p99: 0, max: 0 }, elapsedMs: 0, rejections: [], failures: [] };
   const latencies: number[] = [];
   const maxAttempts = opts.maxAttempts ?? 5;
   const started = now();
@@ -54,6 +56,7 @@ export async function runPosSimulator(opts: SimulatorOptions): Promise<Simulator
 
   const post = async (body: string): Promise<void> => {
     const t0 = performance.now();
+    let lastFailure = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) {
         report.retries += 1;
@@ -67,10 +70,15 @@ export async function runPosSimulator(opts: SimulatorOptions): Promise<Simulator
           body,
           signal: AbortSignal.timeout(5000),
         });
-      } catch {
-        continue; // no answer: we cannot know whether it was stored; the retry will tell (201 or 200)
+      } catch (error) {
+        // No answer: we cannot know whether it was stored; the retry will tell (201 or 200).
+        lastFailure = error instanceof Error ? error.message : String(error);
+        continue;
       }
-      if (res.status >= 500) continue;
+      if (res.status >= 500) {
+        lastFailure = `${res.status} ${await res.text().catch(() => '')}`;
+        continue;
+      }
       latencies.push(performance.now() - t0);
       if (res.status === 201) report.acknowledged += 1;
       else if (res.status === 200) report.replayed += 1;
@@ -82,6 +90,7 @@ export async function runPosSimulator(opts: SimulatorOptions): Promise<Simulator
       return;
     }
     report.failed += 1;
+    if (report.failures.length < 20) report.failures.push(lastFailure);
   };
 
   const terminal = async (k: number) => {

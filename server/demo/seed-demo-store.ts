@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import { registerCustomer } from '../identity/customer-write.service.ts';
 import { applyTransaction } from '../ingest/ingest.service.ts';
 import type { LineInput, TransactionInput } from '../ingest/transaction-input.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { zoneOffsetMinutes } from '../time/zone-offset.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
@@ -48,7 +49,7 @@ const BATCH = 2000;
  * have been live. Deterministic for a given seed.
  */
 export function seedDemoStore(
-  deps: { sqlite: Database; rules: LoyaltyRules },
+  deps: { sqlite: Database; rules: LoyaltyRules; lifecycle: LifecycleRules },
   opts: SeedOptions,
   onProgress?: (done: number, total: number) => void,
 ): SeedSummary {
@@ -76,7 +77,7 @@ export function seedDemoStore(
   const summary: SeedSummary = { customers: opts.customers, registered: 0, transactions: 0, returns: 0, lines: 0, skus: catalog.length };
   const receiptSeq = new Map<string, number>();
   const pendingReturns: DemoEvent[] = [];
-  const ingest = { sqlite: deps.sqlite, rules: deps.rules };
+  const ingest = { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle };
 
   const apply = (e: DemoEvent) => {
     if (e.kind === 'register') {
@@ -84,7 +85,7 @@ export function seedDemoStore(
       registerCustomer(
         deps.sqlite,
         { loyalty_card: c.card, phone: c.phone, email: c.email ?? undefined, name: c.name, birthday: c.birthday, gender: c.gender, consent: c.consent },
-        { storeId: opts.storeId, phoneRegion: opts.phoneRegion, now: e.t },
+        { storeId: opts.storeId, phoneRegion: opts.phoneRegion, now: e.t, lifecycle: deps.lifecycle },
       );
       summary.registered += 1;
       return;

@@ -1,6 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import { AppError } from '../errors.ts';
 import type { IdentifierRef } from '../ingest/transaction-input.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { recordEvent } from './customer-events.ts';
 import type { RegisterCustomer, UpdateCustomer } from './customer.schema.ts';
 import { canonicalCustomerId, createCustomer, findCustomerByIdentifier, linkIdentifier } from './identity.service.ts';
@@ -47,13 +49,18 @@ function assertIdentifiersFree(sqlite: Database, refs: readonly IdentifierRef[],
   }
 }
 
-export function registerCustomer(sqlite: Database, body: RegisterCustomer, ctx: { storeId: string; phoneRegion: string; now: number }): string {
+export function registerCustomer(
+  sqlite: Database,
+  body: RegisterCustomer,
+  ctx: { storeId: string; phoneRegion: string; now: number; lifecycle: LifecycleRules },
+): string {
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
   assertIdentifiersFree(sqlite, refs, null);
   const id = createCustomer(sqlite, ctx.storeId, ctx.now, 'registration');
   applyAssignments(sqlite, id, [...profileAssignments(body), ['registered_at', ctx.now]], ctx.now);
   for (const r of refs) linkIdentifier(sqlite, id, r, ctx.now);
   recordEvent(sqlite, id, 'registered', ctx.now, { identifiers: refs.map((r) => r.kind), consent: body.consent ?? {} });
+  evaluateCustomerLifecycle(sqlite, ctx.lifecycle, id, ctx.now);
   return id;
 }
 

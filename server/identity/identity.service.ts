@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { newId } from '../ids.ts';
 import type { IdentifierRef } from '../ingest/transaction-input.ts';
 import { recordEvent } from './customer-events.ts';
+import { moveLifecycleHistory } from '../lifecycle/lifecycle.service.ts';
 import { recomputeCustomerStats } from '../stats/customer-stats.service.ts';
 
 /*
@@ -104,6 +105,7 @@ export function mergeCustomers(sqlite: Database, ids: readonly string[], now: nu
         .query('INSERT INTO customer_points (customer_id, balance) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET balance = balance + excluded.balance')
         .run(survivor.id, loserPoints.balance);
     }
+    moveLifecycleHistory(sqlite, loser.id, survivor.id);
     recordEvent(sqlite, survivor.id, 'merged', now, { merged_id: loser.id, reason, fields_taken: filled });
   }
   recomputeCustomerStats(sqlite, survivor.id);

@@ -11,7 +11,7 @@ import { batchSchema, transactionSchema } from './transaction.schema.ts';
 export function ingestRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
   const auth = requireRole(deps.sqlite, ACCESS.ingest);
-  const ingestDeps = { sqlite: deps.sqlite, rules: deps.rules };
+  const ingestDeps = { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle };
   const ctx = () => ({
     storeId: deps.config.STORE_ID,
     minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,

@@ -2,6 +2,8 @@ import type { Database } from 'bun:sqlite';
 import { AppError } from '../errors.ts';
 import { resolveCustomer } from '../identity/identity.service.ts';
 import { newId } from '../ids.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { settleTransactionPoints } from '../loyalty/loyalty.service.ts';
 import { addTransactionToStats } from '../stats/customer-stats.service.ts';
@@ -12,6 +14,7 @@ import type { IngestResult } from './transaction.schema.ts';
 export interface IngestDeps {
   sqlite: Database;
   rules: LoyaltyRules;
+  lifecycle: LifecycleRules;
 }
 
 export interface IngestOutcome {
@@ -124,6 +127,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   input.lines.forEach((l, i) => {
     insertLine.run(id, i + 1, l.sku, l.name, l.category, sign * l.quantityMilli, l.unitPrice, l.discount, l.amount === null ? null : sign * l.amount, l.void ? 1 : 0);
   });
+  if (customerId) evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);
 
   return {
     status: 201,

@@ -1,0 +1,125 @@
+import { DAY_MS } from '../clock.ts';
+import type { Config } from '../config.ts';
+
+/*
+ * Lifecycle stages from facts, as a pure function of a customer's purchase times and a moment. Every stage
+ * comes with `since`: the moment the customer entered it (a threshold crossing happens at last purchase +
+ * window, not when a sweep noticed it), so stage history is true whenever it is computed.
+ */
+
+export const STAGES = ['new', 'prospect', 'first_purchase', 'active', 'at_risk', 'dormant'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface LifecycleRules {
+  firstPurchaseMs: number;
+  activeMs: number;
+  dormantMs: number;
+  /** 0 = never. */
+  prospectMs: number;
+  personalGap: boolean;
+  gapFactor: number;
+  refundsUndoPurchase: boolean;
+}
+
+export function lifecycleRulesFrom(config: Config): LifecycleRules {
+  return {
+    firstPurchaseMs: config.LIFECYCLE_FIRST_PURCHASE_DAYS * DAY_MS,
+    activeMs: config.LIFECYCLE_ACTIVE_DAYS * DAY_MS,
+    dormantMs: config.LIFECYCLE_DORMANT_DAYS * DAY_MS,
+    prospectMs: config.LIFECYCLE_PROSPECT_DAYS * DAY_MS,
+    personalGap: config.LIFECYCLE_PERSONAL_GAP,
+    gapFactor: config.LIFECYCLE_GAP_FACTOR,
+    refundsUndoPurchase: config.LIFECYCLE_REFUNDS_UNDO_PURCHASE,
+  };
+}
+
+/** What the stage depends on; kept per customer so the daily sweep needs no scan of transactions. */
+export interface LifecycleFacts {
+  /** Registration (or first sighting) time. */
+  joinedAt: number;
+  purchaseCount: number;
+  firstPurchaseAt: number | null;
+  lastPurchaseAt: number | null;
+  /** Median gap between counted purchases (ms), null below 3 purchases. */
+  medianGapMs: number | null;
+  /** Start of the current run of purchases without a gap longer than the risk threshold. */
+  activeSince: number | null;
+}
+
+export interface StageAt {
+  stage: Stage;
+  since: number;
+}
+
+const MIN_PERSONAL_PURCHASES = 3;
+/** A personal threshold never goes below a week: weekly shoppers are not at risk after 9 days. */
+const MIN_PERSONAL_RISK_MS = 7 * DAY_MS;
+/** Nor above half the dormant threshold: even slow buyers get a win-back period before they go dormant. */
+const MAX_PERSONAL_RISK_SHARE_OF_DORMANT = 0.5;
+
+/** How long after the last purchase a repeat customer counts as at risk. */
+export function riskAfterMs(rules: LifecycleRules, facts: Pick<LifecycleFacts, 'purchaseCount' | 'medianGapMs'>): number {
+  if (rules.personalGap && facts.purchaseCount >= MIN_PERSONAL_PURCHASES && facts.medianGapMs !== null) {
+    return Math.min(rules.dormantMs * MAX_PERSONAL_RISK_SHARE_OF_DORMANT, Math.max(MIN_PERSONAL_RISK_MS, rules.gapFactor * facts.medianGapMs));
+  }
+  return rules.activeMs;
+}
+
+export function stageAt(rules: LifecycleRules, f: LifecycleFacts, at: number): StageAt {
+  if (f.purchaseCount === 0 || f.lastPurchaseAt === null) {
+    if (rules.prospectMs > 0 && at - f.joinedAt > rules.prospectMs) return { stage: 'prospect', since: f.joinedAt + rules.prospectMs };
+    return { stage: 'new', since: f.joinedAt };
+  }
+  const last = f.lastPurchaseAt;
+  if (at - last > rules.dormantMs) return { stage: 'dormant', since: last + rules.dormantMs };
+  if (f.purchaseCount === 1) {
+    if (at - last <= rules.firstPurchaseMs) return { stage: 'first_purchase', since: last };
+    return { stage: 'at_risk', since: last + rules.firstPurchaseMs };
+  }
+  const riskAfter = riskAfterMs(rules, f);
+  if (at - last > riskAfter) return { stage: 'at_risk', since: last + riskAfter };
+  return { stage: 'active', since: f.activeSince ?? last };
+}
+
+/**
+ * Facts from the customer's counted purchase times (ascending). `activeSince` walks back from the last
+ * purchase while gaps stay within the risk threshold: a customer who came back after a long gap has been
+ * active since they came back.
+ */
+export function lifecycleFacts(rules: LifecycleRules, joinedAt: number, purchases: readonly number[]): LifecycleFacts {
+  const n = purchases.length;
+  const gaps: number[] = [];
+  for (let i = 1; i < n; i++) gaps.push(purchases[i]! - purchases[i - 1]!);
+  const medianGapMs = n >= MIN_PERSONAL_PURCHASES ? median(gaps) : null;
+  const base = { joinedAt, purchaseCount: n, firstPurchaseAt: purchases[0] ?? null, lastPurchaseAt: purchases[n - 1] ?? null, medianGapMs };
+  let activeSince: number | null = null;
+  if (n >= 2) {
+    const riskAfter = riskAfterMs(rules, base);
+    let j = n - 1;
+    while (j - 1 >= 1 && purchases[j]! - purchases[j - 1]! <= riskAfter) j--;
+    activeSince = purchases[j]!;
+  }
+  return { ...base, activeSince };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * The stages a customer passed through between two evaluations when only time moved (no purchase):
+ * e.g. active → at_risk → dormant if the sweep did not run for a year. Each with its own `since`.
+ */
+export function timeTransitions(rules: LifecycleRules, f: LifecycleFacts, from: StageAt, at: number): StageAt[] {
+  const out: StageAt[] = [];
+  const final = stageAt(rules, f, at);
+  if (final.stage === from.stage) return out;
+  if (final.stage === 'dormant' && (from.stage === 'active' || from.stage === 'first_purchase')) {
+    const atRisk = stageAt(rules, f, final.since - 1);
+    if (atRisk.stage === 'at_risk') out.push(atRisk);
+  }
+  out.push(final);
+  return out;
+}

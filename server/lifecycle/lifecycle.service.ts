@@ -1,0 +1,118 @@
+import type { Database } from 'bun:sqlite';
+import { type LifecycleFacts, type LifecycleRules, lifecycleFacts, type Stage, type StageAt, stageAt, timeTransitions } from './lifecycle-rules.ts';
+
+/*
+ * Keeps customer_lifecycle current: on every fact about a customer (evaluateCustomerLifecycle, inside the
+ * writer's transaction) and when only time passes (sweepLifecycle, daily). Every change of stage is written
+ * to stage_changes dated when it happened.
+ */
+
+interface LifecycleRow {
+  customer_id: string;
+  stage: Stage;
+  since: number;
+  joined_at: number;
+  purchase_count: number;
+  first_purchase_at: number | null;
+  last_purchase_at: number | null;
+  median_gap_ms: number | null;
+  active_since: number | null;
+}
+
+const factsOf = (r: LifecycleRow): LifecycleFacts => ({
+  joinedAt: r.joined_at,
+  purchaseCount: r.purchase_count,
+  firstPurchaseAt: r.first_purchase_at,
+  lastPurchaseAt: r.last_purchase_at,
+  medianGapMs: r.median_gap_ms,
+  activeSince: r.active_since,
+});
+
+/** Sale times that count as purchases: with the refund rule, a sale fully returned does not. */
+function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: string): number[] {
+  const rows = sqlite
+    .query<{ occurred_at: number; total: number; refunded: number }, [string]>(
+      `SELECT s.occurred_at, s.total,
+              coalesce((SELECT -sum(r.total) FROM transactions r WHERE r.original_tx_id = s.id AND r.kind = 'return'), 0) AS refunded
+       FROM transactions s WHERE s.customer_id = ? AND s.kind = 'sale' ORDER BY s.occurred_at`,
+    )
+    .all(customerId);
+  return rows.filter((r) => !(rules.refundsUndoPurchase && r.total > 0 && r.refunded >= r.total)).map((r) => r.occurred_at);
+}
+
+function recordChange(sqlite: Database, customerId: string, from: Stage | null, to: StageAt, now: number): void {
+  sqlite
+    .query('INSERT INTO stage_changes (customer_id, from_stage, to_stage, at, recorded_at) VALUES (?, ?, ?, ?, ?)')
+    .run(customerId, from, to.stage, to.since, now);
+}
+
+function writeRow(sqlite: Database, customerId: string, s: StageAt, f: LifecycleFacts, now: number): void {
+  sqlite
+    .query(
+      `INSERT INTO customer_lifecycle (customer_id, stage, since, joined_at, purchase_count, first_purchase_at, last_purchase_at,
+         median_gap_ms, active_since, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, joined_at = excluded.joined_at,
+         purchase_count = excluded.purchase_count, first_purchase_at = excluded.first_purchase_at,
+         last_purchase_at = excluded.last_purchase_at, median_gap_ms = excluded.median_gap_ms,
+         active_since = excluded.active_since, evaluated_at = excluded.evaluated_at`,
+    )
+    .run(customerId, s.stage, s.since, f.joinedAt, f.purchaseCount, f.firstPurchaseAt, f.lastPurchaseAt,
+      f.medianGapMs === null ? null : Math.round(f.medianGapMs), f.activeSince, now);
+}
+
+/**
+ * Re-evaluates one customer after a fact about them (a transaction at `factAt`, a registration, a merge).
+ * Stage changes that time alone caused before that fact are recorded first, at their own moments; the
+ * change the fact caused is dated at the fact (or when the new stage began, if later).
+ */
+export function evaluateCustomerLifecycle(sqlite: Database, rules: LifecycleRules, customerId: string, now: number, factAt = now): StageAt {
+  const customer = sqlite
+    .query<{ joined_at: number }, [string]>('SELECT coalesce(registered_at, created_at) AS joined_at FROM customers WHERE id = ?')
+    .get(customerId);
+  if (!customer) throw new Error(`evaluateCustomerLifecycle: no customer ${customerId}`);
+  const facts = lifecycleFacts(rules, customer.joined_at, countedPurchases(sqlite, rules, customerId));
+  const next = stageAt(rules, facts, now);
+  const prev = sqlite.query<LifecycleRow, [string]>('SELECT * FROM customer_lifecycle WHERE customer_id = ?').get(customerId);
+  if (!prev) recordChange(sqlite, customerId, null, next, now);
+  else {
+    let current: StageAt = { stage: prev.stage, since: prev.since };
+    for (const step of timeTransitions(rules, factsOf(prev), current, now)) {
+      if (step.since >= factAt) break;
+      recordChange(sqlite, customerId, current.stage, step, now);
+      current = step;
+    }
+    if (current.stage !== next.stage) {
+      recordChange(sqlite, customerId, current.stage, { stage: next.stage, since: Math.max(next.since, Math.min(factAt, now)) }, now);
+    }
+  }
+  writeRow(sqlite, customerId, next, facts, now);
+  return next;
+}
+
+/** Forgets an alias's lifecycle after a merge (its history moves to the survivor). */
+export function moveLifecycleHistory(sqlite: Database, fromCustomer: string, toCustomer: string): void {
+  sqlite.query('DELETE FROM customer_lifecycle WHERE customer_id = ?').run(fromCustomer);
+  sqlite.query('UPDATE stage_changes SET customer_id = ? WHERE customer_id = ?').run(toCustomer, fromCustomer);
+}
+
+/**
+ * The daily sweep: time alone moves customers (active → at risk → dormant, new → prospect). Reads only
+ * customer_lifecycle (no transaction scan) and writes the changes. Returns how many customers changed.
+ */
+export function sweepLifecycle(sqlite: Database, rules: LifecycleRules, now: number): { scanned: number; changed: number } {
+  const rows = sqlite.query<LifecycleRow, []>("SELECT * FROM customer_lifecycle WHERE stage <> 'dormant'").all();
+  const update = sqlite.query('UPDATE customer_lifecycle SET stage = ?, since = ?, evaluated_at = ? WHERE customer_id = ?');
+  let changed = 0;
+  for (const row of rows) {
+    let current: StageAt = { stage: row.stage, since: row.since };
+    const steps = timeTransitions(rules, factsOf(row), current, now);
+    if (steps.length === 0) continue;
+    for (const step of steps) {
+      recordChange(sqlite, row.customer_id, current.stage, step, now);
+      current = step;
+    }
+    update.run(current.stage, current.since, now, row.customer_id);
+    changed += 1;
+  }
+  return { scanned: rows.length, changed };
+}
