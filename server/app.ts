@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { actionRoutes } from './actions/actions.routes.ts';
+import { createActionsService } from './actions/actions.service.ts';
 import type { AppDeps } from './app-deps.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { AppError, errorBody } from './errors.ts';
@@ -24,7 +26,9 @@ export function createApp(deps: AppDeps) {
   const openapi = openApiDocument(deps.config.STORE_NAME);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));
   app.route('/api/v1', ingestRoutes(deps));
-  app.route('/api/v1', customerRoutes(deps));
+  const actions = createActionsService(deps);
+  app.route('/api/v1', customerRoutes(deps, actions));
+  app.route('/api/v1', actionRoutes(deps, actions));
   return app;
 }
 

@@ -53,6 +53,23 @@ export const configSchema = z.object({
   LIFECYCLE_GAP_FACTOR: z.coerce.number().min(1).max(10).default(2),
   /** Refund rule: a sale fully returned does not count as a purchase (so it can move a customer back). */
   LIFECYCLE_REFUNDS_UNDO_PURCHASE: boolFromEnv.default(true),
+  /** Next-best-action guardrails. */
+  ACTIONS_CONTACT_CAP_PER_WEEK: z.coerce.number().int().min(0).max(50).default(2),
+  /** Local time window with no outbound contact (sms, email, push, call), "HH:MM-HH:MM", may wrap midnight. */
+  ACTIONS_QUIET_HOURS: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'HH:MM-HH:MM').default('21:00-09:00'),
+  ACTIONS_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  /** Items returned within this many days are never suggested. */
+  ACTIONS_RETURN_BLOCK_DAYS: z.coerce.number().int().min(0).max(365).default(90),
+  /** Holidays for "holiday news": JSON [{"date":"MM-DD" or "YYYY-MM-DD","name":"…"}]. */
+  HOLIDAYS: z
+    .string()
+    .default(
+      '[{"date":"01-01","name":"New Year"},{"date":"2026-02-17","name":"Spring Festival"},{"date":"2027-02-06","name":"Spring Festival"},' +
+        '{"date":"2026-09-25","name":"Mid-Autumn Festival"},{"date":"2027-09-15","name":"Mid-Autumn Festival"},' +
+        '{"date":"10-01","name":"National Day"},{"date":"11-11","name":"Singles\' Day"},{"date":"12-25","name":"Christmas"}]',
+    )
+    .transform((s, ctx) => parseJson(s, ctx))
+    .pipe(z.array(z.object({ date: z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/), name: z.string().min(1) }))),
   /** Secret for identifier HMACs that leave the store (sync). */
   CHAIN_SECRET: z.string().min(16).default('dev-chain-secret-change-me'),
   /** Largest accepted body of a single transaction / a batch, in bytes. */

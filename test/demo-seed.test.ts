@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
+import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
 import { rebuildDerived } from '../server/stats/customer-stats.service.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
@@ -13,7 +14,7 @@ const q = <T>(sql: string) => t.deps.sqlite.query(sql).get() as T;
 
 describe('demo store', () => {
   it('writes a living store through the real ingest path', () => {
-    const summary = seedDemoStore(t.deps, { customers: 300, months: 6, seed: 7, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+    const summary = seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 7, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
     expect(summary.transactions).toBeGreaterThan(1500);
     expect(q<{ n: number }>('SELECT count(*) AS n FROM transactions').n).toBe(summary.transactions);
     expect(summary.skus).toBeGreaterThan(200);
@@ -41,10 +42,10 @@ describe('demo store', () => {
 
   it('is reproducible for a seed', () => {
     const opts = { customers: 50, months: 3, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' };
-    const a = seedDemoStore(t.deps, opts);
+    const a = seedDemoStore(ingestDepsFrom(t.deps), opts);
     const other = createTestAppliance();
     try {
-      expect(seedDemoStore(other.deps, opts)).toEqual(a);
+      expect(seedDemoStore(ingestDepsFrom(other.deps), opts)).toEqual(a);
       const totals = (x: TestAppliance) => x.deps.sqlite.query('SELECT terminal_id, receipt_no, total FROM transactions ORDER BY terminal_id, receipt_no').all();
       expect(totals(other)).toEqual(totals(t));
     } finally {

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPosSimulator } from '../server/demo/pos-simulator.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
+import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
 let server: ReturnType<typeof Bun.serve>;
 beforeEach(() => {
   t = createTestAppliance({ now: new Date().toISOString() });
-  seedDemoStore(t.deps, { customers: 100, months: 1, seed: 42, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+  seedDemoStore(ingestDepsFrom(t.deps), { customers: 100, months: 1, seed: 42, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
   server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: t.app.fetch });
 });
 afterEach(async () => {

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildDerived } from '../stats/customer-stats.service.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
+import { ingestDepsFrom } from '../ingest/ingest.service.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ const commands: Record<string, { help: string; run: Command }> = {
       const deps = openAppliance(config());
       const t0 = performance.now();
       const summary = seedDemoStore(
-        deps,
+        ingestDepsFrom(deps),
         { customers, months, seed: positiveInt(values.seed, '--seed'), now: deps.clock(), storeId: deps.config.STORE_ID, timeZone: deps.config.STORE_TZ, phoneRegion: deps.config.STORE_PHONE_REGION },
         (done, total) => process.stderr.isTTY && process.stderr.write(`\rseeding ${done}/${total} events`),
       );

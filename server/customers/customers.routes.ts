@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { ActionsService } from '../actions/actions.service.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError } from '../errors.ts';
@@ -9,7 +10,7 @@ import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { getProfile } from './profile.service.ts';
 
-export function customerRoutes(deps: AppDeps) {
+export function customerRoutes(deps: AppDeps, actions: ActionsService) {
   const app = new Hono<AuthEnv>();
   const clerk = requireRole(deps.sqlite, ACCESS.customers);
   const manager = requireRole(deps.sqlite, ACCESS.store);
@@ -19,11 +20,15 @@ export function customerRoutes(deps: AppDeps) {
     minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
     currency: deps.config.STORE_CURRENCY,
   };
-  const profile = (id: string) => getProfile(profileDeps, id, deps.clock());
+  /** The profile with what to do now: the associate's whole card in one answer. */
+  const profile = async (id: string) => {
+    const p = getProfile(profileDeps, id, deps.clock());
+    return { ...p, actions: (await actions.actionsFor(p.id)).actions };
+  };
   const body = limitBody(deps.config.MAX_BODY_BYTES);
   const phoneRegion = deps.config.STORE_PHONE_REGION;
 
-  app.get('/customers/lookup', clerk, (c) => {
+  app.get('/customers/lookup', clerk, async (c) => {
     const q = parseOr422(lookupQuerySchema, c.req.query(), 'the lookup');
     const { refs, errors } = normalizeIdentifiers(
       { loyalty_card: q.card, phone: q.phone, email: q.email, member_id: q.member_id },
@@ -32,25 +37,25 @@ export function customerRoutes(deps: AppDeps) {
     if (errors.length > 0) throw new AppError(422, 'validation_failed', 'the lookup is not valid', errors);
     for (const ref of refs) {
       const id = findCustomerByIdentifier(deps.sqlite, ref);
-      if (id) return c.json(profile(id));
+      if (id) return c.json(await profile(id));
     }
     throw new AppError(404, 'not_found', 'no customer with that identifier');
   });
 
-  app.get('/customers/:id', clerk, (c) => c.json(profile(c.req.param('id'))));
+  app.get('/customers/:id', clerk, async (c) => c.json(await profile(c.req.param('id'))));
 
   app.post('/customers', body, clerk, async (c) => {
     const input = parseOr422(registerCustomerSchema, await readJson(c), 'the customer');
     const id = await deps.writes.run(() =>
       registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle }),
     );
-    return c.json(profile(id), 201);
+    return c.json(await profile(id), 201);
   });
 
   app.patch('/customers/:id', body, clerk, async (c) => {
     const input = parseOr422(updateCustomerSchema, await readJson(c), 'the update');
     const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { phoneRegion, now: deps.clock() }));
-    return c.json(profile(id));
+    return c.json(await profile(id));
   });
 
   app.delete('/customers/:id', manager, async (c) => {

@@ -113,7 +113,7 @@ export const transactionLines = sqliteTable(
     /** Voided lines are kept as facts and never count. */
     void: integer('void', { mode: 'boolean' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.txId, t.lineNo] })],
+  (t) => [primaryKey({ columns: [t.txId, t.lineNo] }), index('transaction_lines_sku').on(t.sku)],
 );
 
 export const loyaltyLedger = sqliteTable(
@@ -200,3 +200,61 @@ export const stageChanges = sqliteTable(
   },
   (t) => [index('stage_changes_customer').on(t.customerId, t.at), index('stage_changes_at').on(t.at)],
 );
+
+/** Derived: every SKU the store has sold, maintained on ingest (names, price, first/last sale). */
+export const catalogItems = sqliteTable(
+  'catalog_items',
+  {
+    sku: text('sku').primaryKey(),
+    name: text('name'),
+    category: text('category'),
+    lastUnitPrice: integer('last_unit_price'),
+    firstSoldAt: integer('first_sold_at').notNull(),
+    lastSoldAt: integer('last_sold_at').notNull(),
+    /** The sale before lastSoldAt; a long gap between the two means "back in stock". */
+    previousSoldAt: integer('previous_sold_at'),
+  },
+  (t) => [index('catalog_items_category').on(t.category, t.firstSoldAt)],
+);
+
+/**
+ * Next-best actions shown to associates, with their outcome (a fact: it syncs as a customer event too)
+ * and conversion (a purchase within the attribution window after the action was done).
+ */
+export const actions = sqliteTable(
+  'actions',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    type: text('type').notNull(),
+    channel: text('channel').notNull(),
+    /** Guardrail key: one offer of a kind per period. */
+    offerKind: text('offer_kind'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    priority: integer('priority').notNull(),
+    script: text('script').notNull(),
+    reason: text('reason').notNull(),
+    /** JSON {code, description} or null. */
+    offer: text('offer'),
+    /** JSON array of {sku, name}. */
+    items: text('items').notNull(),
+    status: text('status', { enum: ['open', 'done', 'declined', 'not_now', 'expired'] }).notNull(),
+    outcomeAt: integer('outcome_at'),
+    surveyAnswer: text('survey_answer'),
+    note: text('note'),
+    convertedTxId: text('converted_tx_id'),
+    convertedAt: integer('converted_at'),
+    /** Minor units of the converting purchase. */
+    revenue: integer('revenue'),
+  },
+  (t) => [index('actions_customer').on(t.customerId, t.createdAt), index('actions_type').on(t.type, t.status)],
+);
+
+/** Derived store-wide figures the daily sweep computes (e.g. the top-10% spend threshold). */
+export const storeMetrics = sqliteTable('store_metrics', {
+  key: text('key').primaryKey(),
+  /** JSON value. */
+  value: text('value').notNull(),
+  computedAt: integer('computed_at').notNull(),
+});

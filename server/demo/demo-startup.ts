@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppDeps } from '../app-deps.ts';
 import { createToken } from '../auth/token.service.ts';
+import { ingestDepsFrom } from '../ingest/ingest.service.ts';
 import { seedDemoStore } from './seed-demo-store.ts';
 
 /** True when the store has never seen a transaction or a customer. */
@@ -18,7 +19,7 @@ export function isEmptyStore(deps: AppDeps): boolean {
  */
 export function seedDemoOnFirstStart(deps: AppDeps, log: (line: string) => void): void {
   const t0 = performance.now();
-  const summary = seedDemoStore(deps, {
+  const summary = seedDemoStore(ingestDepsFrom(deps), {
     customers: 2000,
     months: 12,
     seed: 42,

@@ -1,11 +1,8 @@
-import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { registerCustomer } from '../identity/customer-write.service.ts';
-import { applyTransaction } from '../ingest/ingest.service.ts';
+import { applyTransaction, type IngestDeps } from '../ingest/ingest.service.ts';
 import type { LineInput, TransactionInput } from '../ingest/transaction-input.ts';
-import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
-import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { zoneOffsetMinutes } from '../time/zone-offset.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
@@ -49,7 +46,7 @@ const BATCH = 2000;
  * have been live. Deterministic for a given seed.
  */
 export function seedDemoStore(
-  deps: { sqlite: Database; rules: LoyaltyRules; lifecycle: LifecycleRules },
+  deps: IngestDeps,
   opts: SeedOptions,
   onProgress?: (done: number, total: number) => void,
 ): SeedSummary {
@@ -77,7 +74,6 @@ export function seedDemoStore(
   const summary: SeedSummary = { customers: opts.customers, registered: 0, transactions: 0, returns: 0, lines: 0, skus: catalog.length };
   const receiptSeq = new Map<string, number>();
   const pendingReturns: DemoEvent[] = [];
-  const ingest = { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle };
 
   const apply = (e: DemoEvent) => {
     if (e.kind === 'register') {
@@ -131,7 +127,7 @@ export function seedDemoStore(
   const tryApply = (input: TransactionInput): boolean => {
     deps.sqlite.run('SAVEPOINT seed_item');
     try {
-      applyTransaction(ingest, input, input.occurredAt);
+      applyTransaction(deps, input, input.occurredAt);
       deps.sqlite.run('RELEASE seed_item');
       return true;
     } catch (error) {

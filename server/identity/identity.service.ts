@@ -81,7 +81,7 @@ export function mergeCustomers(sqlite: Database, ids: readonly string[], now: nu
   const survivor = rows[0];
   if (!survivor) throw new Error('mergeCustomers: no such customers');
   for (const loser of rows.slice(1)) {
-    for (const table of ['identity_links', 'transactions', 'loyalty_ledger', 'customer_events'] as const) {
+    for (const table of ['identity_links', 'transactions', 'loyalty_ledger', 'customer_events', 'actions'] as const) {
       sqlite.query(`UPDATE ${table} SET customer_id = ? WHERE customer_id = ?`).run(survivor.id, loser.id);
     }
     const filled: Array<(typeof PROFILE_FIELDS)[number]> = [];

@@ -3,7 +3,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError, errorBody } from '../errors.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
-import { applyTransaction, type IngestOutcome } from './ingest.service.ts';
+import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './ingest.service.ts';
 import { normalizeTransaction } from './normalize-transaction.ts';
 import type { TransactionInput } from './transaction-input.ts';
 import { batchSchema, transactionSchema } from './transaction.schema.ts';
@@ -11,7 +11,7 @@ import { batchSchema, transactionSchema } from './transaction.schema.ts';
 export function ingestRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
   const auth = requireRole(deps.sqlite, ACCESS.ingest);
-  const ingestDeps = { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle };
+  const ingestDeps = ingestDepsFrom(deps);
   const ctx = () => ({
     storeId: deps.config.STORE_ID,
     minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,

@@ -1,5 +1,9 @@
 import type { Database } from 'bun:sqlite';
+import { attributeConversion } from '../actions/actions.service.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { DAY_MS } from '../clock.ts';
 import { AppError } from '../errors.ts';
+import { recordSoldItems } from '../catalog/catalog.service.ts';
 import { resolveCustomer } from '../identity/identity.service.ts';
 import { newId } from '../ids.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
@@ -15,6 +19,12 @@ export interface IngestDeps {
   sqlite: Database;
   rules: LoyaltyRules;
   lifecycle: LifecycleRules;
+  /** A purchase within this long after an action was done converts it. */
+  attributionMs: number;
+}
+
+export function ingestDepsFrom(deps: AppDeps): IngestDeps {
+  return { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle, attributionMs: deps.config.ACTIONS_ATTRIBUTION_DAYS * DAY_MS };
 }
 
 export interface IngestOutcome {
@@ -127,7 +137,11 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   input.lines.forEach((l, i) => {
     insertLine.run(id, i + 1, l.sku, l.name, l.category, sign * l.quantityMilli, l.unitPrice, l.discount, l.amount === null ? null : sign * l.amount, l.void ? 1 : 0);
   });
-  if (customerId) evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);
+  if (input.kind === 'sale') recordSoldItems(sqlite, input.lines, input.occurredAt);
+  if (customerId) {
+    evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);
+    if (input.kind === 'sale') attributeConversion(sqlite, customerId, id, input.occurredAt, total, deps.attributionMs);
+  }
 
   return {
     status: 201,

@@ -1,0 +1,148 @@
+import type { Database } from 'bun:sqlite';
+import { DAY_MS } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Stage } from '../lifecycle/lifecycle-rules.ts';
+import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import { pointsView } from '../loyalty/loyalty.service.ts';
+import { zoneOffsetMinutes } from '../time/zone-offset.ts';
+import { daysUntilAnniversary } from './action-catalog.ts';
+import type { ActionContext, SuggestedItem } from './action-types.ts';
+
+export interface ContextDeps {
+  sqlite: Database;
+  config: Config;
+  rules: LoyaltyRules;
+  /** Store-wide best sellers of the last 30 days (cached by the caller). */
+  popularItems: () => SuggestedItem[];
+}
+
+/** Store-local calendar date and minute of day at `now`. */
+export function localTime(timeZone: string, now: number): { date: string; minuteOfDay: number } {
+  const local = new Date(now + zoneOffsetMinutes(timeZone, now) * 60_000);
+  return { date: local.toISOString().slice(0, 10), minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes() };
+}
+
+/** Everything the action rules may read about one (live, canonical) customer. */
+export function buildActionContext(deps: ContextDeps, customerId: string, now: number): ActionContext {
+  const { sqlite, config } = deps;
+  const c = sqlite
+    .query<{ name: string | null; birthday: string | null; joined_at: number; registered_at: number | null; consent_sms: number | null; consent_email: number | null; consent_push: number | null; consent_call: number | null }, [string]>(
+      'SELECT name, birthday, coalesce(registered_at, created_at) AS joined_at, registered_at, consent_sms, consent_email, consent_push, consent_call FROM customers WHERE id = ?',
+    )
+    .get(customerId)!;
+  const life = sqlite
+    .query<{ stage: Stage; purchase_count: number; last_purchase_at: number | null; median_gap_ms: number | null }, [string]>(
+      'SELECT stage, purchase_count, last_purchase_at, median_gap_ms FROM customer_lifecycle WHERE customer_id = ?',
+    )
+    .get(customerId);
+  const points = pointsView(sqlite, deps.rules, customerId, now);
+  const nextTierMin = points.tier.next ? (deps.rules.tiers.find((t) => t.name === points.tier.next?.name)?.min_points ?? 0) : 0;
+  const spend365 = sqlite
+    .query<{ s: number | null }, [string, number]>('SELECT sum(total) AS s FROM transactions WHERE customer_id = ? AND occurred_at > ?')
+    .get(customerId, now - 365 * DAY_MS)?.s ?? 0;
+  const p90 = sqlite.query<{ value: string }, []>("SELECT value FROM store_metrics WHERE key = 'spend365_p90'").get();
+  const favourite = sqlite
+    .query<{ category: string }, [string]>(
+      `SELECT l.category FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
+       WHERE t.customer_id = ? AND t.kind = 'sale' AND l.void = 0 AND l.category IS NOT NULL
+       GROUP BY l.category ORDER BY sum(l.amount) DESC LIMIT 1`,
+    )
+    .get(customerId)?.category ?? null;
+  const lastBasket = sqlite
+    .query<SuggestedItem, [string]>(
+      `SELECT l.sku, l.name FROM transaction_lines l WHERE l.void = 0 AND l.sku IS NOT NULL AND l.tx_id =
+         (SELECT id FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at DESC LIMIT 1) ORDER BY l.line_no`,
+    )
+    .all(customerId);
+  const returns = sqlite
+    .query<{ sku: string | null; at: number }, [string, number]>(
+      `SELECT l.sku, t.occurred_at AS at FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
+       WHERE t.customer_id = ? AND t.kind = 'return' AND t.occurred_at > ?`,
+    )
+    .all(customerId, now - config.ACTIONS_RETURN_BLOCK_DAYS * DAY_MS);
+  const local = localTime(config.STORE_TZ, now);
+  const consent = (v: number | null) => v === 1;
+
+  return {
+    now,
+    localDate: local.date,
+    storeName: config.STORE_NAME,
+    formatMoney: (minor) =>
+      new Intl.NumberFormat('en', { style: 'currency', currency: config.STORE_CURRENCY }).format(minor / 10 ** config.STORE_CURRENCY_MINOR_DIGITS),
+    customer: {
+      id: customerId,
+      name: c.name,
+      birthday: c.birthday,
+      joinedAt: c.joined_at,
+      registered: c.registered_at !== null,
+      consent: { sms: consent(c.consent_sms), email: consent(c.consent_email), push: consent(c.consent_push), call: consent(c.consent_call) },
+    },
+    stage: life?.stage ?? 'new',
+    purchaseCount: life?.purchase_count ?? 0,
+    lastPurchaseAt: life?.last_purchase_at ?? null,
+    usualGapDays: life?.median_gap_ms ? Math.round(life.median_gap_ms / DAY_MS) : null,
+    points: {
+      spendable: points.spendable,
+      expiringSoon: points.expiringSoon,
+      tierName: points.tier.name,
+      nextTier: points.tier.next ? { name: points.tier.next.name, pointsNeeded: points.tier.next.pointsNeeded, minPoints: nextTierMin } : null,
+    },
+    spend365,
+    topSpender: p90 !== null && spend365 > 0 && spend365 >= Number(JSON.parse(p90.value)),
+    favouriteCategory: favourite,
+    lastBasket,
+    returnedSkus: new Set(returns.flatMap((r) => (r.sku ? [r.sku] : []))),
+    lastReturnAt: returns.reduce<number | null>((m, r) => (m === null || r.at > m ? r.at : m), null),
+    popularItems: deps.popularItems(),
+    newInFavourite: favourite ? newInCategory(sqlite, favourite, now) : [],
+    complementary: complementaryItems(sqlite, lastBasket.map((i) => i.sku)),
+    upcomingHoliday: upcomingHoliday(config.HOLIDAYS, local.date),
+  };
+}
+
+/** New arrivals (first sold within 30 days) and items back in stock (sold again after a 14+ day gap). */
+function newInCategory(sqlite: Database, category: string, now: number): Array<SuggestedItem & { why: 'new' | 'back' }> {
+  return sqlite
+    .query<SuggestedItem & { why: 'new' | 'back' }, [string, number, number]>(
+      `SELECT sku, name, CASE WHEN first_sold_at > ?2 THEN 'new' ELSE 'back' END AS why FROM catalog_items
+       WHERE category = ?1 AND (first_sold_at > ?2 OR (last_sold_at > ?3 AND previous_sold_at < last_sold_at - ${14 * DAY_MS}))
+       ORDER BY last_sold_at DESC LIMIT 5`,
+    )
+    .all(category, now - 30 * DAY_MS, now - 7 * DAY_MS);
+}
+
+/** Items most often in the same baskets as these, over their latest 2,000 baskets (bounded work). */
+function complementaryItems(sqlite: Database, skus: string[]): SuggestedItem[] {
+  if (skus.length === 0) return [];
+  const marks = skus.map(() => '?').join(',');
+  return sqlite
+    .query<SuggestedItem, string[]>(
+      `SELECT l2.sku, max(l2.name) AS name FROM
+         (SELECT tx_id FROM transaction_lines WHERE sku IN (${marks}) ORDER BY rowid DESC LIMIT 2000) b
+       JOIN transaction_lines l2 ON l2.tx_id = b.tx_id
+       WHERE l2.sku IS NOT NULL AND l2.void = 0 AND l2.sku NOT IN (${marks})
+       GROUP BY l2.sku ORDER BY count(*) DESC LIMIT 5`,
+    )
+    .all(...skus, ...skus);
+}
+
+function upcomingHoliday(holidays: Array<{ date: string; name: string }>, localDate: string): ActionContext['upcomingHoliday'] {
+  let best: ActionContext['upcomingHoliday'] = null;
+  for (const h of holidays) {
+    if (h.date.length === 10 && h.date < localDate) continue;
+    const inDays = h.date.length === 10 ? Math.round((Date.parse(h.date) - Date.parse(localDate)) / DAY_MS) : daysUntilAnniversary(localDate, h.date);
+    if (inDays <= 14 && (best === null || inDays < best.inDays)) best = { name: h.name, date: h.date, inDays };
+  }
+  return best;
+}
+
+/** The store's best sellers of the last 30 days. */
+export function popularItems(sqlite: Database, now: number, limit = 10): SuggestedItem[] {
+  return sqlite
+    .query<SuggestedItem, [number, number]>(
+      `SELECT l.sku, max(l.name) AS name FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
+       WHERE t.occurred_at > ? AND t.kind = 'sale' AND l.void = 0 AND l.sku IS NOT NULL
+       GROUP BY l.sku ORDER BY count(*) DESC LIMIT ?`,
+    )
+    .all(now - 30 * DAY_MS, limit);
+}

@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import * as z from 'zod';
+import type { AppDeps } from '../app-deps.ts';
+import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
+import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
+import type { ActionsService } from './actions.service.ts';
+
+export const outcomeSchema = z.strictObject({
+  outcome: z.enum(['done', 'declined', 'not_now']),
+  survey_answer: z.string().trim().min(1).max(500).optional(),
+  note: z.string().trim().min(1).max(1000).optional(),
+});
+
+export function actionRoutes(deps: AppDeps, actions: ActionsService) {
+  const app = new Hono<AuthEnv>();
+  const clerk = requireRole(deps.sqlite, ACCESS.customers);
+
+  app.get('/customers/:id/actions', clerk, async (c) => c.json(await actions.actionsFor(c.req.param('id'))));
+
+  app.post('/actions/:id/outcome', limitBody(deps.config.MAX_BODY_BYTES), clerk, async (c) => {
+    const body = parseOr422(outcomeSchema, await readJson(c), 'the outcome');
+    return c.json(await actions.recordOutcome(c.req.param('id'), body));
+  });
+
+  return app;
+}

@@ -1,0 +1,198 @@
+import { DAY_MS } from '../clock.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { AppError } from '../errors.ts';
+import { recordEvent } from '../identity/customer-events.ts';
+import { liveCustomerId } from '../identity/customer-write.service.ts';
+import { newId } from '../ids.ts';
+import type { Stage } from '../lifecycle/lifecycle-rules.ts';
+import { isoOrNull } from '../money.ts';
+import { ACTION_CATALOG } from './action-catalog.ts';
+import { buildActionContext, localTime, popularItems } from './action-context.ts';
+import type { ActionCandidate, ActionContext, Channel, SuggestedItem } from './action-types.ts';
+import { applyGuardrails, type GuardrailState, parseQuietHours } from './guardrails.ts';
+
+export interface ActionView {
+  id: string;
+  type: string;
+  channel: Channel;
+  priority: number;
+  script: string;
+  reason: string;
+  offer: { code: string; description: string } | null;
+  items: SuggestedItem[];
+  created_at: string | null;
+  expires_at: string | null;
+  status: string;
+}
+
+interface ActionRow {
+  id: string;
+  type: string;
+  channel: Channel;
+  offer_kind: string | null;
+  created_at: number;
+  expires_at: number;
+  priority: number;
+  script: string;
+  reason: string;
+  offer: string | null;
+  items: string;
+  status: string;
+}
+
+const POPULAR_TTL_MS = 3_600_000;
+const NOT_NOW_MS = DAY_MS;
+
+/** The catalog's candidates for this context, before guardrails. Pure. */
+export function proposeActions(ctx: ActionContext): Array<ActionCandidate & { needsItems?: boolean }> {
+  const out: Array<ActionCandidate & { needsItems?: boolean }> = [];
+  for (const rule of ACTION_CATALOG) {
+    if (rule.stages !== 'any' && !rule.stages.includes(ctx.stage as Stage)) continue;
+    const built = rule.build(ctx);
+    if (!built) continue;
+    out.push({
+      type: rule.type,
+      channel: rule.channel,
+      priority: Math.round(rule.basePriority * (rule.stageBoost?.[ctx.stage] ?? 1)),
+      offer: rule.offer ?? null,
+      expiresInDays: rule.expiresInDays,
+      script: built.script,
+      reason: built.reason,
+      items: built.items ?? [],
+      needsItems: rule.needsItems ?? false,
+    });
+  }
+  return out;
+}
+
+function view(r: ActionRow): ActionView {
+  const offer = r.offer ? (JSON.parse(r.offer) as { code: string; description: string }) : null;
+  return {
+    id: r.id,
+    type: r.type,
+    channel: r.channel,
+    priority: r.priority,
+    script: r.script,
+    reason: r.reason,
+    offer,
+    items: JSON.parse(r.items) as SuggestedItem[],
+    created_at: isoOrNull(r.created_at),
+    expires_at: isoOrNull(r.expires_at),
+    status: r.status,
+  };
+}
+
+export function createActionsService(deps: AppDeps) {
+  const { sqlite, config } = deps;
+  let popular: { at: number; items: SuggestedItem[] } = { at: -Infinity, items: [] };
+  const cachedPopular = () => {
+    const now = deps.clock();
+    if (now - popular.at > POPULAR_TTL_MS || now < popular.at) popular = { at: now, items: popularItems(sqlite, now) };
+    return popular.items;
+  };
+  const quietHours = parseQuietHours(config.ACTIONS_QUIET_HOURS);
+
+  function guardrailState(ctx: ActionContext, now: number): GuardrailState {
+    const id = ctx.customer.id;
+    const contacts = sqlite
+      .query<{ channel: Channel; n: number }, [string, number]>(
+        "SELECT channel, count(*) AS n FROM actions WHERE customer_id = ? AND status = 'done' AND outcome_at > ? GROUP BY channel",
+      )
+      .all(id, now - 7 * DAY_MS);
+    const offers = sqlite
+      .query<{ offer_kind: string; at: number }, [string]>(
+        "SELECT offer_kind, max(outcome_at) AS at FROM actions WHERE customer_id = ? AND status IN ('done', 'declined') AND offer_kind IS NOT NULL GROUP BY offer_kind",
+      )
+      .all(id);
+    const putOff = sqlite
+      .query<{ type: string }, [string, number]>("SELECT DISTINCT type FROM actions WHERE customer_id = ? AND status = 'not_now' AND outcome_at > ?")
+      .all(id, now - NOT_NOW_MS);
+    return {
+      now,
+      localMinuteOfDay: localTime(config.STORE_TZ, now).minuteOfDay,
+      quietHours,
+      contactCapPerWeek: config.ACTIONS_CONTACT_CAP_PER_WEEK,
+      consent: ctx.customer.consent,
+      contactsThisWeek: Object.fromEntries(contacts.map((c) => [c.channel, c.n])),
+      lastOfferAt: new Map(offers.map((o) => [o.offer_kind, o.at])),
+      putOff: new Set(putOff.map((p) => p.type)),
+      returnedSkus: ctx.returnedSkus,
+    };
+  }
+
+  /**
+   * The ranked actions for a customer now. Shown actions are persisted (so outcomes can be posted and
+   * caps counted); an open action of the same type is reused, so repeated lookups do not multiply them.
+   */
+  async function actionsFor(rawId: string): Promise<{ actions: ActionView[]; suppressed: Array<{ type: string; reason: string }> }> {
+    const now = deps.clock();
+    const id = liveCustomerId(sqlite, rawId);
+    const ctx = buildActionContext({ sqlite, config, rules: deps.rules, popularItems: cachedPopular }, id, now);
+    const { kept, suppressed } = applyGuardrails(proposeActions(ctx), guardrailState(ctx, now));
+    const openRows = () =>
+      sqlite.query<ActionRow, [string, number]>("SELECT * FROM actions WHERE customer_id = ? AND status = 'open' AND expires_at > ?").all(id, now);
+    const open = openRows();
+    const fresh = kept.filter((c) => !open.some((o) => o.type === c.type));
+    const stale = open.filter((o) => !kept.some((c) => c.type === o.type));
+    if (fresh.length > 0 || stale.length > 0) {
+      await deps.writes.run(() => {
+        for (const o of stale) sqlite.query("UPDATE actions SET status = 'expired' WHERE id = ? AND status = 'open'").run(o.id);
+        for (const c of fresh) {
+          sqlite
+            .query(
+              `INSERT INTO actions (id, customer_id, type, channel, offer_kind, created_at, expires_at, priority, script, reason, offer, items, status)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
+            )
+            .run(newId(now), id, c.type, c.channel, c.offer?.kind ?? null, now, now + c.expiresInDays * DAY_MS, c.priority, c.script, c.reason,
+              c.offer ? JSON.stringify({ code: c.offer.code, description: c.offer.description }) : null, JSON.stringify(c.items));
+        }
+      });
+    }
+    const byType = new Map(openRows().map((r) => [r.type, r]));
+    const actions = kept.flatMap((c) => {
+      const row = byType.get(c.type);
+      // The stored action keeps its id; its wording follows the customer's situation now.
+      return row ? [{ ...view(row), priority: c.priority, script: c.script, reason: c.reason, items: c.items }] : [];
+    });
+    return { actions, suppressed };
+  }
+
+  async function recordOutcome(actionId: string, body: { outcome: 'done' | 'declined' | 'not_now'; survey_answer?: string | undefined; note?: string | undefined }) {
+    return deps.writes.run(() => {
+      const now = deps.clock();
+      const row = sqlite.query<{ customer_id: string; status: string; type: string }, [string]>('SELECT customer_id, status, type FROM actions WHERE id = ?').get(actionId);
+      if (!row) throw new AppError(404, 'not_found', 'no such action');
+      if (row.status === body.outcome) return { id: actionId, status: row.status, replayed: true };
+      if (row.status !== 'open') throw new AppError(409, 'conflict', `the action is already ${row.status}`, { status: row.status });
+      sqlite
+        .query('UPDATE actions SET status = ?, outcome_at = ?, survey_answer = ?, note = ? WHERE id = ?')
+        .run(body.outcome, now, body.survey_answer ?? null, body.note ?? null, actionId);
+      recordEvent(sqlite, row.customer_id, 'action_outcome', now, { action_id: actionId, type: row.type, outcome: body.outcome, survey: body.survey_answer !== undefined });
+      return { id: actionId, status: body.outcome, replayed: false };
+    });
+  }
+
+  return { actionsFor, recordOutcome };
+}
+
+export type ActionsService = ReturnType<typeof createActionsService>;
+
+/**
+ * Conversion: the customer's purchase within the attribution window after an action was done marks that
+ * action converted with the purchase's revenue (each action converts once, by its first purchase).
+ */
+export function attributeConversion(
+  sqlite: AppDeps['sqlite'],
+  customerId: string,
+  txId: string,
+  occurredAt: number,
+  total: number,
+  windowMs: number,
+): void {
+  sqlite
+    .query(
+      `UPDATE actions SET converted_tx_id = ?, converted_at = ?, revenue = ?
+       WHERE customer_id = ? AND status = 'done' AND converted_tx_id IS NULL AND outcome_at <= ? AND outcome_at > ?`,
+    )
+    .run(txId, occurredAt, total, customerId, occurredAt, occurredAt - windowMs);
+}
