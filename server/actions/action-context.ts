@@ -40,7 +40,8 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
   const spend365 = sqlite
     .query<{ s: number | null }, [string, number]>('SELECT sum(total) AS s FROM transactions WHERE customer_id = ? AND occurred_at > ?')
     .get(customerId, now - 365 * DAY_MS)?.s ?? 0;
-  const p90 = sqlite.query<{ value: string }, []>("SELECT value FROM store_metrics WHERE key = 'spend365_p90'").get();
+  const p90Row = sqlite.query<{ value: string }, []>("SELECT value FROM store_metrics WHERE key = 'spend365_p90'").get();
+  const p90 = p90Row ? (JSON.parse(p90Row.value) as number | null) : null;
   const favourite = sqlite
     .query<{ category: string }, [string]>(
       `SELECT l.category FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
@@ -88,7 +89,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
       nextTier: points.tier.next ? { name: points.tier.next.name, pointsNeeded: points.tier.next.pointsNeeded, minPoints: nextTierMin } : null,
     },
     spend365,
-    topSpender: p90 !== null && spend365 > 0 && spend365 >= Number(JSON.parse(p90.value)),
+    topSpender: p90 !== null && spend365 > 0 && spend365 >= p90,
     favouriteCategory: favourite,
     lastBasket,
     returnedSkus: new Set(returns.flatMap((r) => (r.sku ? [r.sku] : []))),
@@ -121,7 +122,7 @@ function complementaryItems(sqlite: Database, skus: string[]): SuggestedItem[] {
          (SELECT tx_id FROM transaction_lines WHERE sku IN (${marks}) ORDER BY rowid DESC LIMIT 2000) b
        JOIN transaction_lines l2 ON l2.tx_id = b.tx_id
        WHERE l2.sku IS NOT NULL AND l2.void = 0 AND l2.sku NOT IN (${marks})
-       GROUP BY l2.sku ORDER BY count(*) DESC LIMIT 5`,
+       GROUP BY l2.sku ORDER BY count(*) DESC, l2.sku LIMIT 5`,
     )
     .all(...skus, ...skus);
 }
@@ -142,7 +143,7 @@ export function popularItems(sqlite: Database, now: number, limit = 10): Suggest
     .query<SuggestedItem, [number, number]>(
       `SELECT l.sku, max(l.name) AS name FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
        WHERE t.occurred_at > ? AND t.kind = 'sale' AND l.void = 0 AND l.sku IS NOT NULL
-       GROUP BY l.sku ORDER BY count(*) DESC LIMIT ?`,
+       GROUP BY l.sku ORDER BY count(*) DESC, l.sku LIMIT ?`,
     )
     .all(now - 30 * DAY_MS, limit);
 }

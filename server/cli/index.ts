@@ -3,6 +3,7 @@ import { openAppliance } from '../appliance.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildDerived } from '../stats/customer-stats.service.ts';
+import { runDailySweep } from '../lifecycle/daily-sweep.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
@@ -81,6 +82,15 @@ const commands: Record<string, { help: string; run: Command }> = {
       });
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
+    },
+  },
+  sweep: {
+    help: 'sweep   runs the daily sweep now (stages, point expiry, action expiry, store thresholds)',
+    run: () => {
+      const deps = openAppliance(config());
+      const report = runDailySweep(deps, deps.clock());
+      deps.sqlite.close();
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     },
   },
   rebuild: {
