@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { actionRoutes } from './actions/actions.routes.ts';
 import { createActionsService } from './actions/actions.service.ts';
+import { analyticsRoutes } from './analytics/analytics.routes.ts';
 import type { AppDeps } from './app-deps.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { AppError, errorBody } from './errors.ts';
@@ -29,6 +30,7 @@ export function createApp(deps: AppDeps) {
   const actions = createActionsService(deps);
   app.route('/api/v1', customerRoutes(deps, actions));
   app.route('/api/v1', actionRoutes(deps, actions));
+  app.route('/api/v1', analyticsRoutes(deps));
   return app;
 }
 

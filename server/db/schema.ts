@@ -182,9 +182,15 @@ export const customerLifecycle = sqliteTable(
     lastPurchaseAt: integer('last_purchase_at'),
     medianGapMs: integer('median_gap_ms'),
     activeSince: integer('active_since'),
+    secondPurchaseAt: integer('second_purchase_at'),
     evaluatedAt: integer('evaluated_at').notNull(),
+    /** RFM quintiles (1–5, 5 best) and segment, set by the daily sweep; null without purchases in 365 days. */
+    rScore: integer('r_score'),
+    fScore: integer('f_score'),
+    mScore: integer('m_score'),
+    segment: text('segment'),
   },
-  (t) => [index('customer_lifecycle_stage').on(t.stage)],
+  (t) => [index('customer_lifecycle_stage').on(t.stage), index('customer_lifecycle_first').on(t.firstPurchaseAt)],
 );
 
 /** The customer's stage history: one row per change, dated when it happened. */
@@ -258,3 +264,16 @@ export const storeMetrics = sqliteTable('store_metrics', {
   value: text('value').notNull(),
   computedAt: integer('computed_at').notNull(),
 });
+
+/** Derived: per customer and store-local month (YYYY-MM), for cohorts and period figures without scanning every sale. */
+export const customerMonths = sqliteTable(
+  'customer_months',
+  {
+    customerId: text('customer_id').notNull(),
+    month: text('month').notNull(),
+    sales: integer('sales').notNull(),
+    /** Net minor units (returns subtract). */
+    revenue: integer('revenue').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.month] }), index('customer_months_month').on(t.month)],
+);

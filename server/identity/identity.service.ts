@@ -98,6 +98,7 @@ export function mergeCustomers(sqlite: Database, ids: readonly string[], now: nu
     }
     sqlite.query('UPDATE customers SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?').run(survivor.id, now, loser.id, loser.id);
     sqlite.query('DELETE FROM customer_stats WHERE customer_id = ?').run(loser.id);
+    sqlite.query('DELETE FROM customer_months WHERE customer_id = ?').run(loser.id);
     const loserPoints = sqlite.query<{ balance: number }, [string]>('SELECT balance FROM customer_points WHERE customer_id = ?').get(loser.id);
     if (loserPoints) {
       sqlite.query('DELETE FROM customer_points WHERE customer_id = ?').run(loser.id);

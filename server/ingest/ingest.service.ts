@@ -114,7 +114,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
       },
       now,
     );
-    addTransactionToStats(sqlite, customerId, input.kind, input.occurredAt, total);
+    addTransactionToStats(sqlite, customerId, input.kind, input.occurredAt, input.utcOffsetMin, total);
   }
 
   sqlite

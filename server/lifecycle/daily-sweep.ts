@@ -4,6 +4,7 @@ import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { expireDuePoints } from '../loyalty/loyalty.service.ts';
 import type { LifecycleRules } from './lifecycle-rules.ts';
 import { sweepLifecycle } from './lifecycle.service.ts';
+import { scoreRfm } from './rfm.ts';
 
 /*
  * What time alone changes, once a day: lifecycle stages, points that expired, actions past their expiry,
@@ -15,6 +16,7 @@ export interface SweepReport {
   pointsExpired: { customers: number };
   actionsExpired: number;
   spend365P90: number | null;
+  rfmScored: number;
   ms: number;
 }
 
@@ -57,6 +59,7 @@ export function runDailySweep(deps: { sqlite: Database; rules: LoyaltyRules; lif
     const actionsExpired = sqlite.query("UPDATE actions SET status = 'expired' WHERE status = 'open' AND expires_at <= ?").run(now).changes;
     const p90 = spendP90(sqlite, now);
     setMetric(sqlite, 'spend365_p90', p90, now);
-    return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, ms: Math.round(performance.now() - t0) };
+    const rfm = scoreRfm(sqlite, now);
+    return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, ms: Math.round(performance.now() - t0) };
   })();
 }

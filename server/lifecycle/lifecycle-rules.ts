@@ -40,6 +40,7 @@ export interface LifecycleFacts {
   purchaseCount: number;
   firstPurchaseAt: number | null;
   lastPurchaseAt: number | null;
+  secondPurchaseAt: number | null;
   /** Median gap between counted purchases (ms), null below 3 purchases. */
   medianGapMs: number | null;
   /** Start of the current run of purchases without a gap longer than the risk threshold. */
@@ -91,7 +92,7 @@ export function lifecycleFacts(rules: LifecycleRules, joinedAt: number, purchase
   const gaps: number[] = [];
   for (let i = 1; i < n; i++) gaps.push(purchases[i]! - purchases[i - 1]!);
   const medianGapMs = n >= MIN_PERSONAL_PURCHASES ? median(gaps) : null;
-  const base = { joinedAt, purchaseCount: n, firstPurchaseAt: purchases[0] ?? null, lastPurchaseAt: purchases[n - 1] ?? null, medianGapMs };
+  const base = { joinedAt, purchaseCount: n, firstPurchaseAt: purchases[0] ?? null, lastPurchaseAt: purchases[n - 1] ?? null, secondPurchaseAt: purchases[1] ?? null, medianGapMs };
   let activeSince: number | null = null;
   if (n >= 2) {
     const riskAfter = riskAfterMs(rules, base);

@@ -15,6 +15,7 @@ interface LifecycleRow {
   purchase_count: number;
   first_purchase_at: number | null;
   last_purchase_at: number | null;
+  second_purchase_at: number | null;
   median_gap_ms: number | null;
   active_since: number | null;
 }
@@ -24,6 +25,7 @@ const factsOf = (r: LifecycleRow): LifecycleFacts => ({
   purchaseCount: r.purchase_count,
   firstPurchaseAt: r.first_purchase_at,
   lastPurchaseAt: r.last_purchase_at,
+  secondPurchaseAt: r.second_purchase_at,
   medianGapMs: r.median_gap_ms,
   activeSince: r.active_since,
 });
@@ -50,14 +52,14 @@ function writeRow(sqlite: Database, customerId: string, s: StageAt, f: Lifecycle
   sqlite
     .query(
       `INSERT INTO customer_lifecycle (customer_id, stage, since, joined_at, purchase_count, first_purchase_at, last_purchase_at,
-         median_gap_ms, active_since, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         median_gap_ms, active_since, second_purchase_at, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, joined_at = excluded.joined_at,
          purchase_count = excluded.purchase_count, first_purchase_at = excluded.first_purchase_at,
          last_purchase_at = excluded.last_purchase_at, median_gap_ms = excluded.median_gap_ms,
-         active_since = excluded.active_since, evaluated_at = excluded.evaluated_at`,
+         active_since = excluded.active_since, second_purchase_at = excluded.second_purchase_at, evaluated_at = excluded.evaluated_at`,
     )
     .run(customerId, s.stage, s.since, f.joinedAt, f.purchaseCount, f.firstPurchaseAt, f.lastPurchaseAt,
-      f.medianGapMs === null ? null : Math.round(f.medianGapMs), f.activeSince, now);
+      f.medianGapMs === null ? null : Math.round(f.medianGapMs), f.activeSince, f.secondPurchaseAt, now);
 }
 
 /**

@@ -11,8 +11,15 @@ export function addTransactionToStats(
   customerId: string,
   kind: 'sale' | 'return',
   occurredAt: number,
+  utcOffsetMin: number,
   total: number,
 ): void {
+  sqlite
+    .query(
+      `INSERT INTO customer_months (customer_id, month, sales, revenue) VALUES (?, ${LOCAL_MONTH('?')}, ?, ?)
+       ON CONFLICT (customer_id, month) DO UPDATE SET sales = sales + excluded.sales, revenue = revenue + excluded.revenue`,
+    )
+    .run(customerId, occurredAt, utcOffsetMin, kind === 'sale' ? 1 : 0, total);
   if (kind === 'sale') {
     sqlite
       .query(
@@ -36,6 +43,13 @@ export function addTransactionToStats(
   }
 }
 
+/** The store-local month (YYYY-MM) of a transaction, from its own UTC offset; one formula for both paths. */
+const LOCAL_MONTH = (at: string, offset = '?') => `strftime('%Y-%m', (${at} + ${offset} * 60000) / 1000, 'unixepoch')`;
+
+const MONTHS_FROM_FACTS = `
+  SELECT customer_id, ${LOCAL_MONTH('occurred_at', 'utc_offset_min')} AS month, sum(kind = 'sale'), sum(total)
+  FROM transactions`;
+
 const STATS_FROM_FACTS = `
   SELECT customer_id,
          min(CASE WHEN kind = 'sale' THEN occurred_at END) AS first_purchase_at,
@@ -51,6 +65,8 @@ export function recomputeCustomerStats(sqlite: Database, customerId: string): vo
   sqlite
     .query(`INSERT INTO customer_stats ${STATS_FROM_FACTS} WHERE customer_id = ? GROUP BY customer_id`)
     .run(customerId);
+  sqlite.query('DELETE FROM customer_months WHERE customer_id = ?').run(customerId);
+  sqlite.query(`INSERT INTO customer_months ${MONTHS_FROM_FACTS} WHERE customer_id = ? GROUP BY customer_id, month`).run(customerId);
 }
 
 /** Recomputes every derived table from facts, in one transaction. */
@@ -58,6 +74,8 @@ export function rebuildDerived(sqlite: Database): { customers: number } {
   return sqlite.transaction(() => {
     sqlite.run('DELETE FROM customer_stats');
     sqlite.run(`INSERT INTO customer_stats ${STATS_FROM_FACTS} WHERE customer_id IS NOT NULL GROUP BY customer_id`);
+    sqlite.run('DELETE FROM customer_months');
+    sqlite.run(`INSERT INTO customer_months ${MONTHS_FROM_FACTS} WHERE customer_id IS NOT NULL GROUP BY customer_id, month`);
     sqlite.run('DELETE FROM customer_points');
     sqlite.run('INSERT INTO customer_points (customer_id, balance) SELECT customer_id, sum(points) FROM loyalty_ledger GROUP BY customer_id');
     const row = sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM customer_stats').get();

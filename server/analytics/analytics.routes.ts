@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import * as z from 'zod';
+import type { AppDeps } from '../app-deps.ts';
+import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
+import { DAY_MS } from '../clock.ts';
+import { AppError } from '../errors.ts';
+import { parseOr422 } from '../http/request-body.ts';
+import { STAGES } from '../lifecycle/lifecycle-rules.ts';
+import { SEGMENTS } from '../lifecycle/rfm.ts';
+import { storeOverview } from './analytics.service.ts';
+import { audienceCsv, EXPORT_CHANNELS } from './audience-export.ts';
+
+const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO date or date-time');
+
+export const overviewQuerySchema = z.strictObject({ from: instant.optional(), to: instant.optional() });
+export const exportQuerySchema = z.strictObject({
+  channel: z.enum(EXPORT_CHANNELS),
+  stage: z.enum(STAGES).optional(),
+  segment: z.enum(SEGMENTS).optional(),
+});
+
+export function analyticsRoutes(deps: AppDeps) {
+  const app = new Hono<AuthEnv>();
+  const manager = requireRole(deps.sqlite, ACCESS.store);
+
+  app.get('/analytics/overview', manager, (c) => {
+    const q = parseOr422(overviewQuerySchema, c.req.query(), 'the query');
+    const now = deps.clock();
+    const to = q.to ? Date.parse(q.to) : now;
+    const from = q.from ? Date.parse(q.from) : to - 365 * DAY_MS;
+    if (from >= to) throw new AppError(422, 'validation_failed', 'from must be before to', [{ path: 'from', message: 'must be before to' }]);
+    return c.json(
+      storeOverview({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS, timeZone: deps.config.STORE_TZ }, from, to, now),
+    );
+  });
+
+  app.get('/audiences/export', manager, (c) => {
+    const q = parseOr422(exportQuerySchema, c.req.query(), 'the query');
+    c.header('content-type', 'text/csv; charset=utf-8');
+    c.header('content-disposition', `attachment; filename="audience-${q.channel}${q.stage ? `-${q.stage}` : ''}${q.segment ? `-${q.segment}` : ''}.csv"`);
+    return stream(c, async (s) => {
+      for (const line of audienceCsv(deps.sqlite, q)) await s.write(line);
+    });
+  });
+
+  return app;
+}

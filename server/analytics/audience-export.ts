@@ -1,0 +1,50 @@
+import type { Database } from 'bun:sqlite';
+
+/*
+ * Campaign audiences: live customers of a stage and/or RFM segment who consented to the channel, with the
+ * contact for that channel. Consent is checked here, at the source, not left to the campaign tool.
+ */
+
+export const EXPORT_CHANNELS = ['sms', 'email', 'push', 'call'] as const;
+export type ExportChannel = (typeof EXPORT_CHANNELS)[number];
+
+const CONTACT_KIND: Record<ExportChannel, 'phone' | 'email' | null> = { sms: 'phone', call: 'phone', email: 'email', push: null };
+
+const PAGE = 5000;
+
+function csvField(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function* audienceCsv(
+  sqlite: Database,
+  filter: { channel: ExportChannel; stage?: string | undefined; segment?: string | undefined },
+): Generator<string> {
+  const kind = CONTACT_KIND[filter.channel];
+  yield 'customer_id,name,stage,segment,channel,contact\n';
+  // Keyset pages, each read to the end at once: no statement stays open across the stream's awaits,
+  // while the write queue may commit on the same connection.
+  const page = sqlite.query<
+    { id: string; name: string | null; stage: string | null; segment: string | null; contact: string | null },
+    [string | null, string | null, string | null, string]
+  >(
+    `SELECT c.id, c.name, l.stage, l.segment,
+            (SELECT value FROM identity_links i WHERE i.customer_id = c.id AND i.kind = ?1 ORDER BY created_at DESC LIMIT 1) AS contact
+     FROM customers c LEFT JOIN customer_lifecycle l ON l.customer_id = c.id
+     WHERE c.id > ?4 AND c.merged_into IS NULL AND c.erased_at IS NULL AND c.consent_${filter.channel} = 1
+       AND (?2 IS NULL OR l.stage = ?2) AND (?3 IS NULL OR l.segment = ?3)
+     ORDER BY c.id LIMIT ${PAGE}`,
+  );
+  let after = '';
+  for (;;) {
+    const rows = page.all(kind, filter.stage ?? null, filter.segment ?? null, after);
+    for (const r of rows) {
+      if (kind !== null && r.contact === null) continue; // consented but nothing to reach them by
+      yield `${[r.id, r.name, r.stage, r.segment, filter.channel, r.contact].map(csvField).join(',')}\n`;
+    }
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1]!.id;
+  }
+}
