@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
-import { rebuildDerived } from '../server/stats/customer-stats.service.ts';
+import { rebuildEverything } from '../server/stats/rebuild.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -35,9 +35,15 @@ describe('demo store', () => {
     // Registered profiles with birthdays and consent.
     expect(q<{ n: number }>('SELECT count(*) AS n FROM customers WHERE birthday IS NOT NULL AND consent_sms IS NOT NULL').n).toBeGreaterThan(100);
     // Derived data equals a rebuild from facts.
-    const before = t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all();
-    rebuildDerived(t.deps.sqlite);
-    expect(t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all()).toEqual(before);
+    const derived = () => ({
+      stats: t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all(),
+      points: t.deps.sqlite.query('SELECT * FROM customer_points ORDER BY customer_id').all(),
+      months: t.deps.sqlite.query('SELECT * FROM customer_months ORDER BY customer_id, month').all(),
+      stages: t.deps.sqlite.query('SELECT customer_id, stage, since FROM customer_lifecycle ORDER BY customer_id').all(),
+    });
+    const before = derived();
+    rebuildEverything(t.deps, t.clock());
+    expect(derived()).toEqual(before);
   });
 
   it('is reproducible for a seed', () => {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { openAppliance } from '../appliance.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
-import { rebuildDerived } from '../stats/customer-stats.service.ts';
+import { rebuildEverything } from '../stats/rebuild.ts';
 import { runDailySweep } from '../lifecycle/daily-sweep.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
@@ -94,13 +94,12 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   rebuild: {
-    help: 'rebuild   recomputes customer stats and point balances from facts',
+    help: 'rebuild   recomputes every derived table (stats, points, lifecycle, RFM, catalog) from facts',
     run: () => {
       const deps = openAppliance(config());
-      const t0 = performance.now();
-      const { customers } = rebuildDerived(deps.sqlite);
+      const report = rebuildEverything(deps, deps.clock());
       deps.sqlite.close();
-      console.error(`rebuilt derived data of ${customers} customers in ${Math.round(performance.now() - t0)} ms`);
+      console.error(`rebuilt derived data of ${report.customers} customers in ${report.ms} ms`);
     },
   },
 };

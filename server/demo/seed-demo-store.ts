@@ -2,6 +2,7 @@ import { DAY_MS } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { registerCustomer } from '../identity/customer-write.service.ts';
 import { applyTransaction, type IngestDeps } from '../ingest/ingest.service.ts';
+import { runDailySweep } from '../lifecycle/daily-sweep.ts';
 import type { LineInput, TransactionInput } from '../ingest/transaction-input.ts';
 import { zoneOffsetMinutes } from '../time/zone-offset.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
@@ -150,6 +151,8 @@ export function seedDemoStore(
     done = Math.min(events.length, i + BATCH);
     onProgress?.(done, events.length);
   }
+  // History ends now: let time move every customer to where they stand today.
+  runDailySweep(deps, opts.now);
   return summary;
 }
 

@@ -118,3 +118,43 @@ export function sweepLifecycle(sqlite: Database, rules: LifecycleRules, now: num
   }
   return { scanned: rows.length, changed };
 }
+
+/**
+ * Recomputes every customer's lifecycle row from facts in one pass over the sales (the rebuild path).
+ * Stage history is left as recorded; the current stage and its `since` are pure functions of the facts.
+ */
+export function recomputeAllLifecycle(sqlite: Database, rules: LifecycleRules, now: number): number {
+  const joined = new Map(
+    sqlite
+      .query<{ id: string; joined_at: number }, []>('SELECT id, coalesce(registered_at, created_at) AS joined_at FROM customers WHERE merged_into IS NULL')
+      .all()
+      .map((r) => [r.id, r.joined_at]),
+  );
+  const sales = sqlite.query<{ customer_id: string; occurred_at: number; total: number; refunded: number | null }, []>(
+    `SELECT s.customer_id, s.occurred_at, s.total, r.refunded FROM transactions s
+     LEFT JOIN (SELECT original_tx_id, -sum(total) AS refunded FROM transactions WHERE kind = 'return' AND original_tx_id IS NOT NULL GROUP BY original_tx_id) r
+       ON r.original_tx_id = s.id
+     WHERE s.kind = 'sale' AND s.customer_id IS NOT NULL ORDER BY s.customer_id, s.occurred_at`,
+  );
+  sqlite.run('DELETE FROM customer_lifecycle');
+  const flush = (customerId: string, purchases: number[]) => {
+    const joinedAt = joined.get(customerId);
+    if (joinedAt === undefined) return;
+    joined.delete(customerId);
+    const facts = lifecycleFacts(rules, joinedAt, purchases);
+    writeRow(sqlite, customerId, stageAt(rules, facts, now), facts, now);
+  };
+  let current: string | null = null;
+  let purchases: number[] = [];
+  for (const s of sales.iterate()) {
+    if (s.customer_id !== current) {
+      if (current !== null) flush(current, purchases);
+      current = s.customer_id;
+      purchases = [];
+    }
+    if (!(rules.refundsUndoPurchase && s.total > 0 && (s.refunded ?? 0) >= s.total)) purchases.push(s.occurred_at);
+  }
+  if (current !== null) flush(current, purchases);
+  for (const id of [...joined.keys()]) flush(id, []);
+  return sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM customer_lifecycle').get()?.n ?? 0;
+}
