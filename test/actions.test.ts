@@ -40,6 +40,7 @@ const outcome = (actionId: string, body: Record<string, unknown>) => t.call('POS
 async function storeHistory() {
   for (let i = 0; i < 5; i++) await buy(undefined, [{ sku: 'TEA1', name: 'Oolong tea', category: 'tea' }, { sku: 'CAKE', name: 'Mooncake', category: 'bakery' }]);
   for (let i = 0; i < 3; i++) await buy(undefined, [{ sku: 'MILK', name: 'Milk', category: 'dairy' }, { sku: 'BREAD', name: 'Bread', category: 'bakery' }]);
+  runDailySweep(t.deps, t.clock()); // co-purchase neighbours
 }
 
 describe('next-best action rules', () => {

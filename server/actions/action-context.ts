@@ -112,17 +112,15 @@ function newInCategory(sqlite: Database, category: string, now: number): Array<S
     .all(category, now - 30 * DAY_MS, now - 7 * DAY_MS);
 }
 
-/** Items most often in the same baskets as these, over their latest 2,000 baskets (bounded work). */
+/** Items most often bought with these (neighbours precomputed by the daily sweep), best first. */
 function complementaryItems(sqlite: Database, skus: string[]): SuggestedItem[] {
   if (skus.length === 0) return [];
   const marks = skus.map(() => '?').join(',');
   return sqlite
     .query<SuggestedItem, string[]>(
-      `SELECT l2.sku, max(l2.name) AS name FROM
-         (SELECT tx_id FROM transaction_lines WHERE sku IN (${marks}) ORDER BY rowid DESC LIMIT 2000) b
-       JOIN transaction_lines l2 ON l2.tx_id = b.tx_id
-       WHERE l2.sku IS NOT NULL AND l2.void = 0 AND l2.sku NOT IN (${marks})
-       GROUP BY l2.sku ORDER BY count(*) DESC, l2.sku LIMIT 5`,
+      `SELECT n.neighbor AS sku, c.name FROM item_neighbors n LEFT JOIN catalog_items c ON c.sku = n.neighbor
+       WHERE n.sku IN (${marks}) AND n.neighbor NOT IN (${marks})
+       GROUP BY n.neighbor ORDER BY sum(n.score) DESC, n.neighbor LIMIT 5`,
     )
     .all(...skus, ...skus);
 }

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /*
  * The single source of truth for storage. Units: money in integer minor units of the store's currency
@@ -276,4 +276,16 @@ export const customerMonths = sqliteTable(
     revenue: integer('revenue').notNull(),
   },
   (t) => [primaryKey({ columns: [t.customerId, t.month] }), index('customer_months_month').on(t.month)],
+);
+
+/** Derived by the daily sweep: items most often bought together (cosine of basket co-occurrence, 90 days). */
+export const itemNeighbors = sqliteTable(
+  'item_neighbors',
+  {
+    sku: text('sku').notNull(),
+    neighbor: text('neighbor').notNull(),
+    score: real('score').notNull(),
+    together: integer('together').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sku, t.neighbor] })],
 );

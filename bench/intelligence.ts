@@ -1,0 +1,101 @@
+/**
+ * npm run bench:intelligence [-- --customers N --lines L]
+ * On a generated store (default 1M customers / 20M lines): time of the daily sweep, of analytics/overview,
+ * and p50/p99 of one customer's next-best actions. Prints the figures and appends them to bench/RESULTS.md.
+ */
+import { copyFileSync, existsSync, mkdirSync, rmSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createActionsService } from '../server/actions/actions.service.ts';
+import { storeOverview } from '../server/analytics/analytics.service.ts';
+import { openAppliance } from '../server/appliance.ts';
+import { testConfig } from '../server/config.ts';
+import { runDailySweep } from '../server/lifecycle/daily-sweep.ts';
+import { rebuildEverything } from '../server/stats/rebuild.ts';
+import { DAY_MS } from '../server/clock.ts';
+import { writeBigStore } from './support/big-store.ts';
+import { machineLine, percentile, round } from './support/machine.ts';
+
+const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' } } });
+const customers = Number(values.customers);
+const lines = Number(values.lines);
+const now = Date.parse('2026-11-22T12:00:00+08:00');
+const log = (s: string) => console.error(`[bench] ${s}`);
+
+const baseDir = join('.tmp', `bench-intel-${customers}-${lines}`);
+if (!existsSync(join(baseDir, 'ready'))) {
+  rmSync(baseDir, { recursive: true, force: true });
+  mkdirSync(baseDir, { recursive: true });
+  const t0 = performance.now();
+  const deps = openAppliance(testConfig({ DATA_DIR: baseDir }), () => now);
+  deps.sqlite.exec('PRAGMA synchronous = OFF'); // building the fixture only
+  writeBigStore(deps.sqlite, { customers, lines, now }, log);
+  log('rebuilding derived tables');
+  const r = rebuildEverything(deps, now);
+  log(`rebuild: ${r.ms} ms`);
+  deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  deps.sqlite.close();
+  appendFileSync(join(baseDir, 'ready'), `${Math.round(performance.now() - t0)} ms\n`);
+}
+const runDir = join('.tmp', 'bench-intel-run');
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
+copyFileSync(join(baseDir, 'store.db'), join(runDir, 'store.db'));
+
+const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now + DAY_MS);
+const count = (sql: string) => (deps.sqlite.query(sql).get() as { n: number }).n;
+log(`store: ${count('SELECT count(*) AS n FROM customers')} customers, ${count('SELECT count(*) AS n FROM transactions')} transactions, ${count('SELECT max(rowid) AS n FROM transaction_lines')} lines`);
+
+// 1. The daily sweep, a day after the data ends (time moves customers on).
+let t0 = performance.now();
+const sweep = runDailySweep(deps, now + DAY_MS);
+const sweepMs = performance.now() - t0;
+log(`sweep: ${round(sweepMs / 1000)} s (${sweep.lifecycle.changed} stage changes of ${sweep.lifecycle.scanned}, ${sweep.rfmScored} RFM scored)`);
+
+// 2. analytics/overview over the last 12 months (best and median of 3).
+const overviewMs: number[] = [];
+for (let i = 0; i < 3; i++) {
+  t0 = performance.now();
+  storeOverview({ sqlite: deps.sqlite, minorDigits: 2, timeZone: 'Asia/Shanghai' }, now - 365 * DAY_MS, now, now + DAY_MS);
+  overviewMs.push(performance.now() - t0);
+}
+overviewMs.sort((a, b) => a - b);
+log(`overview: median ${round(overviewMs[1]! / 1000)} s`);
+
+// 3. Actions for one customer: the first look (creates and persists actions) and a repeated look.
+const actions = createActionsService(deps);
+const sample = deps.sqlite
+  .query<{ customer_id: string }, []>('SELECT customer_id FROM customer_lifecycle WHERE purchase_count > 0 ORDER BY random() LIMIT 2000')
+  .all()
+  .map((r) => r.customer_id);
+await actions.actionsFor(sample[0]!); // warm the popular-items cache
+const first: number[] = [];
+const repeat: number[] = [];
+for (const id of sample) {
+  t0 = performance.now();
+  await actions.actionsFor(id);
+  first.push(performance.now() - t0);
+  t0 = performance.now();
+  await actions.actionsFor(id);
+  repeat.push(performance.now() - t0);
+}
+first.sort((a, b) => a - b);
+repeat.sort((a, b) => a - b);
+deps.sqlite.close();
+
+const report = [
+  `## bench:intelligence — ${new Date().toISOString().slice(0, 10)}`,
+  '',
+  `Machine: ${machineLine()}. Command: \`npm run bench:intelligence -- --customers ${customers} --lines ${lines}\`.`,
+  `Store: ${customers.toLocaleString('en')} customers, ${lines.toLocaleString('en')} lines (generated, 2 years).`,
+  '',
+  '| figure | measured | target |',
+  '|---|---|---|',
+  `| daily sweep (stages, points expiry, RFM, thresholds) | ${round(sweepMs / 1000)} s | ≤ 30 s |`,
+  `| analytics/overview, 12 months (median of 3) | ${round(overviewMs[1]! / 1000)} s | ≤ 2 s |`,
+  `| actions for one customer, first look (persists), p50 / p99 | ${round(percentile(first, 0.5))} / ${round(percentile(first, 0.99))} ms | p99 ≤ 5 ms |`,
+  `| actions for one customer, repeated look, p50 / p99 | ${round(percentile(repeat, 0.5))} / ${round(percentile(repeat, 0.99))} ms | p99 ≤ 5 ms |`,
+  '',
+].join('\n');
+console.log(report);
+appendFileSync('bench/RESULTS.md', `${report}\n`);
