@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from './identity/customer.schema.ts';
+import { outcomeSchema } from './actions/actions.routes.ts';
+import { exportQuerySchema, overviewQuerySchema } from './analytics/analytics.routes.ts';
 import { batchSchema, ingestResultSchema, transactionSchema } from './ingest/transaction.schema.ts';
 
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */
@@ -9,6 +11,10 @@ export function openApiDocument(storeName: string) {
   const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), error]));
   const security = (role: string) => [{ bearer: [role] }];
+  const queryParams = (s: z.ZodObject) => {
+    const js = schema(s) as { properties?: Record<string, unknown>; required?: string[] };
+    return Object.entries(js.properties ?? {}).map(([name, sch]) => ({ name, in: 'query', required: js.required?.includes(name) ?? false, schema: sch }));
+  };
   return {
     openapi: '3.1.0',
     info: { title: `${storeName} — store appliance API`, version: '1' },
@@ -49,7 +55,7 @@ export function openApiDocument(storeName: string) {
         get: {
           summary: 'Find a customer by card, phone, email or member id',
           security: security('clerk'),
-          parameters: Object.keys(lookupQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          parameters: queryParams(lookupQuerySchema),
           responses: { '200': { description: 'the profile' }, ...errors(401, 403, 404, 422) },
         },
       },
@@ -58,6 +64,20 @@ export function openApiDocument(storeName: string) {
         get: { summary: 'Customer profile', security: security('clerk'), responses: { '200': { description: 'the profile' }, ...errors(401, 403, 404, 410) } },
         patch: { summary: 'Update profile, consent or identifiers', security: security('clerk'), requestBody: json(updateCustomerSchema), responses: { '200': { description: 'the profile' }, ...errors(400, 401, 403, 404, 409, 410, 422) } },
         delete: { summary: 'Erase personal data (keeps de-identified facts)', security: security('manager'), responses: { '200': { description: 'erased' }, ...errors(401, 403, 404, 410) } },
+      },
+      '/api/v1/customers/{id}/actions': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        get: { summary: 'Ranked next-best actions (script, reason, offer, items) and the ones guardrails suppressed', security: security('clerk'), responses: { '200': { description: 'actions' }, ...errors(401, 403, 404, 410) } },
+      },
+      '/api/v1/actions/{id}/outcome': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        post: { summary: 'Record what came of an action: done, declined, not now; survey answer; note', security: security('clerk'), requestBody: json(outcomeSchema), responses: { '200': { description: 'recorded' }, ...errors(401, 403, 404, 409, 422) } },
+      },
+      '/api/v1/analytics/overview': {
+        get: { summary: 'Store figures over [from, to): stages, revenue shares, repeat conversion, cohorts, returns, actions, segments', security: security('manager'), parameters: queryParams(overviewQuerySchema), responses: { '200': { description: 'figures' }, ...errors(401, 403, 422) } },
+      },
+      '/api/v1/audiences/export': {
+        get: { summary: 'CSV of consenting customers of a stage/segment for a channel', security: security('manager'), parameters: queryParams(exportQuerySchema), responses: { '200': { description: 'text/csv' }, ...errors(401, 403, 422) } },
       },
     },
   };

@@ -146,7 +146,8 @@ describe('service endpoints', () => {
     const tx = res.body.components.schemas.Transaction;
     expect(tx.required).toEqual(expect.arrayContaining(['store_id', 'terminal_id', 'receipt_no', 'occurred_at', 'kind', 'lines']));
     expect(tx.properties.kind.enum).toEqual(['sale', 'return']);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/transactions', '/api/v1/customers/{id}']));
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/transactions', '/api/v1/customers/{id}', '/api/v1/customers/{id}/actions', '/api/v1/analytics/overview', '/api/v1/audiences/export']));
+    expect(res.body.paths['/api/v1/audiences/export'].get.parameters).toContainEqual(expect.objectContaining({ name: 'channel', required: true }));
   });
 
   it('answers unknown routes with the uniform error body', async () => {

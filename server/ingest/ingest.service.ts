@@ -21,6 +21,11 @@ export interface IngestDeps {
   lifecycle: LifecycleRules;
   /** A purchase within this long after an action was done converts it. */
   attributionMs: number;
+  /**
+   * Bulk imports: collect the customers whose lifecycle must be re-evaluated instead of evaluating after
+   * every transaction (the caller evaluates each once at the end; otherwise long histories are quadratic).
+   */
+  deferLifecycle?: Set<string>;
 }
 
 export function ingestDepsFrom(deps: AppDeps): IngestDeps {
@@ -139,7 +144,8 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   });
   if (input.kind === 'sale') recordSoldItems(sqlite, input.lines, input.occurredAt);
   if (customerId) {
-    evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);
+    if (deps.deferLifecycle) deps.deferLifecycle.add(customerId);
+    else evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);
     if (input.kind === 'sale') attributeConversion(sqlite, customerId, id, input.occurredAt, total, deps.attributionMs);
   }
 
