@@ -74,6 +74,7 @@ describe('next-best action rules', () => {
     const { customer_id } = await buy(c, [{ sku: 'TEA1', category: 'tea', amount: 50 }]);
     await buy(undefined, [{ sku: 'TEA-OLD', name: 'Pu-erh', category: 'tea' }]); // back after 35 days
     await buy(undefined, [{ sku: 'TEA-NEW', name: 'White tea', category: 'tea' }]);
+    runDailySweep(t.deps, t.clock()); // the catalog follows sales at the sweep
     const news = (await actions(customer_id)).actions.find((a) => a.type === 'favourite_news')!;
     expect(news.items.map((i) => i.sku).sort()).toEqual(['TEA-NEW', 'TEA-OLD', 'TEA1']);
     expect(news.reason).toContain('tea');

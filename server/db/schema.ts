@@ -113,7 +113,7 @@ export const transactionLines = sqliteTable(
     /** Voided lines are kept as facts and never count. */
     void: integer('void', { mode: 'boolean' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.txId, t.lineNo] }), index('transaction_lines_sku').on(t.sku)],
+  (t) => [primaryKey({ columns: [t.txId, t.lineNo] })],
 );
 
 export const loyaltyLedger = sqliteTable(

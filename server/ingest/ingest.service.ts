@@ -3,7 +3,6 @@ import { attributeConversion } from '../actions/actions.service.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { DAY_MS } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import { recordSoldItems } from '../catalog/catalog.service.ts';
 import { resolveCustomer } from '../identity/identity.service.ts';
 import { newId } from '../ids.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
@@ -142,7 +141,6 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   input.lines.forEach((l, i) => {
     insertLine.run(id, i + 1, l.sku, l.name, l.category, sign * l.quantityMilli, l.unitPrice, l.discount, l.amount === null ? null : sign * l.amount, l.void ? 1 : 0);
   });
-  if (input.kind === 'sale') recordSoldItems(sqlite, input.lines, input.occurredAt);
   if (customerId) {
     if (deps.deferLifecycle) deps.deferLifecycle.add(customerId);
     else evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { expireDuePoints } from '../loyalty/loyalty.service.ts';
+import { updateCatalog } from '../catalog/catalog.service.ts';
 import { computeItemNeighbors } from '../catalog/item-neighbors.ts';
 import type { LifecycleRules } from './lifecycle-rules.ts';
 import { sweepLifecycle } from './lifecycle.service.ts';
@@ -62,6 +63,7 @@ export function runDailySweep(deps: { sqlite: Database; rules: LoyaltyRules; lif
     const p90 = spendP90(sqlite, now);
     setMetric(sqlite, 'spend365_p90', p90, now);
     const rfm = scoreRfm(sqlite, now);
+    updateCatalog(sqlite);
     const itemNeighbors = computeItemNeighbors(sqlite, now);
     return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
   })();

@@ -32,14 +32,18 @@ const factsOf = (r: LifecycleRow): LifecycleFacts => ({
 
 /** Sale times that count as purchases: with the refund rule, a sale fully returned does not. */
 function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: string): number[] {
+  // One indexed pass over the customer's transactions. A linked return carries its sale's customer (it
+  // takes it when it names none), so the customer's own returns are the ones that can undo their sales.
   const rows = sqlite
-    .query<{ occurred_at: number; total: number; refunded: number }, [string]>(
-      `SELECT s.occurred_at, s.total,
-              coalesce((SELECT -sum(r.total) FROM transactions r WHERE r.original_tx_id = s.id AND r.kind = 'return'), 0) AS refunded
-       FROM transactions s WHERE s.customer_id = ? AND s.kind = 'sale' ORDER BY s.occurred_at`,
+    .query<{ id: string; kind: 'sale' | 'return'; occurred_at: number; total: number; original_tx_id: string | null }, [string]>(
+      'SELECT id, kind, occurred_at, total, original_tx_id FROM transactions WHERE customer_id = ? ORDER BY occurred_at',
     )
     .all(customerId);
-  return rows.filter((r) => !(rules.refundsUndoPurchase && r.total > 0 && r.refunded >= r.total)).map((r) => r.occurred_at);
+  const refunded = new Map<string, number>();
+  if (rules.refundsUndoPurchase) {
+    for (const r of rows) if (r.kind === 'return' && r.original_tx_id) refunded.set(r.original_tx_id, (refunded.get(r.original_tx_id) ?? 0) - r.total);
+  }
+  return rows.filter((r) => r.kind === 'sale' && !(r.total > 0 && (refunded.get(r.id) ?? 0) >= r.total)).map((r) => r.occurred_at);
 }
 
 function recordChange(sqlite: Database, customerId: string, from: Stage | null, to: StageAt, now: number): void {

@@ -16,6 +16,8 @@ export function rebuildEverything(deps: { sqlite: Database; lifecycle: Lifecycle
     const lifecycle = recomputeAllLifecycle(deps.sqlite, deps.lifecycle, now);
     scoreRfm(deps.sqlite, now);
     rebuildCatalog(deps.sqlite);
+    // The incremental catalog update continues after everything the rebuild has seen.
+    deps.sqlite.run("INSERT INTO store_metrics (key, value, computed_at) SELECT 'catalog_rowid', coalesce(max(rowid), 0), 0 FROM transactions WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     return { customers, lifecycle, ms: Math.round(performance.now() - t0) };
   })();
 }
