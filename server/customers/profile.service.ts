@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
+import type { CustomerRow } from '../identity/customer-row.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { maskIdentifier } from '../identity/normalize-identifier.ts';
 import type { IdentifierRef } from '../ingest/transaction-input.ts';
@@ -14,19 +15,6 @@ export interface ProfileDeps {
   currency: string;
 }
 
-interface CustomerRow {
-  id: string;
-  store_id: string;
-  created_at: number;
-  registered_at: number | null;
-  name: string | null;
-  birthday: string | null;
-  gender: string | null;
-  consent_sms: number | null;
-  consent_email: number | null;
-  consent_push: number | null;
-  consent_call: number | null;
-}
 
 interface TxRow {
   id: string;

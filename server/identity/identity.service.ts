@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { newId } from '../ids.ts';
 import type { IdentifierRef } from '../ingest/transaction-input.ts';
 import { recordEvent } from './customer-events.ts';
+import type { CustomerRow } from './customer-row.ts';
 import { moveLifecycleHistory } from '../lifecycle/lifecycle.service.ts';
 import { recomputeCustomerStats } from '../stats/customer-stats.service.ts';
 
@@ -53,18 +54,7 @@ export function resolveCustomer(sqlite: Database, refs: readonly IdentifierRef[]
   return customerId;
 }
 
-interface CustomerRow {
-  id: string;
-  created_at: number;
-  name: string | null;
-  birthday: string | null;
-  gender: string | null;
-  consent_sms: number | null;
-  consent_email: number | null;
-  consent_push: number | null;
-  consent_call: number | null;
-  registered_at: number | null;
-}
+type MergeRow = Pick<CustomerRow, 'id' | 'created_at' | (typeof PROFILE_FIELDS)[number]>;
 
 const PROFILE_FIELDS = ['name', 'birthday', 'gender', 'consent_sms', 'consent_email', 'consent_push', 'consent_call', 'registered_at'] as const;
 
@@ -75,8 +65,8 @@ const PROFILE_FIELDS = ['name', 'birthday', 'gender', 'consent_sms', 'consent_em
  */
 export function mergeCustomers(sqlite: Database, ids: readonly string[], now: number, reason: string): string {
   const rows = ids
-    .map((id) => sqlite.query<CustomerRow, [string]>(`SELECT id, created_at, ${PROFILE_FIELDS.join(', ')} FROM customers WHERE id = ?`).get(id))
-    .filter((r): r is CustomerRow => r !== null)
+    .map((id) => sqlite.query<MergeRow, [string]>(`SELECT id, created_at, ${PROFILE_FIELDS.join(', ')} FROM customers WHERE id = ?`).get(id))
+    .filter((r): r is MergeRow => r !== null)
     .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
   const survivor = rows[0];
   if (!survivor) throw new Error('mergeCustomers: no such customers');
