@@ -10,7 +10,7 @@ import { createActionsService } from '../server/actions/actions.service.ts';
 import { storeOverview } from '../server/analytics/analytics.service.ts';
 import { openAppliance } from '../server/appliance.ts';
 import { testConfig } from '../server/config.ts';
-import { runDailySweep } from '../server/lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
 import { rebuildEverything } from '../server/stats/rebuild.ts';
 import { DAY_MS } from '../server/clock.ts';
 import { writeBigStore } from './support/big-store.ts';
@@ -48,7 +48,7 @@ log(`store: ${count('SELECT count(*) AS n FROM customers')} customers, ${count('
 
 // 1. The daily sweep, a day after the data ends (time moves customers on).
 let t0 = performance.now();
-const sweep = runDailySweep(deps, now + DAY_MS);
+const sweep = runDailySweep(sweepDepsFrom(deps), now + DAY_MS);
 const sweepMs = performance.now() - t0;
 log(`sweep: ${round(sweepMs / 1000)} s (${sweep.lifecycle.changed} stage changes of ${sweep.lifecycle.scanned}, ${sweep.rfmScored} RFM scored)`);
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/clock.ts';
-import { runDailySweep } from '../server/lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -40,7 +40,7 @@ const outcome = (actionId: string, body: Record<string, unknown>) => t.call('POS
 async function storeHistory() {
   for (let i = 0; i < 5; i++) await buy(undefined, [{ sku: 'TEA1', name: 'Oolong tea', category: 'tea' }, { sku: 'CAKE', name: 'Mooncake', category: 'bakery' }]);
   for (let i = 0; i < 3; i++) await buy(undefined, [{ sku: 'MILK', name: 'Milk', category: 'dairy' }, { sku: 'BREAD', name: 'Bread', category: 'bakery' }]);
-  runDailySweep(t.deps, t.clock()); // co-purchase neighbours
+  runDailySweep(sweepDepsFrom(t.deps), t.clock()); // co-purchase neighbours
 }
 
 describe('next-best action rules', () => {
@@ -74,7 +74,7 @@ describe('next-best action rules', () => {
     const { customer_id } = await buy(c, [{ sku: 'TEA1', category: 'tea', amount: 50 }]);
     await buy(undefined, [{ sku: 'TEA-OLD', name: 'Pu-erh', category: 'tea' }]); // back after 35 days
     await buy(undefined, [{ sku: 'TEA-NEW', name: 'White tea', category: 'tea' }]);
-    runDailySweep(t.deps, t.clock()); // the catalog follows sales at the sweep
+    runDailySweep(sweepDepsFrom(t.deps), t.clock()); // the catalog follows sales at the sweep
     const news = (await actions(customer_id)).actions.find((a) => a.type === 'favourite_news')!;
     expect(news.items.map((i) => i.sku).sort()).toEqual(['TEA-NEW', 'TEA-OLD', 'TEA1']);
     expect(news.reason).toContain('tea');
@@ -87,7 +87,7 @@ describe('next-best action rules', () => {
     days(10);
     const { customer_id } = await buy(c, [{ sku: 'A', amount: 100 }]);
     days(340); // last purchase 340 days ago: at risk; both lots expire within 30 days
-    runDailySweep(t.deps, t.clock());
+    runDailySweep(sweepDepsFrom(t.deps), t.clock());
     const list = (await actions(customer_id)).actions;
     // Stronger at risk: the points reminder outranks the win-back (and the lone customer is also a top spender).
     expect(list.map((a) => a.type)).toEqual(['points_expiring', 'win_back', 'top_spender_gift']);
@@ -121,7 +121,7 @@ describe('next-best action rules', () => {
     setup();
     for (let i = 0; i < 10; i++) await buy({ loyalty_card: `3000000${i}` }, [{ sku: 'A', amount: 10 + i }]);
     const big = await buy({ loyalty_card: '30000099' }, [{ sku: 'A', amount: 500 }]);
-    runDailySweep(t.deps, t.clock());
+    runDailySweep(sweepDepsFrom(t.deps), t.clock());
     expect(await types(big.customer_id)).toContain('top_spender_gift');
     const small = (await t.call('GET', '/api/v1/customers/lookup?card=30000001', { role: 'clerk' })).body.id;
     expect(await types(small)).not.toContain('top_spender_gift');
@@ -134,7 +134,7 @@ describe('next-best action rules', () => {
     await buy({ phone: '13900000010' }, [{ sku: 'A' }]);
     await buy({ phone: '13900000011' }, [{ sku: 'A' }]);
     days(370); // 2027-03-07; dormant. No holiday within 14 days yet.
-    runDailySweep(t.deps, t.clock());
+    runDailySweep(sweepDepsFrom(t.deps), t.clock());
     expect(await types(yes)).not.toContain('holiday_news');
     t.clock.set(Date.parse('2027-09-05T10:00:00+08:00')); // Mid-Autumn 2027-09-15 in 10 days
     expect(await types(yes)).toContain('holiday_news');
@@ -166,7 +166,7 @@ describe('guardrails', () => {
     days(10);
     await buy(c, [{ sku: 'A', amount: 100 }]);
     days(340);
-    runDailySweep(t.deps, t.clock());
+    runDailySweep(sweepDepsFrom(t.deps), t.clock());
     expect(await types(id)).toContain('points_expiring_sms');
     t.clock.advance(12 * 3_600_000); // 22:00
     expect(await types(id)).not.toContain('points_expiring_sms');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDailySweep } from '../server/lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 /*
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await post('2026-06-20', 20, { loyalty_card: '90000003' });
   await post('2026-06-25', 40, { loyalty_card: '90000005' });
   t.clock.set(at('2026-06-30'));
-  runDailySweep(t.deps, t.clock());
+  runDailySweep(sweepDepsFrom(t.deps), t.clock());
 });
 afterAll(() => t.close());
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/clock.ts';
 import { rebuildEverything } from '../server/stats/rebuild.ts';
-import { runDailySweep } from '../server/lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -152,7 +152,7 @@ describe('derived data', () => {
       lifecycle: t.deps.sqlite.query('SELECT customer_id, stage, since, purchase_count, first_purchase_at, last_purchase_at, second_purchase_at, median_gap_ms, active_since FROM customer_lifecycle ORDER BY customer_id').all(),
       catalog: t.deps.sqlite.query('SELECT sku, first_sold_at, last_sold_at, previous_sold_at FROM catalog_items ORDER BY sku').all(),
     });
-    runDailySweep(t.deps, t.clock()); // the catalog is maintained by the sweep
+    runDailySweep(sweepDepsFrom(t.deps), t.clock()); // the catalog is maintained by the sweep
     const incremental = snapshot();
     expect(incremental.stats.length).toBeGreaterThan(0);
     rebuildEverything(t.deps, t.clock());

@@ -3,7 +3,7 @@ import { openAppliance } from '../appliance.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildEverything } from '../stats/rebuild.ts';
-import { runDailySweep } from '../lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../lifecycle/daily-sweep.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
@@ -88,7 +88,7 @@ const commands: Record<string, { help: string; run: Command }> = {
     help: 'sweep   runs the daily sweep now (stages, point expiry, action expiry, store thresholds)',
     run: () => {
       const deps = openAppliance(config());
-      const report = runDailySweep(deps, deps.clock());
+      const report = runDailySweep(sweepDepsFrom(deps), deps.clock());
       deps.sqlite.close();
       process.stdout.write(`${JSON.stringify(report)}\n`);
     },

@@ -90,7 +90,8 @@ export const transactions = sqliteTable(
   },
   (t) => [
     uniqueIndex('transactions_key').on(t.storeId, t.terminalId, t.receiptNo),
-    index('transactions_customer_time').on(t.customerId, t.occurredAt),
+    // Covering (kind, total): per-customer period figures read the index alone, already grouped by customer.
+    index('transactions_customer_time').on(t.customerId, t.occurredAt, t.kind, t.total),
     index('transactions_time').on(t.occurredAt),
     index('transactions_original').on(t.originalTxId),
   ],
@@ -189,8 +190,10 @@ export const customerLifecycle = sqliteTable(
     fScore: integer('f_score'),
     mScore: integer('m_score'),
     segment: text('segment'),
+    /** Net revenue of the last 12 months (minor units), set with the RFM scores. */
+    revenue12m: integer('revenue_12m'),
   },
-  (t) => [index('customer_lifecycle_stage').on(t.stage), index('customer_lifecycle_first').on(t.firstPurchaseAt)],
+  (t) => [index('customer_lifecycle_stage').on(t.stage), index('customer_lifecycle_first').on(t.firstPurchaseAt, t.secondPurchaseAt)],
 );
 
 /** The customer's stage history: one row per change, dated when it happened. */

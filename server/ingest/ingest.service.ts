@@ -25,10 +25,17 @@ export interface IngestDeps {
    * every transaction (the caller evaluates each once at the end; otherwise long histories are quadratic).
    */
   deferLifecycle?: Set<string>;
+  timeZone: string;
 }
 
 export function ingestDepsFrom(deps: AppDeps): IngestDeps {
-  return { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle, attributionMs: deps.config.ACTIONS_ATTRIBUTION_DAYS * DAY_MS };
+  return {
+    sqlite: deps.sqlite,
+    rules: deps.rules,
+    lifecycle: deps.lifecycle,
+    attributionMs: deps.config.ACTIONS_ATTRIBUTION_DAYS * DAY_MS,
+    timeZone: deps.config.STORE_TZ,
+  };
 }
 
 export interface IngestOutcome {

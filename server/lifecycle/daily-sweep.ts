@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { expireDuePoints } from '../loyalty/loyalty.service.ts';
+import { computeCohorts } from '../analytics/cohorts.ts';
 import { updateCatalog } from '../catalog/catalog.service.ts';
 import { computeItemNeighbors } from '../catalog/item-neighbors.ts';
 import type { LifecycleRules } from './lifecycle-rules.ts';
@@ -45,7 +46,19 @@ function spendP90(sqlite: Database, now: number): number | null {
   return row?.s ?? null;
 }
 
-export function runDailySweep(deps: { sqlite: Database; rules: LoyaltyRules; lifecycle: LifecycleRules }, now: number): SweepReport {
+export interface SweepDeps {
+  sqlite: Database;
+  rules: LoyaltyRules;
+  lifecycle: LifecycleRules;
+  /** The store's IANA zone: months and cohorts are store-local. */
+  timeZone: string;
+}
+
+export function sweepDepsFrom(deps: { sqlite: Database; rules: LoyaltyRules; lifecycle: LifecycleRules; config: { STORE_TZ: string } }): SweepDeps {
+  return { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle, timeZone: deps.config.STORE_TZ };
+}
+
+export function runDailySweep(deps: SweepDeps, now: number): SweepReport {
   const t0 = performance.now();
   const { sqlite } = deps;
   return sqlite.transaction(() => {
@@ -65,6 +78,7 @@ export function runDailySweep(deps: { sqlite: Database; rules: LoyaltyRules; lif
     const rfm = scoreRfm(sqlite, now);
     updateCatalog(sqlite);
     const itemNeighbors = computeItemNeighbors(sqlite, now);
+    setMetric(sqlite, 'cohorts', computeCohorts(sqlite, deps.timeZone, now), now);
     return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
   })();
 }

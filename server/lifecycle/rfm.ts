@@ -13,7 +13,7 @@ const SCORE = (col: string) => `min(5, 1 + CAST(5 * percent_rank() OVER (ORDER B
 
 export function scoreRfm(sqlite: Database, now: number): { scored: number } {
   const fromMonth = new Date(now - 365 * DAY_MS).toISOString().slice(0, 7);
-  sqlite.run("UPDATE customer_lifecycle SET r_score = NULL, f_score = NULL, m_score = NULL, segment = CASE WHEN purchase_count > 0 THEN 'lost' END");
+  sqlite.run("UPDATE customer_lifecycle SET r_score = NULL, f_score = NULL, m_score = NULL, revenue_12m = NULL, segment = CASE WHEN purchase_count > 0 THEN 'lost' END");
   const res = sqlite
     .query(
       `WITH year AS (
@@ -21,8 +21,8 @@ export function scoreRfm(sqlite: Database, now: number): { scored: number } {
          FROM customer_months m JOIN customer_lifecycle l ON l.customer_id = m.customer_id
          WHERE m.month >= ? AND l.last_purchase_at > ?
          GROUP BY m.customer_id),
-       scored AS (SELECT customer_id, ${SCORE('r')} AS rs, ${SCORE('f')} AS fs, ${SCORE('m')} AS ms FROM year)
-       UPDATE customer_lifecycle SET r_score = scored.rs, f_score = scored.fs, m_score = scored.ms,
+       scored AS (SELECT customer_id, m, ${SCORE('r')} AS rs, ${SCORE('f')} AS fs, ${SCORE('m')} AS ms FROM year)
+       UPDATE customer_lifecycle SET r_score = scored.rs, f_score = scored.fs, m_score = scored.ms, revenue_12m = scored.m,
          segment = CASE
            WHEN scored.rs >= 4 AND scored.fs >= 4 THEN 'champions'
            WHEN scored.rs >= 3 AND scored.fs >= 3 THEN 'loyal'

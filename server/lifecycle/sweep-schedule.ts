@@ -1,6 +1,6 @@
 import type { AppDeps } from '../app-deps.ts';
 import { localTime } from '../actions/action-context.ts';
-import { runDailySweep } from './daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from './daily-sweep.ts';
 
 const CHECK_EVERY_MS = 15 * 60_000;
 
@@ -15,7 +15,7 @@ export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): 
     if (today === lastDay) return;
     lastDay = today;
     deps.writes
-      .run(() => runDailySweep(deps, deps.clock()))
+      .run(() => runDailySweep(sweepDepsFrom(deps), deps.clock()))
       .then((r) => log(`daily sweep: ${r.lifecycle.changed} stage changes, ${r.pointsExpired.customers} customers with expired points, ${r.actionsExpired} actions expired (${r.ms} ms)`))
       .catch((error: unknown) => {
         lastDay = '';

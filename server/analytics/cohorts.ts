@@ -1,0 +1,42 @@
+import type { Database } from 'bun:sqlite';
+import { zoneOffsetMinutes } from '../time/zone-offset.ts';
+
+/*
+ * Monthly cohorts by first purchase month (store-local): for each, its size and the share of it buying in
+ * month 0, 1, 2… after. Computed by the daily sweep over customer_months (a monthly view does not need
+ * to be fresher than a day) and stored in store_metrics; the overview picks the cohorts of its period.
+ */
+
+export interface Cohort {
+  cohort: string;
+  customers: number;
+  retention: Array<number | null>;
+}
+
+const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
+
+export function computeCohorts(sqlite: Database, timeZone: string, now: number): Cohort[] {
+  const offsetMs = zoneOffsetMinutes(timeZone, now) * 60_000;
+  const rows = sqlite
+    .query<{ cohort: string; month: string; n: number }, [number]>(
+      `WITH c AS (SELECT customer_id, strftime('%Y-%m', (first_purchase_at + ?1) / 1000, 'unixepoch') AS cohort
+                  FROM customer_lifecycle WHERE first_purchase_at IS NOT NULL)
+       SELECT c.cohort, m.month, count(*) AS n FROM c JOIN customer_months m ON m.customer_id = c.customer_id
+       WHERE m.sales > 0 AND m.month >= c.cohort GROUP BY c.cohort, m.month ORDER BY c.cohort, m.month`,
+    )
+    .all(offsetMs);
+  const monthIndex = (a: string, b: string) => (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + Number(b.slice(5)) - Number(a.slice(5));
+  const cohorts = new Map<string, { size: number; active: number[] }>();
+  for (const r of rows) {
+    const k = monthIndex(r.cohort, r.month);
+    const c = cohorts.get(r.cohort) ?? { size: 0, active: [] };
+    if (k === 0) c.size = r.n;
+    c.active[k] = r.n;
+    cohorts.set(r.cohort, c);
+  }
+  return [...cohorts.entries()].map(([cohort, c]) => ({
+    cohort,
+    customers: c.size,
+    retention: Array.from({ length: c.active.length }, (_, k) => share(c.active[k] ?? 0, c.size)),
+  }));
+}
