@@ -147,7 +147,7 @@ describe('derived data', () => {
     }
     const snapshot = () => ({
       stats: t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all(),
-      points: t.deps.sqlite.query('SELECT * FROM customer_points ORDER BY customer_id').all(),
+      points: t.deps.sqlite.query('SELECT customer_id, balance FROM customer_points ORDER BY customer_id').all(),
       months: t.deps.sqlite.query('SELECT * FROM customer_months ORDER BY customer_id, month').all(),
       lifecycle: t.deps.sqlite.query('SELECT customer_id, stage, since, purchase_count, first_purchase_at, last_purchase_at, second_purchase_at, median_gap_ms, active_since FROM customer_lifecycle ORDER BY customer_id').all(),
       catalog: t.deps.sqlite.query('SELECT sku, first_sold_at, last_sold_at, previous_sold_at FROM catalog_items ORDER BY sku').all(),

@@ -37,7 +37,7 @@ describe('demo store', () => {
     // Derived data equals a rebuild from facts.
     const derived = () => ({
       stats: t.deps.sqlite.query('SELECT * FROM customer_stats ORDER BY customer_id').all(),
-      points: t.deps.sqlite.query('SELECT * FROM customer_points ORDER BY customer_id').all(),
+      points: t.deps.sqlite.query('SELECT customer_id, balance FROM customer_points ORDER BY customer_id').all(),
       months: t.deps.sqlite.query('SELECT * FROM customer_months ORDER BY customer_id, month').all(),
       stages: t.deps.sqlite.query('SELECT customer_id, stage, since FROM customer_lifecycle ORDER BY customer_id').all(),
     });

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/clock.ts';
+import { seededRandom } from '../server/demo/random.ts';
+import { pointsView } from '../server/loyalty/loyalty.service.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -120,5 +122,31 @@ describe('points ledger', () => {
     expect(await profile()).toMatchObject({ name: 'Gold', points_earned_12m: 1100 });
     t.clock.advance(200 * DAY_MS); // the 900 are now older than 12 months (and expired), the tier follows
     expect(await profile()).toMatchObject({ name: 'Silver', points_earned_12m: 200 });
+  });
+
+  it('answers the same balance on the fast path (no replay) as a full replay of the ledger, over a random history', async () => {
+    const rnd = seededRandom(3);
+    const cards = ['70000001', '70000002', '70000003'];
+    const sales: Array<{ card: string; receipt: string; amount: number }> = [];
+    for (let i = 0; i < 150; i++) {
+      t.clock.advance(rnd.int(0, 40) * DAY_MS + rnd.int(0, 3_600_000));
+      const card = rnd.pick(cards);
+      const roll = rnd.next();
+      let res;
+      if (roll < 0.1 && sales.length > 0) {
+        const s = rnd.pick(sales);
+        res = await post(saleOf(Math.min(s.amount, rnd.int(1, 50)), { kind: 'return', receipt_no: `RET${i}`, customer: undefined, original: { terminal_id: 'T01', receipt_no: s.receipt } }));
+      } else {
+        const amount = rnd.int(1, 300);
+        const redeem = roll < 0.2 ? rnd.int(1, 100) : 0;
+        res = await post(saleOf(amount, { receipt_no: `S${i}`, customer: { loyalty_card: card }, points_redeemed: redeem }));
+        if (res.status === 201) sales.push({ card, receipt: `S${i}`, amount });
+      }
+      if (res.status === 409) continue; // not enough points to redeem
+      expect(res.status).toBe(201);
+      const view = pointsView(t.deps.sqlite, t.deps.rules, res.body.customer_id, t.clock());
+      expect(res.body.points_balance).toBe(view.balance);
+    }
+    ledgerMatchesBalance();
   });
 });

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildEverything } from '../stats/rebuild.ts';
 import { runDailySweep, sweepDepsFrom } from '../lifecycle/daily-sweep.ts';
+import { runImport } from './import.command.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
@@ -82,6 +83,31 @@ const commands: Record<string, { help: string; run: Command }> = {
       });
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
+    },
+  },
+  import: {
+    help: 'import <file.csv|.csv.gz|.xml>… [--store S] [--json] [--strict]   imports history (idempotent)',
+    run: async (args) => {
+      const deps = openAppliance(config());
+      let summary;
+      try {
+        summary = await runImport(deps, args);
+      } catch (error) {
+        fail(error instanceof Error ? error.message : String(error));
+      } finally {
+        deps.sqlite.close();
+      }
+      const { values } = parseArgs({ args, allowPositionals: true, strict: false, options: { json: { type: 'boolean' } } });
+      if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else {
+        process.stdout.write(
+          `${summary.files} file(s): ${summary.transactions} new transactions (${summary.duplicates} already there), ${summary.lines} lines, ` +
+            `${summary.customers} new customers, gross ${summary.gross_amount}, ${summary.rejected.length} rows rejected, ${summary.seconds} s\n`,
+        );
+        for (const r of summary.rejected.slice(0, 20)) process.stdout.write(`  rejected ${r.file}:${r.line ?? '?'}: ${r.reason}\n`);
+      }
+      for (const f of summary.failed) console.error(`import failed, nothing of it kept: ${f.error}`);
+      if (summary.failed.length > 0) process.exitCode = 1;
     },
   },
   sweep: {

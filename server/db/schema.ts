@@ -167,6 +167,11 @@ export const customerStats = sqliteTable('customer_stats', {
 export const customerPoints = sqliteTable('customer_points', {
   customerId: text('customer_id').primaryKey(),
   balance: integer('balance').notNull(),
+  /**
+   * A cache that lets an ordinary sale skip replaying the ledger: no lot with points left expires before
+   * this time (ms). null: no such lot; 0: unknown (after a merge or rebuild), so the next write replays.
+   */
+  nextExpiryAt: integer('next_expiry_at'),
 });
 
 /** Derived: the customer's lifecycle stage and the facts it depends on (see lifecycle/lifecycle-rules.ts). */

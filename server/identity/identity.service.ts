@@ -93,7 +93,7 @@ export function mergeCustomers(sqlite: Database, ids: readonly string[], now: nu
     if (loserPoints) {
       sqlite.query('DELETE FROM customer_points WHERE customer_id = ?').run(loser.id);
       sqlite
-        .query('INSERT INTO customer_points (customer_id, balance) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET balance = balance + excluded.balance')
+        .query('INSERT INTO customer_points (customer_id, balance, next_expiry_at) VALUES (?, ?, 0) ON CONFLICT (customer_id) DO UPDATE SET balance = balance + excluded.balance, next_expiry_at = 0')
         .run(survivor.id, loserPoints.balance);
     }
     moveLifecycleHistory(sqlite, loser.id, survivor.id);

@@ -68,6 +68,13 @@ function appendAndApply(sqlite: Database, state: LedgerState, customerId: string
   applyEntry(state, appendEntry(sqlite, customerId, e, now));
 }
 
+/** After a replay: the earliest expiry among lots that still hold points (see customer_points.next_expiry_at). */
+function saveNextExpiry(sqlite: Database, customerId: string, state: LedgerState): void {
+  let next: number | null = null;
+  for (const lot of state.lots) if (lot.remaining > 0 && (next === null || lot.expiresAt < next)) next = lot.expiresAt;
+  sqlite.query('UPDATE customer_points SET next_expiry_at = ? WHERE customer_id = ?').run(next, customerId);
+}
+
 /** Writes an expire entry for every lot past its expiry. Returns the state after. */
 export function expireDuePoints(sqlite: Database, customerId: string, now: number, state?: LedgerState): LedgerState {
   const s = state ?? replayLedger(loadLedger(sqlite, customerId));
@@ -80,6 +87,7 @@ export function expireDuePoints(sqlite: Database, customerId: string, now: numbe
       now,
     );
   }
+  saveNextExpiry(sqlite, customerId, s);
   return s;
 }
 
@@ -101,8 +109,45 @@ export interface SettleResult {
   balance: number;
 }
 
+/**
+ * The common case without a replay: a sale that redeems nothing, for a customer with no debt and no lot
+ * that has expired unnoticed (balance >= 0 and next_expiry_at in the future imply no debt: debt only arises
+ * when every unexpired lot is empty). The earn lot is written, and if it is already past its expiry (an
+ * old sale imported today) its expiry right after it, exactly what a replay would write. Returns null when
+ * the ledger must be replayed.
+ */
+function settlePlainSale(sqlite: Database, rules: LoyaltyRules, input: SettleInput, now: number): SettleResult | null {
+  if (input.kind !== 'sale' || input.pointsRedeemed > 0) return null;
+  const cp = sqlite
+    .query<{ balance: number; next_expiry_at: number | null }, [string]>('SELECT balance, next_expiry_at FROM customer_points WHERE customer_id = ?')
+    .get(input.customerId);
+  if (cp && (cp.balance < 0 || (cp.next_expiry_at !== null && cp.next_expiry_at <= now))) return null;
+  const earned = pointsForLines(rules, input.lines);
+  let balance = cp?.balance ?? 0;
+  if (earned > 0) {
+    const expiresAt = input.occurredAt + rules.expiryMs;
+    const lot = appendEntry(
+      sqlite,
+      input.customerId,
+      { kind: 'earn', points: earned, txId: input.txId, lotId: null, effectiveAt: input.occurredAt, availableAt: input.occurredAt + rules.returnWindowMs, expiresAt },
+      now,
+    );
+    if (expiresAt <= now) {
+      appendEntry(sqlite, input.customerId, { kind: 'expire', points: -earned, txId: null, lotId: lot.id, effectiveAt: expiresAt, availableAt: null, expiresAt: null }, now);
+    } else {
+      balance += earned;
+      sqlite
+        .query('UPDATE customer_points SET next_expiry_at = min(coalesce(next_expiry_at, ?1), ?1) WHERE customer_id = ?2')
+        .run(expiresAt, input.customerId);
+    }
+  }
+  return { earned, reversed: 0, redeemed: 0, balance };
+}
+
 /** Applies a transaction's points: redeem (409 when short), earn for sales, reverse for returns. */
 export function settleTransactionPoints(sqlite: Database, rules: LoyaltyRules, input: SettleInput, now: number): SettleResult {
+  const plain = settlePlainSale(sqlite, rules, input, now);
+  if (plain) return plain;
   // Expire what was gone by the sale time first, so a replayed backlog sale may still spend points that
   // were valid when it happened; what has expired since is written after the sale's own entries.
   const state = expireDuePoints(sqlite, input.customerId, Math.min(now, input.occurredAt));

@@ -77,7 +77,8 @@ export function rebuildDerived(sqlite: Database): { customers: number } {
     sqlite.run('DELETE FROM customer_months');
     sqlite.run(`INSERT INTO customer_months ${MONTHS_FROM_FACTS} WHERE customer_id IS NOT NULL GROUP BY customer_id, month`);
     sqlite.run('DELETE FROM customer_points');
-    sqlite.run('INSERT INTO customer_points (customer_id, balance) SELECT customer_id, sum(points) FROM loyalty_ledger GROUP BY customer_id');
+    // next_expiry_at 0 = unknown: each customer's next write replays the ledger once.
+    sqlite.run('INSERT INTO customer_points (customer_id, balance, next_expiry_at) SELECT customer_id, sum(points), 0 FROM loyalty_ledger GROUP BY customer_id');
     const row = sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM customer_stats').get();
     return { customers: row?.n ?? 0 };
   })();

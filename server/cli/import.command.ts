@@ -1,0 +1,91 @@
+import { statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { AppDeps } from '../app-deps.ts';
+import { readCsvTransactions } from '../ingest/csv/csv-transactions.ts';
+import { emptyTotals, type FileSource, importFile, type ImportTotals } from '../ingest/import.service.ts';
+import { ingestDepsFrom } from '../ingest/ingest.service.ts';
+import { toMajor } from '../money.ts';
+
+/*
+ * `cli import <file>… [--store S] [--json] [--strict]`: CSV lines (.csv, .csv.gz) and POSLog (.xml).
+ * Each file is applied whole or not at all. A progress line (lines/s, ETA) goes to stderr on a TTY; with
+ * --json one JSON object goes to stdout at the end. Exit code 1 when a file could not be imported.
+ */
+
+export interface ImportSummary {
+  files: number;
+  transactions: number;
+  duplicates: number;
+  lines: number;
+  customers: number;
+  gross_amount: number;
+  rejected: Array<{ file: string; line: number | null; reason: string }>;
+  failed: Array<{ file: string; error: string }>;
+  seconds: number;
+}
+
+function sourceFor(deps: AppDeps, file: string, storeId: string, progress: (bytes: number, total: number) => void): FileSource {
+  if (/\.xml$/i.test(file)) throw new Error(`${file}: POSLog import is not available yet`);
+  return {
+    file,
+    read: (reject) =>
+      readCsvTransactions(file, {
+        storeId,
+        minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
+        onReject: (r) => reject({ line: r.line, reason: r.reason }),
+        onProgress: progress,
+      }),
+  };
+}
+
+export async function runImport(deps: AppDeps, args: string[]): Promise<ImportSummary> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { store: { type: 'string' }, json: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false } },
+  });
+  if (positionals.length === 0) throw new Error('usage: import <file.csv|file.csv.gz|file.xml>… [--store S] [--json] [--strict]');
+  const storeId = values.store ?? deps.config.STORE_ID;
+  const totals: ImportTotals = emptyTotals();
+  const failed: ImportSummary['failed'] = [];
+  const t0 = performance.now();
+  const tty = process.stderr.isTTY === true;
+  for (const file of positionals) {
+    const size = (() => {
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
+    })();
+    let lastDraw = 0;
+    const fileStart = performance.now();
+    const progress = (bytes: number, total: number) => {
+      const now = performance.now();
+      if (!tty || now - lastDraw < 200) return;
+      lastDraw = now;
+      const frac = total > 0 ? bytes / total : 0;
+      const elapsed = (now - fileStart) / 1000;
+      const eta = frac > 0 ? elapsed / frac - elapsed : 0;
+      const bar = '#'.repeat(Math.round(frac * 30)).padEnd(30, '.');
+      process.stderr.write(`\r${file} [${bar}] ${Math.round(frac * 100)}%  ${Math.round(totals.lines / Math.max(elapsed, 0.001))} lines/s  ETA ${eta.toFixed(0)} s   `);
+    };
+    try {
+      await importFile(ingestDepsFrom(deps), sourceFor(deps, file, storeId, progress), { now: deps.clock(), strict: values.strict }, totals);
+    } catch (error) {
+      failed.push({ file, error: error instanceof Error ? error.message : String(error) });
+    }
+    if (tty) process.stderr.write(`\r${file}: done (${size} bytes)${' '.repeat(40)}\n`);
+  }
+  return {
+    files: totals.files,
+    transactions: totals.transactions,
+    duplicates: totals.duplicates,
+    lines: totals.lines,
+    customers: totals.customers,
+    gross_amount: toMajor(totals.grossAmountMinor, deps.config.STORE_CURRENCY_MINOR_DIGITS),
+    rejected: totals.rejected,
+    failed,
+    seconds: Math.round(performance.now() - t0) / 1000,
+  };
+}
