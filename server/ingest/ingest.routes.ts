@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../app-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError, errorBody } from '../errors.ts';
-import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
+import { assertStorableText, limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './ingest.service.ts';
 import { normalizeTransaction } from './normalize-transaction.ts';
 import type { TransactionInput } from './transaction-input.ts';
@@ -18,7 +18,10 @@ export function ingestRoutes(deps: AppDeps) {
     phoneRegion: deps.config.STORE_PHONE_REGION,
     now: deps.clock(),
   });
-  const toInput = (raw: unknown): TransactionInput => normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
+  const toInput = (raw: unknown): TransactionInput => {
+    assertStorableText(raw, 'the transaction');
+    return normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
+  };
   const store = (input: TransactionInput) => () => applyTransaction(ingestDeps, input, deps.clock());
 
   app.post('/transactions', limitBody(deps.config.MAX_BODY_BYTES), auth, async (c) => {
@@ -29,7 +32,8 @@ export function ingestRoutes(deps: AppDeps) {
 
   /** One result per item, in order; items are independent (one bad item does not stop the others). */
   app.post('/transactions/batch', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {
-    const { transactions } = parseOr422(batchSchema, await readJson(c), 'the batch');
+    // Text is checked per item, so one item's NUL does not refuse its neighbours.
+    const { transactions } = parseOr422(batchSchema, await readJson(c, { allowBadText: true }), 'the batch');
     const prepared = transactions.map((raw) => {
       try {
         return { ok: true as const, input: toInput(raw) };

@@ -2,7 +2,7 @@ import { DAY_MS } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import type { LineInput, TransactionInput } from './transaction-input.ts';
-import type { TransactionParsed } from './transaction.schema.ts';
+import { MAX_AMOUNT, type TransactionParsed } from './transaction.schema.ts';
 
 export interface NormalizeContext {
   storeId: string;
@@ -43,6 +43,11 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
   if (occurredAt > ctx.now + MAX_FUTURE_MS) issues.push({ path: 'occurred_at', message: 'more than a day in the future' });
 
   const lines: LineInput[] = w.lines.map((l, i) => {
+    // Quantities are kept in thousandths: a finer one would be rounded, 0.0004 even to nothing.
+    const quantityMilli = Math.round(l.quantity * 1000);
+    if (Math.abs(l.quantity * 1000 - quantityMilli) > 1e-6 * Math.max(1, quantityMilli)) {
+      issues.push({ path: `lines.${i}.quantity`, message: 'more than 3 decimals' });
+    }
     const unitPrice = minor(l.unit_price, `lines.${i}.unit_price`);
     const discount = minor(l.discount, `lines.${i}.discount`);
     const amount = minor(l.amount, `lines.${i}.amount`);
@@ -58,7 +63,7 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
       sku: l.sku ?? null,
       name: l.name ?? null,
       category: l.category ?? null,
-      quantityMilli: Math.round(l.quantity * 1000),
+      quantityMilli,
       unitPrice,
       discount,
       amount,
@@ -67,6 +72,7 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
   });
 
   const total = lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+  if (total > MAX_AMOUNT * scale) issues.push({ path: 'lines', message: `the total is more than ${MAX_AMOUNT}` });
   const tenders = w.tenders.map((t, i) => ({ type: t.type, amount: minor(t.amount, `tenders.${i}.amount`) }));
   const change = minor(w.change, 'change');
   if (tenders.length > 0) {

@@ -5,7 +5,8 @@ import * as z from 'zod';
  * the direction of a transaction is its `kind`. Conversion to minor units happens in normalize-transaction.ts.
  */
 
-const MAX_AMOUNT = 100_000_000; // major units; anything above is a typo, not a sale
+/** Major units; any amount above it — a line, a tender, a transaction's total — is a typo, not a sale. */
+export const MAX_AMOUNT = 100_000_000;
 
 const amount = z.number().finite().nonnegative().max(MAX_AMOUNT);
 const shortText = (max: number) => z.string().trim().min(1).max(max);
