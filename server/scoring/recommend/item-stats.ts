@@ -1,0 +1,148 @@
+import type { PurchaseSequence } from './purchase-sequence.ts';
+
+/*
+ * Store-wide item statistics the ranker's features read: popularity (all time and recent), how often buyers come
+ * back for an item, its typical repurchase gap, and co-purchase neighbours (cosine over baskets). Computed from
+ * the training histories and saved beside the model, so serving reads the same numbers it was trained with.
+ * "Recent" is relative to the latest basket in the data, not to the as-of time, so a training snapshot (labels
+ * held out) and the serving snapshot see windows of the same shape.
+ */
+
+export const DAY_MS = 86_400_000;
+export const RECENT_DAYS = 28;
+const NEIGHBOURS_PER_ITEM = 30;
+const MIN_CO_BASKETS = 2;
+export const POPULAR_LIST_SIZE = 100;
+
+export interface ItemStats {
+  version: 1;
+  /** Reference instant (epoch ms) of the recent window: the latest basket in the data. */
+  refTime: number;
+  baskets: number;
+  recentBaskets: number;
+  customers: number;
+  skus: string[];
+  /** Per item (same order as skus). */
+  basketCount: number[];
+  recentCount: number[];
+  customerCount: number[];
+  /** Customers who bought the item in two or more baskets. */
+  repeatCustomers: number[];
+  /** Mean days between consecutive purchases of the item by the same customer; 0 when nobody bought it twice. */
+  meanGapDays: number[];
+  /** Per item: neighbour item indices and cosine scores, best first. */
+  neighbourIds: number[][];
+  neighbourScores: number[][];
+  /** Item indices by recent popularity, then all-time popularity. */
+  popular: number[];
+}
+
+export function computeItemStats(sequences: readonly PurchaseSequence[]): ItemStats {
+  const ids = new Map<string, number>();
+  const skus: string[] = [];
+  const idOf = (sku: string): number => {
+    let id = ids.get(sku);
+    if (id === undefined) {
+      id = skus.length;
+      ids.set(sku, id);
+      skus.push(sku);
+    }
+    return id;
+  };
+  let refTime = Number.NEGATIVE_INFINITY;
+  for (const s of sequences) {
+    const last = s.times[s.times.length - 1];
+    if (last !== undefined && last > refTime) refTime = last;
+    for (const b of s.baskets) for (const sku of b) idOf(sku);
+  }
+  const n = skus.length;
+  const basketCount = new Array<number>(n).fill(0);
+  const recentCount = new Array<number>(n).fill(0);
+  const customerCount = new Array<number>(n).fill(0);
+  const repeatCustomers = new Array<number>(n).fill(0);
+  const gapSum = new Array<number>(n).fill(0);
+  const gapN = new Array<number>(n).fill(0);
+  const co = new Map<number, Map<number, number>>();
+  let baskets = 0;
+  let recentBaskets = 0;
+  let customers = 0;
+  const recentFrom = refTime - RECENT_DAYS * DAY_MS;
+  for (const s of sequences) {
+    if (s.baskets.length === 0) continue;
+    customers += 1;
+    const lastAt = new Map<number, number>();
+    const times = new Map<number, number>();
+    s.baskets.forEach((b, bi) => {
+      const at = s.times[bi] as number;
+      const recent = at > recentFrom;
+      baskets += 1;
+      if (recent) recentBaskets += 1;
+      const bIds = b.map(idOf);
+      for (const i of bIds) {
+        basketCount[i] = (basketCount[i] as number) + 1;
+        if (recent) recentCount[i] = (recentCount[i] as number) + 1;
+        const prev = lastAt.get(i);
+        if (prev !== undefined) {
+          gapSum[i] = (gapSum[i] as number) + (at - prev) / DAY_MS;
+          gapN[i] = (gapN[i] as number) + 1;
+        }
+        lastAt.set(i, at);
+        times.set(i, (times.get(i) ?? 0) + 1);
+      }
+      for (const i of bIds) {
+        let row = co.get(i);
+        if (!row) co.set(i, (row = new Map()));
+        for (const j of bIds) if (j !== i) row.set(j, (row.get(j) ?? 0) + 1);
+      }
+    });
+    for (const [i, t] of times) {
+      customerCount[i] = (customerCount[i] as number) + 1;
+      if (t >= 2) repeatCustomers[i] = (repeatCustomers[i] as number) + 1;
+    }
+  }
+  const neighbourIds: number[][] = [];
+  const neighbourScores: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row = co.get(i);
+    const scored: Array<[number, number]> = [];
+    if (row) {
+      for (const [j, c] of row) {
+        if (c < MIN_CO_BASKETS) continue;
+        scored.push([j, c / Math.sqrt((basketCount[i] as number) * (basketCount[j] as number))]);
+      }
+    }
+    scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const top = scored.slice(0, NEIGHBOURS_PER_ITEM);
+    neighbourIds.push(top.map((x) => x[0]));
+    neighbourScores.push(top.map((x) => round6(x[1])));
+  }
+  const popular = skus
+    .map((_, i) => i)
+    .sort((a, b) => (recentCount[b] as number) - (recentCount[a] as number) || (basketCount[b] as number) - (basketCount[a] as number) || a - b)
+    .slice(0, POPULAR_LIST_SIZE);
+  return {
+    version: 1,
+    refTime: Number.isFinite(refTime) ? refTime : 0,
+    baskets,
+    recentBaskets,
+    customers,
+    skus,
+    basketCount,
+    recentCount,
+    customerCount,
+    repeatCustomers,
+    meanGapDays: gapSum.map((g, i) => ((gapN[i] as number) > 0 ? round6(g / (gapN[i] as number)) : 0)),
+    neighbourIds,
+    neighbourScores,
+    popular,
+  };
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Lookup from SKU to item index, built once per loaded stats. */
+export function indexOfSkus(stats: ItemStats): Map<string, number> {
+  return new Map(stats.skus.map((sku, i) => [sku, i]));
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../errors.ts';
+import type { CustomerHistory } from '../history.ts';
+import { loadOnnxModel } from '../onnx-model.ts';
+import { customerCandidates, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';
+import type { ItemStats } from './item-stats.ts';
+import { purchaseSequence } from './purchase-sequence.ts';
+import { RANKER_CARD, RANKER_ITEMS, RANKER_ONNX, type RankerCard } from './ranker-card.ts';
+import { reasonFor, type Reason } from './reasons.ts';
+
+/*
+ * Serving side of the ranker: candidates and features per customer (only baskets at or before asOf), one ONNX
+ * session scoring many customers per run, the top k by score. onnxruntime-node only runs asynchronously, so
+ * every entry point returns a Promise.
+ */
+
+export interface Recommendation {
+  sku: string;
+  /** Raw ranker margin; higher is better. */
+  score: number;
+  reason: Reason;
+}
+
+export interface Recommender {
+  readonly card: RankerCard;
+  recommend(h: CustomerHistory, asOf: number, k: number): Promise<string[]>;
+  /** The same list with scores and a reason per item. */
+  explain(h: CustomerHistory, asOf: number, k: number): Promise<Recommendation[]>;
+  /** Many customers per ONNX run; customer id → SKUs best first. */
+  recommendMany(histories: Iterable<CustomerHistory>, asOf: number, k: number): Promise<Map<string, string[]>>;
+  close(): Promise<void>;
+}
+
+/** Customers scored per ONNX run: bounds the feature buffer (≈ 150 candidates × 32 floats each). */
+const CUSTOMERS_PER_RUN = 2000;
+
+/** Loads the ranker from modelsDir; null when the dir holds no trained ranker (e.g. data without SKUs). */
+export async function createRecommender(modelsDir: string): Promise<Recommender | null> {
+  const cardPath = join(modelsDir, RANKER_CARD);
+  const onnxPath = join(modelsDir, RANKER_ONNX);
+  if (!existsSync(cardPath) || !existsSync(onnxPath)) return null;
+  const card = JSON.parse(readFileSync(cardPath, 'utf8')) as RankerCard;
+  if (card.status !== 'trained') return null;
+  const names = card.features ?? [];
+  if (names.length !== FEATURE_COUNT || names.some((n, i) => n !== RANKER_FEATURES[i])) {
+    throw new AppError(422, 'bad_request', `${cardPath}: the ranker was trained on other features than this build computes; retrain it`);
+  }
+  const onnxBytes = readFileSync(onnxPath);
+  const itemsBytes = readFileSync(join(modelsDir, RANKER_ITEMS));
+  if (card.files && (sha256(onnxBytes) !== card.files.onnxSha256 || sha256(itemsBytes) !== card.files.itemsSha256)) {
+    throw new AppError(422, 'bad_request', `${modelsDir}: ranker files do not match the hashes in ${RANKER_CARD}`);
+  }
+  const ctx = itemContext(JSON.parse(itemsBytes.toString('utf8')) as ItemStats);
+  const model = await loadOnnxModel(onnxPath);
+  if (model.numFeatures !== FEATURE_COUNT) throw new AppError(422, 'bad_request', `${onnxPath} expects ${model.numFeatures} features, not ${FEATURE_COUNT}`);
+
+  async function rank(histories: readonly CustomerHistory[], asOf: number, k: number): Promise<Recommendation[][]> {
+    const out: Recommendation[][] = [];
+    for (let start = 0; start < histories.length; start += CUSTOMERS_PER_RUN) {
+      const chunk = histories.slice(start, start + CUSTOMERS_PER_RUN);
+      const cands: CustomerCandidates[] = chunk.map((h) => customerCandidates(purchaseSequence(h, asOf), asOf, ctx));
+      const rows = cands.reduce((a, c) => a + c.skus.length, 0);
+      const x = new Float32Array(rows * FEATURE_COUNT);
+      let at = 0;
+      for (const c of cands) {
+        x.set(c.features, at);
+        at += c.features.length;
+      }
+      const scores = await model.run(x, rows);
+      let row = 0;
+      for (const c of cands) {
+        const order = c.skus.map((_, i) => i);
+        const base = row;
+        order.sort((a, b) => (scores[base + b] as number) - (scores[base + a] as number) || ((c.skus[a] as string) < (c.skus[b] as string) ? -1 : 1));
+        out.push(
+          order.slice(0, Math.max(0, k)).map((i) => ({
+            sku: c.skus[i] as string,
+            score: scores[base + i] as number,
+            reason: reasonFor(c.features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), c.partners[i] ?? null),
+          })),
+        );
+        row += c.skus.length;
+      }
+    }
+    return out;
+  }
+
+  return {
+    card,
+    async recommend(h, asOf, k) {
+      return ((await rank([h], asOf, k))[0] ?? []).map((r) => r.sku);
+    },
+    async explain(h, asOf, k) {
+      return (await rank([h], asOf, k))[0] ?? [];
+    },
+    async recommendMany(histories, asOf, k) {
+      const list = [...histories];
+      const ranked = await rank(list, asOf, k);
+      return new Map(list.map((h, i) => [h.customerId, (ranked[i] ?? []).map((r) => r.sku)]));
+    },
+    close: () => model.close(),
+  };
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
