@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
+import type { WalSync } from './db/wal-sync.ts';
 import type { WriteQueue } from './ingest/write-queue.ts';
 import type { LifecycleRules } from './lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from './loyalty/loyalty-rules.ts';
@@ -14,5 +15,7 @@ export interface AppDeps {
   clock: Clock;
   rules: LoyaltyRules;
   lifecycle: LifecycleRules;
+  /** Makes what was committed on `sqlite` durable (see db/wal-sync.ts). */
+  walSync: WalSync;
   writes: WriteQueue;
 }

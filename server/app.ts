@@ -24,6 +24,9 @@ export function createApp(deps: AppDeps) {
     return c.json({ status: 'ok', store_id: deps.config.STORE_ID, time: new Date(deps.clock()).toISOString() });
   });
 
+  // Liveness without touching the database: load balancers, and the ingest benchmark's ceiling.
+  app.get('/livez', (c) => c.text('ok'));
+
   const openapi = openApiDocument(deps.config.STORE_NAME);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));
   app.route('/api/v1', ingestRoutes(deps));

@@ -3,6 +3,8 @@ import { openAppliance } from './appliance.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 import { scheduleDailySweep } from './lifecycle/sweep-schedule.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
+import { dbPath } from './db/open.ts';
 
 function main(): void {
   let config;
@@ -19,12 +21,14 @@ function main(): void {
   if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
   const app = createApp(deps);
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
+  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR));
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES + 1 });
   console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
 
   const stop = async () => {
     // Let queued writes commit before closing; their callers are waiting for the answer.
     clearInterval(sweeps);
+    checkpoints.stop();
     await server.stop();
     await deps.writes.drain();
     deps.sqlite.close();

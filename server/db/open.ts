@@ -18,7 +18,8 @@ export function dbPath(dataDir: string): string {
 /**
  * Opens (creating if needed) the store database and applies pending migrations.
  * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
- * crash or power loss. The ingest path batches concurrent requests into one commit to share the fsync.
+ * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
+ * the event loop, before it answers (appliance.ts, db/wal-sync.ts).
  */
 export function openDb(file: string): Db {
   mkdirSync(dirname(file), { recursive: true });

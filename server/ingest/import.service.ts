@@ -76,6 +76,7 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
     if (sqlite.inTransaction) sqlite.run('ROLLBACK');
     throw error;
   }
+  await deps.durable?.();
   totals.files += 1;
   totals.transactions += file.transactions;
   totals.duplicates += file.duplicates;

@@ -26,6 +26,8 @@ export interface IngestDeps {
    */
   deferLifecycle?: Set<string>;
   timeZone: string;
+  /** Makes committed work durable (an fsync of the WAL); callers that commit themselves await it. */
+  durable?: () => Promise<void>;
 }
 
 export function ingestDepsFrom(deps: AppDeps): IngestDeps {
@@ -35,6 +37,7 @@ export function ingestDepsFrom(deps: AppDeps): IngestDeps {
     lifecycle: deps.lifecycle,
     attributionMs: deps.config.ACTIONS_ATTRIBUTION_DAYS * DAY_MS,
     timeZone: deps.config.STORE_TZ,
+    durable: deps.walSync.durable,
   };
 }
 

@@ -2,12 +2,13 @@ import type { Database } from 'bun:sqlite';
 import { AppError } from '../errors.ts';
 
 /*
- * Group commit. bun:sqlite is synchronous and every COMMIT fsyncs the WAL (synchronous=FULL), so one
- * fsync per request would cap ingest at the disk's fsync rate. Requests instead queue here; a flush
- * scheduled with setImmediate runs after the event loop has read every request already on the wire,
- * applies them all in ONE transaction, each in its own SAVEPOINT (a bad item rolls back alone), and
- * COMMITs once. Only after that COMMIT returns are the callers' promises resolved: a 2xx is never sent
- * for data that is not durable. If the COMMIT fails, everyone in the group gets an error.
+ * Group commit. bun:sqlite is synchronous, so one transaction and one fsync per request would cap ingest
+ * at the disk's fsync rate and stall the event loop. Requests instead queue here; a flush scheduled with
+ * setImmediate runs after the event loop has read every request already on the wire, applies them all in
+ * ONE transaction, each in its own SAVEPOINT (a bad item rolls back alone), and COMMITs once. The callers'
+ * promises are resolved only after `durable()` (an fsync of the WAL, off the event loop) has covered that
+ * COMMIT: a 2xx is never sent for data that is not on disk. While one group waits for its fsync the next
+ * group is already being applied. If the COMMIT or the fsync fails, everyone in the group gets a 503.
  */
 
 interface Pending<T> {
@@ -23,7 +24,7 @@ export interface WriteQueue {
   drain(): Promise<void>;
 }
 
-export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number } = {}): WriteQueue {
+export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; durable: () => Promise<void> }): WriteQueue {
   const maxGroup = opts.maxGroup ?? 2000;
   let queue: Array<Pending<unknown>> = [];
   let scheduled = false;
@@ -63,11 +64,22 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number } =
       for (const item of group) item.reject(failure);
       return;
     }
-    group.forEach((item, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) item.resolve(o.value);
-      else item.reject(o.error);
-    });
+    opts.durable().then(
+      () =>
+        group.forEach((item, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) item.resolve(o.value);
+          else item.reject(o.error);
+        }),
+      (error: unknown) => {
+        // Committed but not known to be on disk: no success may be claimed. A retry of the same
+        // transaction is answered from what was stored (replay), so nothing is counted twice.
+        const failure = new AppError(503, 'internal', 'the store database could not confirm the write; retry', {
+          cause: error instanceof Error ? error.message : String(error),
+        });
+        for (const item of group) item.reject(failure);
+      },
+    );
   }
 
   const run = <T>(work: () => T): Promise<T> =>

@@ -1,0 +1,110 @@
+/**
+ * npm run bench:ingest [-- --lines 1000000 --customers 100000 --seconds 10]
+ * POS ingest through the real server process on 127.0.0.1, against a store already holding `--lines` lines,
+ * with realistic sales (3–8 lines, 70% identified from a pool of `--customers` cards) sent by a load
+ * generator in a separate process. Prints the maximum sustained tx/s (closed loop), p50/p99 latency at
+ * 1,000 tx/s offered (open loop), and the tx/s of the plain `/livez` route on the same server as the
+ * ceiling; appends them to bench/RESULTS.md.
+ */
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openAppliance } from '../server/appliance.ts';
+import { createToken } from '../server/auth/token.service.ts';
+import { testConfig } from '../server/config.ts';
+import { rebuildEverything } from '../server/stats/rebuild.ts';
+import { writeBigStore } from './support/big-store.ts';
+import { machineLine } from './support/machine.ts';
+
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    customers: { type: 'string', default: '100000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+  },
+});
+const lines = Number(values.lines);
+const customers = Number(values.customers);
+const durationMs = Number(values.seconds) * 1000;
+const connections = Number(values.connections);
+const log = (s: string) => console.error(`[bench] ${s}`);
+const bun = process.execPath;
+
+const baseDir = join('.tmp', `bench-ingest-${customers}-${lines}`);
+if (!existsSync(join(baseDir, 'ready'))) {
+  rmSync(baseDir, { recursive: true, force: true });
+  mkdirSync(baseDir, { recursive: true });
+  const now = Date.now();
+  const deps = openAppliance(testConfig({ DATA_DIR: baseDir }), () => now);
+  deps.sqlite.exec('PRAGMA synchronous = OFF'); // building the fixture only
+  writeBigStore(deps.sqlite, { customers, lines, now }, log);
+  rebuildEverything(deps, now);
+  deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  deps.sqlite.close();
+  appendFileSync(join(baseDir, 'ready'), 'ok\n');
+}
+
+const runDir = join('.tmp', 'bench-ingest-run');
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
+copyFileSync(join(baseDir, 'store.db'), join(runDir, 'store.db'));
+const setup = openAppliance(testConfig({ DATA_DIR: runDir }));
+const { token } = createToken(setup.sqlite, 'terminal', 'bench', Date.now());
+setup.sqlite.close();
+
+const port = 18_000 + Math.floor(Math.random() * 2000);
+const url = `http://127.0.0.1:${port}`;
+const server = Bun.spawn([bun, 'server/main.ts'], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: runDir, STORE_DEMO: '0' },
+  stdout: 'ignore',
+  stderr: 'inherit',
+});
+try {
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${url}/livez`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 200) throw new Error('server did not start');
+    await Bun.sleep(50);
+  }
+
+  interface LoadResult { ok: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; max_ms: number }
+  let seed = 1;
+  const load = async (o: Record<string, unknown>): Promise<LoadResult> => {
+    const child = Bun.spawn([bun, 'bench/support/load-generator.ts', JSON.stringify({
+      url, token, connections, durationMs, warmupMs: 2000, pool: customers, seed: seed++, terminalPrefix: `B${seed}T`, ...o,
+    })], { stdout: 'pipe', stderr: 'inherit' });
+    const out = await new Response(child.stdout).text();
+    if ((await child.exited) !== 0) throw new Error('load generator failed');
+    return JSON.parse(out) as LoadResult;
+  };
+
+  const hello = await load({ mode: 'closed', target: 'hello' });
+  log(`hello route: ${hello.per_second} req/s`);
+  const max = await load({ mode: 'closed', target: 'ingest' });
+  log(`ingest, closed loop ${connections} connections: ${max.per_second} tx/s (p50 ${max.p50_ms} ms, p99 ${max.p99_ms} ms, ${max.failed} failed)`);
+  const paced = await load({ mode: 'open', target: 'ingest', rate: 1000 });
+  log(`ingest at 1000 tx/s offered: p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms (${paced.failed} failed)`);
+
+  const report = [
+    `## bench:ingest — ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `Machine: ${machineLine()}. Command: \`npm run bench:ingest -- --lines ${lines} --customers ${customers} --seconds ${durationMs / 1000}\`.`,
+    `Server: \`bun server/main.ts\` on 127.0.0.1 (WAL, synchronous=FULL, group commit); load from a separate Bun process.`,
+    `Store held ${lines.toLocaleString('en')} lines before the run; sales of 3–8 lines, 70% identified from ${customers.toLocaleString('en')} cards.`,
+    '',
+    '| figure | measured | target |',
+    '|---|---|---|',
+    `| max sustained ingest (closed loop, ${connections} connections) | ${max.per_second} tx/s (p50 ${max.p50_ms} ms, p99 ${max.p99_ms} ms) | ≥ 10,000 tx/s, aim 20,000 |`,
+    `| latency at 1,000 tx/s offered, p50 / p99 | ${paced.p50_ms} / ${paced.p99_ms} ms | p99 ≤ 10 ms |`,
+    `| plain \`GET /livez\` on the same server (ceiling) | ${hello.per_second} req/s | — |`,
+    `| ingest / ceiling | ${Math.round((100 * max.per_second) / hello.per_second)}% | — |`,
+    `| failed requests (all phases) | ${hello.failed + max.failed + paced.failed} | 0 |`,
+    '',
+  ].join('\n');
+  console.log(report);
+  appendFileSync('bench/RESULTS.md', `${report}\n`);
+} finally {
+  server.kill('SIGTERM');
+  await server.exited;
+}

@@ -1,0 +1,124 @@
+/**
+ * Load generator, run as its own process so it never shares the server's event loop:
+ *   bun bench/support/load-generator.ts <json options>
+ * Modes: `closed` (C connections, each sends its next request as soon as the last answer arrives: the
+ * maximum sustained rate) and `open` (requests leave on a fixed schedule at `rate`/s whatever the answers
+ * do; latency is measured from the scheduled time, so a slow server cannot hide its queueing).
+ * Prints one JSON object with the counts and latency percentiles (ms) on stdout.
+ */
+import { seededRandom } from '../../server/demo/random.ts';
+import { percentile, round } from './machine.ts';
+
+interface Options {
+  url: string;
+  token?: string;
+  mode: 'closed' | 'open';
+  /** `ingest` posts a new realistic sale each time; `hello` GETs the plain route. */
+  target: 'ingest' | 'hello';
+  connections: number;
+  rate?: number;
+  durationMs: number;
+  warmupMs: number;
+  pool: number;
+  seed: number;
+  terminalPrefix: string;
+}
+
+const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
+const rnd = seededRandom(opts.seed);
+const SKUS = 5000;
+let receipt = 0;
+
+/** 3–8 lines over the fixture's catalog; 70% identified by a card from the pool. */
+function saleBody(terminal: string): string {
+  receipt += 1;
+  const n = rnd.int(3, 8);
+  const lines = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const sku = Math.floor(SKUS * rnd.next() ** 2);
+    const qty = rnd.int(1, 3);
+    const unit = 200 + ((sku * 7919) % 9800); // minor units, same price list as the fixture
+    const discount = rnd.chance(0.1) ? 50 : 0;
+    const amount = qty * unit - discount;
+    total += amount;
+    lines.push({ sku: `SKU${sku}`, name: `Item ${sku}`, category: `cat${sku % 20}`, quantity: qty, unit_price: unit / 100, discount: discount / 100, amount: amount / 100 });
+  }
+  const body: Record<string, unknown> = {
+    store_id: 'S001',
+    terminal_id: terminal,
+    receipt_no: `${opts.seed}-${receipt}`,
+    occurred_at: new Date().toISOString(),
+    kind: 'sale',
+    lines,
+    tenders: [{ type: rnd.chance(0.5) ? 'card' : 'cash', amount: total / 100 }],
+  };
+  if (rnd.chance(0.7)) body.customer = { loyalty_card: `88${String(Math.floor(opts.pool * rnd.next())).padStart(10, '0')}` };
+  return JSON.stringify(body);
+}
+
+async function once(conn: number): Promise<boolean> {
+  const res =
+    opts.target === 'hello'
+      ? await fetch(`${opts.url}/livez`)
+      : await fetch(`${opts.url}/api/v1/transactions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+          body: saleBody(`${opts.terminalPrefix}${conn}`),
+        });
+  await res.arrayBuffer();
+  return res.status === 201 || res.status === 200;
+}
+
+const latencies: number[] = [];
+let ok = 0;
+let failed = 0;
+const start = performance.now();
+const measureFrom = start + opts.warmupMs;
+const end = measureFrom + opts.durationMs;
+
+function record(scheduled: number, success: boolean): void {
+  if (scheduled < measureFrom) return;
+  latencies.push(performance.now() - scheduled);
+  if (success) ok += 1;
+  else failed += 1;
+}
+
+if (opts.mode === 'closed') {
+  await Promise.all(
+    Array.from({ length: opts.connections }, async (_, conn) => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        record(t, await once(conn).catch(() => false));
+      }
+    }),
+  );
+} else {
+  const interval = 1000 / (opts.rate ?? 1000);
+  const inflight: Array<Promise<void>> = [];
+  let k = 0;
+  while (true) {
+    const scheduled = start + k * interval;
+    if (scheduled >= end) break;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await Bun.sleep(wait);
+    const conn = k % opts.connections;
+    inflight.push(once(conn).then((s) => record(scheduled, s), () => record(scheduled, false)));
+    k += 1;
+    if (inflight.length > 10_000) await Promise.all(inflight.splice(0));
+  }
+  await Promise.all(inflight);
+}
+
+latencies.sort((a, b) => a - b);
+const seconds = opts.durationMs / 1000;
+console.log(
+  JSON.stringify({
+    ok,
+    failed,
+    per_second: round((ok + failed) / seconds, 0),
+    p50_ms: round(percentile(latencies, 0.5)),
+    p99_ms: round(percentile(latencies, 0.99)),
+    max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+  }),
+);

@@ -1,0 +1,96 @@
+import { Database } from 'bun:sqlite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWalSync } from '../server/db/wal-sync.ts';
+import { AppError } from '../server/errors.ts';
+import { createWriteQueue } from '../server/ingest/write-queue.ts';
+
+/** A WAL database with one table, and a `durable` the test releases by hand. */
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'write-queue-'));
+  const sqlite = new Database(join(dir, 'q.db'), { create: true, strict: true });
+  sqlite.exec('PRAGMA journal_mode = WAL');
+  sqlite.exec('PRAGMA synchronous = NORMAL');
+  sqlite.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
+  const gates: Array<{ release: () => void; fail: (e: Error) => void }> = [];
+  const queue = createWriteQueue(sqlite, {
+    durable: () => new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: reject })),
+  });
+  const insert = (k: string) => () => sqlite.query('INSERT INTO t (k) VALUES (?)').run(k).changes;
+  const count = () => (sqlite.query('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+  return { dir, sqlite, queue, gates, insert, count, close: () => (sqlite.close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+const settled = async <T>(p: Promise<T>) => {
+  let state = 'pending';
+  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  await new Promise((r) => setTimeout(r, 20));
+  return state;
+};
+
+describe('write queue', () => {
+  let env: ReturnType<typeof setup> | null = null;
+  afterEach(() => env?.close());
+
+  it('answers a group only after the fsync that covers its commit', async () => {
+    env = setup();
+    const a = env.queue.run(env.insert('a'));
+    const b = env.queue.run(env.insert('b'));
+    expect(await settled(a)).toBe('pending');
+    expect(env.count()).toBe(2); // committed (visible) in one group, but not yet acknowledged
+    expect(env.gates).toHaveLength(1);
+    env.gates[0]!.release();
+    await expect(Promise.all([a, b])).resolves.toEqual([1, 1]);
+  });
+
+  it('a bad item rolls back alone; the rest of its group commits', async () => {
+    env = setup();
+    const good = env.queue.run(env.insert('x'));
+    const dup = env.queue.run(env.insert('x'));
+    await new Promise((r) => setTimeout(r, 10));
+    env.gates[0]!.release();
+    await expect(good).resolves.toBe(1);
+    await expect(dup).rejects.toThrow(/UNIQUE/);
+    expect(env.count()).toBe(1);
+  });
+
+  it('a failed fsync answers 503 to the whole group and never claims success', async () => {
+    env = setup();
+    const a = env.queue.run(env.insert('a'));
+    await new Promise((r) => setTimeout(r, 10));
+    env.gates[0]!.fail(new Error('EIO'));
+    const error = await a.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).status).toBe(503);
+  });
+
+  it('groups later writes while an fsync is running, and keeps going after it', async () => {
+    env = setup();
+    const first = env.queue.run(env.insert('1'));
+    await new Promise((r) => setTimeout(r, 10));
+    const second = env.queue.run(env.insert('2'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(env.gates).toHaveLength(2); // the second group committed without waiting for the first fsync
+    env.gates[1]!.release();
+    env.gates[0]!.release();
+    await expect(Promise.all([first, second])).resolves.toEqual([1, 1]);
+  });
+});
+
+describe('WAL fsync', () => {
+  it('syncs the WAL of a real database, coalescing concurrent callers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-sync-'));
+    const sqlite = new Database(join(dir, 'w.db'), { create: true });
+    sqlite.exec('PRAGMA journal_mode = WAL');
+    sqlite.exec('CREATE TABLE t (k)');
+    sqlite.exec("INSERT INTO t VALUES ('x')");
+    const sync = createWalSync(join(dir, 'w.db-wal'));
+    await expect(Promise.all(Array.from({ length: 20 }, () => sync.durable()))).resolves.toHaveLength(20);
+    const missing = createWalSync(join(dir, 'nope.db-wal'));
+    await expect(missing.durable()).rejects.toThrow();
+    sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
