@@ -6,6 +6,7 @@ purchase since the first, T = time from the first purchase to the as-of time; an
 
 CLI:
   bgnbd.py fit <rfm.f64> <out.json>          rfm.f64: float64 rows (x, t_x, T); writes {r, alpha, a, b, ll, n}
+  bgnbd.py fit-many <jobs.json>             jobs: [{"rfm": path, "out": path}, ...] (one interpreter for all)
   bgnbd.py expect <params.json> <rfm.f64> <t> <out.f64>
                                              writes float64 rows (E[X(t) | x, t_x, T], P(alive)) for the parity test
 """
@@ -75,6 +76,17 @@ def main(argv):
             return 1
         with open(argv[2], "w") as f:
             json.dump(fit(x, tx, T), f)
+        return 0
+    if len(argv) >= 2 and argv[0] == "fit-many":
+        with open(argv[1]) as f:
+            jobs = json.load(f)
+        for job in jobs:
+            x, tx, T = _read_rfm(job["rfm"])
+            if x.size == 0:
+                print(f"bgnbd: no customers in {job['rfm']}", file=sys.stderr)
+                return 1
+            with open(job["out"], "w") as f:
+                json.dump(fit(x, tx, T), f)
         return 0
     if len(argv) >= 5 and argv[0] == "expect":
         with open(argv[1]) as f:

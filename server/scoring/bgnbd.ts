@@ -18,8 +18,12 @@ export interface Rfm {
   T: number;
 }
 
-/** log of the Gauss hypergeometric 2F1(a, b; c; z) for 0 ≤ z < 1 by its power series (terms stay positive here). */
-export function logHyp2f1(a: number, b: number, c: number, z: number): number {
+/**
+ * Gauss hypergeometric 2F1(a, b; c; z) for 0 ≤ z < 1 by its power series, as mantissa · e^logScale (terms may
+ * grow a lot before they shrink when a, b are large; c = a + b + x − 1 can be negative for small fitted a, b,
+ * which makes early terms change sign). c must not be a non-positive integer.
+ */
+export function hyp2f1Scaled(a: number, b: number, c: number, z: number): { mantissa: number; logScale: number } {
   if (!(z >= 0 && z < 1)) throw new RangeError(`2F1 series needs 0 ≤ z < 1, got ${z}`);
   let term = 1;
   let sum = 1;
@@ -27,15 +31,21 @@ export function logHyp2f1(a: number, b: number, c: number, z: number): number {
   for (let n = 0; n < 1_000_000; n++) {
     term *= ((a + n) * (b + n) * z) / ((c + n) * (n + 1));
     sum += term;
-    // terms can grow before they shrink (large a, b): rescale instead of overflowing
-    if (sum > 1e250) {
+    if (Math.abs(sum) > 1e250) {
       sum /= 1e250;
       term /= 1e250;
       logScale += 250 * Math.LN10;
     }
-    if (term <= sum * 1e-16 && n > 2 && (a + n) * (b + n) * z < (c + n) * (n + 1)) break;
+    // stop once terms are negligible and shrinking for good (past the sign changes)
+    if (Math.abs(term) <= Math.abs(sum) * 1e-17 && c + n > 0 && Math.abs((a + n) * (b + n) * z) < Math.abs((c + n) * (n + 1))) break;
   }
-  return Math.log(sum) + logScale;
+  return { mantissa: sum, logScale };
+}
+
+/** log 2F1 where the series sum is positive (the closed-form checks use it). */
+export function logHyp2f1(a: number, b: number, c: number, z: number): number {
+  const h = hyp2f1Scaled(a, b, c, z);
+  return Math.log(h.mantissa) + h.logScale;
 }
 
 function logRatioTerm(p: BgNbdParams, { x, tx, T }: Rfm): number {
@@ -55,7 +65,8 @@ export function conditionalExpectedTransactions(p: BgNbdParams, t: number, rfm: 
   const { x, T } = rfm;
   const z = t / (alpha + T + t);
   const logPow = (r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t));
-  const inner = 1 - Math.exp(logPow + logHyp2f1(r + x, b + x, a + b + x - 1, z));
+  const h = hyp2f1Scaled(r + x, b + x, a + b + x - 1, z);
+  const inner = 1 - h.mantissa * Math.exp(logPow + h.logScale);
   const head = (a + b + x - 1) / (a - 1);
   const denom = x > 0 ? 1 + Math.exp(logRatioTerm(p, rfm)) : 1;
   return (head * inner) / denom;
@@ -65,4 +76,14 @@ export function isBgNbdParams(v: unknown): v is BgNbdParams {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   return ['r', 'alpha', 'a', 'b'].every((k) => typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) > 0);
+}
+
+/**
+ * P(at least one repeat transaction in the next t | x, t_x, T). Given alive, λ's posterior is
+ * Gamma(r + x, α + T), and dropout only follows a purchase, so P(none in t | alive) = ((α+T)/(α+T+t))^(r+x).
+ */
+export function probabilityAnyPurchase(p: BgNbdParams, t: number, rfm: Rfm): number {
+  if (t <= 0) return 0;
+  const none = Math.exp((p.r + rfm.x) * (Math.log(p.alpha + rfm.T) - Math.log(p.alpha + rfm.T + t)));
+  return probabilityAlive(p, rfm) * (1 - none);
 }

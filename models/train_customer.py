@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Fits the two customer models from snapshot matrices written by server/scoring/customer-training.ts.
+
+Usage: train_customer.py <work_dir> <out_dir>
+work_dir holds meta.json ({rows, features, seed}), X.f32 (rows × features, NaN = missing), and per row (float32):
+y_any.f32 (bought in the label window), y_count.f32 (purchase days in it), off_any.f32 (logit of BG/NBD's
+P(any purchase in the label window)), off_count.f32 (log of BG/NBD's expected purchases in it), fold.f32
+(0 = internal validation customers).
+
+Both models learn a correction on top of the BG/NBD offset (xgboost base_margin), so snapshots whose label window
+is shorter than the horizon still teach the right thing: the offset carries the window length.
+For each model: early stopping on the validation customers, then a refit on everyone with that many rounds;
+writes <name>.json (xgboost), <name>.onnx (margin without the offset), and a JSON report on stdout.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import xgboost as xgb
+from sklearn.metrics import roc_auc_score
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xgb_onnx import export_xgboost_json_to_onnx  # noqa: E402
+
+PARAMS = {
+    "tree_method": "hist",
+    "max_depth": 4,
+    "eta": 0.05,
+    "min_child_weight": 20,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "lambda": 5.0,
+    "nthread": 2,
+    "seed": 1,
+}
+
+
+def load(work, name, rows, cols=1):
+    a = np.fromfile(os.path.join(work, name), dtype=np.float32)
+    return a.reshape(rows, cols) if cols > 1 else a
+
+
+def fit_one(name, objective, X, y, off, fold, out_dir, extra=None):
+    params = {**PARAMS, "objective": objective, **(extra or {})}
+    tr, va = fold != 0, fold == 0
+    dtr = xgb.DMatrix(X[tr], label=y[tr], base_margin=off[tr], missing=np.nan)
+    dva = xgb.DMatrix(X[va], label=y[va], base_margin=off[va], missing=np.nan)
+    metric = "logloss" if objective == "binary:logistic" else "poisson-nloglik"
+    params["eval_metric"] = metric
+    first = xgb.train(params, dtr, num_boost_round=1500, evals=[(dva, "valid")], early_stopping_rounds=50, verbose_eval=False)
+    rounds = first.best_iteration + 1
+    pred_va = first.predict(dva, iteration_range=(0, rounds))
+    if objective == "binary:logistic":
+        base_va = 1 / (1 + np.exp(-off[va]))
+        report = {
+            "valid_auc_model": float(roc_auc_score(y[va], pred_va)),
+            "valid_auc_bgnbd": float(roc_auc_score(y[va], base_va)),
+            "valid_logloss_model": float(first.best_score),
+        }
+    else:
+        base_va = np.exp(off[va])
+        report = {
+            "valid_mae_model": float(np.mean(np.abs(pred_va - y[va]))),
+            "valid_mae_bgnbd": float(np.mean(np.abs(base_va - y[va]))),
+            "valid_total_model": float(pred_va.sum()),
+            "valid_total_bgnbd": float(base_va.sum()),
+            "valid_total_actual": float(y[va].sum()),
+        }
+    dall = xgb.DMatrix(X, label=y, base_margin=off, missing=np.nan)
+    booster = xgb.train(params, dall, num_boost_round=rounds, verbose_eval=False)
+    json_path = os.path.join(out_dir, f"{name}.xgb.json")
+    booster.save_model(json_path)
+    # with a base_margin xgboost ignores base_score: the ONNX margin is the trees alone, TS adds the offset
+    info = export_xgboost_json_to_onnx(json_path, os.path.join(out_dir, f"{name}.onnx"), base_margin=0.0, num_features=X.shape[1])
+    # xgboost's own margins on the first rows, for the TS-side ONNX parity check
+    n_check = min(2000, X.shape[0])
+    check = booster.predict(xgb.DMatrix(X[:n_check], base_margin=np.zeros(n_check, dtype=np.float32), missing=np.nan), output_margin=True)
+    check.astype(np.float32).tofile(os.path.join(out_dir, f"{name}.check.f32"))
+    report.update({"rounds": rounds, "trees": info["trees"], "objective": objective, "link": info["link"], "check_rows": n_check})
+    return report
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    work, out_dir = argv
+    with open(os.path.join(work, "meta.json")) as f:
+        meta = json.load(f)
+    rows, cols = meta["rows"], meta["features"]
+    X = load(work, "X.f32", rows, cols)
+    fold = load(work, "fold.f32", rows)
+    report = {
+        "params": PARAMS,
+        "rows": rows,
+        "p_purchase": fit_one("p_purchase", "binary:logistic", X, load(work, "y_any.f32", rows), load(work, "off_any.f32", rows), fold, out_dir),
+        "expected_purchases": fit_one(
+            "expected_purchases", "count:poisson", X, load(work, "y_count.f32", rows), load(work, "off_count.f32", rows), fold, out_dir,
+            {"max_delta_step": 0.7},
+        ),
+    }
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
