@@ -5,6 +5,8 @@ import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildEverything } from '../stats/rebuild.ts';
 import { runDailySweep, sweepDepsFrom } from '../lifecycle/daily-sweep.ts';
 import { runImport } from './import.command.ts';
+import { runPredict, runTrain } from './models.command.ts';
+import { AppError } from '../errors.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
@@ -110,6 +112,14 @@ const commands: Record<string, { help: string; run: Command }> = {
       if (summary.failed.length > 0) process.exitCode = 1;
     },
   },
+  train: {
+    help: 'train --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir>   fits the customer models and the item ranker',
+    run: (args) => runModelsCommand(() => runTrain(args)),
+  },
+  predict: {
+    help: 'predict --lines <csv[.gz]> --as-of <ISO> --models <dir> --k <K> --out <file.csv>   scores every customer',
+    run: (args) => runModelsCommand(() => runPredict(args)),
+  },
   sweep: {
     help: 'sweep   runs the daily sweep now (stages, point expiry, action expiry, store thresholds)',
     run: () => {
@@ -129,6 +139,16 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
 };
+
+async function runModelsCommand(run: () => Promise<unknown>) {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof AppError) fail(error.message);
+    if (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) fail(error.message);
+    throw error;
+  }
+}
 
 function config() {
   try {
