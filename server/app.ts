@@ -6,6 +6,7 @@ import type { AppDeps } from './app-deps.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { AppError, errorBody } from './errors.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
+import { posLogRoutes } from './ingest/poslog.routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 /** Composes the HTTP app. Knows only Web Request/Response; Bun specifics live in main.ts. */
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps) {
   const openapi = openApiDocument(deps.config.STORE_NAME);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));
   app.route('/api/v1', ingestRoutes(deps));
+  app.route('/api/v1', posLogRoutes(deps));
   const actions = createActionsService(deps);
   app.route('/api/v1', customerRoutes(deps, actions));
   app.route('/api/v1', actionRoutes(deps, actions));

@@ -48,6 +48,20 @@ export function openApiDocument(storeName: string) {
           responses: { '200': { description: 'per-item results' }, ...errors(400, 401, 403, 413, 422) },
         },
       },
+      '/api/v1/poslog': {
+        post: {
+          summary: 'Post an ARTS POSLog document (retail transactions; control transactions are ignored; cancelled, voided and training ones skipped)',
+          security: security('terminal'),
+          requestBody: { content: { 'application/xml': { schema: { type: 'string' } }, 'text/xml': { schema: { type: 'string' } } } },
+          responses: {
+            '200': {
+              description: 'one result per retail transaction: {results:[{index, receipt_no, status: stored|duplicate|rejected|skipped, line, id?, customer_id?, original_id?, reason?, error?}], stored, duplicates, rejected, skipped}',
+            },
+            '400': { ...error, description: 'malformed_xml: not well-formed XML or not POSLog; nothing was stored' },
+            ...errors(401, 403, 413, 415),
+          },
+        },
+      },
       '/api/v1/customers': {
         post: { summary: 'Register a customer', security: security('clerk'), requestBody: json(registerCustomerSchema), responses: { '201': { description: 'the profile' }, ...errors(400, 401, 403, 409, 422) } },
       },

@@ -4,6 +4,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { readCsvTransactions } from '../ingest/csv/csv-transactions.ts';
 import { emptyTotals, type FileSource, importFile, type ImportTotals } from '../ingest/import.service.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
+import { posLogFileSource } from '../ingest/poslog/poslog-source.ts';
 import { toMajor } from '../money.ts';
 
 /*
@@ -25,7 +26,18 @@ export interface ImportSummary {
 }
 
 function sourceFor(deps: AppDeps, file: string, storeId: string, progress: (bytes: number, total: number) => void): FileSource {
-  if (/\.xml$/i.test(file)) throw new Error(`${file}: POSLog import is not available yet`);
+  if (/\.xml(\.gz)?$/i.test(file)) {
+    return posLogFileSource(file, {
+      storeId,
+      minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
+      timeZone: deps.config.STORE_TZ,
+      phoneRegion: deps.config.STORE_PHONE_REGION,
+      now: deps.clock(),
+      onProgress: progress,
+      // Cancelled, voided and training transactions did not happen: not imported, not rejections.
+      onSkip: (s) => process.stderr.write(`${file}:${s.line}: skipped receipt ${s.receiptNo ?? '?'} (${s.reason})\n`),
+    });
+  }
   return {
     file,
     read: (reject) =>

@@ -1,0 +1,100 @@
+import { Hono } from 'hono';
+import type { AppDeps } from '../app-deps.ts';
+import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
+import { AppError, errorBody } from '../errors.ts';
+import { limitBody } from '../http/request-body.ts';
+import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './ingest.service.ts';
+import { mapPosLogTransaction } from './poslog/map-poslog-transaction.ts';
+import { PosLogFormatError, parsePosLogDocument } from './poslog/read-poslog-xml.ts';
+import { charsetOf, decodeXml } from './poslog/xml-text-decoding.ts';
+import type { TransactionInput } from './transaction-input.ts';
+import type { XmlNode } from './poslog/xml-node.ts';
+
+/*
+ * POST /api/v1/poslog: an ARTS POSLog document straight from the POS (application/xml or text/xml). The
+ * whole document is parsed before anything is written, so malformed XML (400 malformed_xml) leaves
+ * nothing behind. Its retail transactions then go through the same write queue and ingest rules as the
+ * JSON API, one result per transaction in document order; `index` is the position of the <Transaction>
+ * element in the document (control transactions take an index but get no result). A mixed sale/return
+ * gives two results with the same index (receipts R and R#R).
+ */
+
+const XML_MEDIA_TYPE = /^\s*(application|text)\/([\w.-]+\+)?xml\s*(;|$)/i;
+
+type Status = 'stored' | 'duplicate' | 'rejected' | 'skipped';
+
+interface PosLogResult {
+  index: number;
+  receipt_no: string | null;
+  status: Status;
+  /** Line of the <Transaction> start tag in the document. */
+  line: number;
+  id?: string;
+  customer_id?: string | null;
+  original_id?: string | null;
+  reason?: string;
+  error?: { code: string; message: string; details: unknown };
+}
+
+export function posLogRoutes(deps: AppDeps) {
+  const app = new Hono<AuthEnv>();
+  const auth = requireRole(deps.sqlite, ACCESS.ingest);
+  const ingestDeps = ingestDepsFrom(deps);
+
+  app.post('/poslog', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {
+    const contentType = c.req.header('content-type') ?? '';
+    if (!XML_MEDIA_TYPE.test(contentType)) {
+      throw new AppError(415, 'unsupported_media_type', 'POSLog is posted as application/xml or text/xml', { content_type: contentType || null });
+    }
+    let nodes: XmlNode[];
+    try {
+      nodes = parsePosLogDocument(decodeXml(new Uint8Array(await c.req.arrayBuffer()), charsetOf(contentType)));
+    } catch (error) {
+      if (!(error instanceof PosLogFormatError)) throw error;
+      // Not an AppError code of its own (errors.ts is shared); the body has the uniform error shape.
+      return c.json(errorBody('malformed_xml', `the body is not a well-formed POSLog document: ${error.message}`, { line: error.line, column: error.column }), 400);
+    }
+
+    const ctx = {
+      storeId: deps.config.STORE_ID,
+      minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
+      timeZone: deps.config.STORE_TZ,
+      phoneRegion: deps.config.STORE_PHONE_REGION,
+      now: deps.clock(),
+    };
+    const results: PosLogResult[] = [];
+    const writes: Array<{ slot: number; input: TransactionInput }> = [];
+    nodes.forEach((node, index) => {
+      const outcome = mapPosLogTransaction(node, ctx);
+      const line = outcome.line;
+      if (outcome.type === 'ignored') return;
+      if (outcome.type === 'skipped') results.push({ index, receipt_no: outcome.receiptNo, status: 'skipped', line, reason: outcome.reason });
+      else if (outcome.type === 'rejected') {
+        results.push({ index, receipt_no: outcome.receiptNo, status: 'rejected', line, error: errorBody(outcome.code, outcome.reason, { line }).error });
+      } else {
+        for (const input of outcome.inputs) {
+          writes.push({ slot: results.length, input });
+          results.push({ index, receipt_no: input.receiptNo, status: 'stored', line });
+        }
+      }
+    });
+
+    const stored = await deps.writes.runMany(writes.map(({ input }) => () => applyTransaction(ingestDeps, input, deps.clock())));
+    writes.forEach(({ slot }, i) => {
+      const outcome = stored[i]!;
+      const result = results[slot]!;
+      if (outcome.ok) {
+        const { status, result: r } = outcome.value as IngestOutcome;
+        Object.assign(result, { status: status === 201 ? 'stored' : 'duplicate', id: r.id, customer_id: r.customer_id, original_id: r.original_id });
+      } else {
+        if (!(outcome.error instanceof AppError)) console.error('poslog ingest failed', outcome.error);
+        const e = outcome.error instanceof AppError ? outcome.error : new AppError(500, 'internal', 'unexpected error');
+        Object.assign(result, { status: 'rejected', error: errorBody(e.code, e.message, e.details).error });
+      }
+    });
+    const count = (s: Status) => results.filter((r) => r.status === s).length;
+    return c.json({ results, stored: count('stored'), duplicates: count('duplicate'), rejected: count('rejected'), skipped: count('skipped') }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,203 @@
+import { DAY_MS } from '../../clock.ts';
+import type { LineInput, TransactionInput } from '../transaction-input.ts';
+import { customerOf } from './poslog-customer.ts';
+import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountsOf } from './poslog-lines.ts';
+import { paymentsOf, type PosLogTender } from './poslog-payments.ts';
+import { parsePosLogTime } from './poslog-values.ts';
+import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode } from './xml-node.ts';
+
+/*
+ * One POSLog <Transaction> tree → what the ingest service takes. Pure: no I/O, no clock but `now`.
+ *
+ * - Only RetailTransactions are sales or returns; control, tender-control and the other kinds are ignored.
+ * - Cancelled, voided, suspended and training transactions are skipped (the POS says they did not happen).
+ * - Receipt number = SequenceNumber (else TransactionID, else ReceiptNumber); a TransactionLink names its
+ *   original the same way, so a return resolves to the sale imported before it.
+ * - A transaction of returns only is a return; one with both is split like the CSV source: the sale under
+ *   its receipt number and the returned lines under `<receipt>#R`.
+ * - Discounts on the whole transaction are spread over its lines in proportion to their amounts, unless the
+ *   POS's grand total shows they are already inside the line amounts (some dialects report them twice).
+ * - The POS's grand total and its tenders must agree with the lines (tax added on top is allowed); a
+ *   transaction that does not add up is rejected, not guessed at.
+ */
+
+export interface PosLogContext {
+  storeId: string;
+  minorDigits: number;
+  timeZone: string;
+  phoneRegion: string;
+  now: number;
+}
+
+export type PosLogOutcome =
+  | { type: 'ignored'; line: number; reason: string }
+  | { type: 'skipped'; line: number; receiptNo: string | null; reason: string }
+  | { type: 'rejected'; line: number; receiptNo: string | null; code: 'validation_failed' | 'wrong_store'; reason: string }
+  | { type: 'ok'; line: number; receiptNo: string; inputs: TransactionInput[] };
+
+const NOT_HAPPENED = /cancel|void|suspend|training/i;
+
+/** POS clocks drift; a sale more than a day ahead of ours is a wrong clock, not a sale. */
+const MAX_FUTURE_MS = DAY_MS;
+
+export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOutcome {
+  const line = tx.line;
+  const retail = child(tx, 'RetailTransaction');
+  if (!retail) {
+    const kind = tx.children.find((c) => c.name.endsWith('transaction'))?.name ?? 'no RetailTransaction';
+    return { type: 'ignored', line, reason: `not a retail transaction (${kind})` };
+  }
+  const receiptNo = childText(tx, 'SequenceNumber', 'TransactionID', 'ReceiptNumber') ?? childText(retail, 'ReceiptNumber');
+  const reject = (reason: string, code: 'validation_failed' | 'wrong_store' = 'validation_failed'): PosLogOutcome => ({
+    type: 'rejected',
+    line,
+    receiptNo,
+    code,
+    reason: `${receiptNo === null ? 'transaction' : `receipt ${receiptNo}`}: ${reason}`,
+  });
+
+  const status = attr(retail, 'TransactionStatus') ?? childText(retail, 'TransactionStatus') ?? '';
+  for (const [node, name] of [[tx, 'CancelFlag'], [tx, 'VoidFlag'], [tx, 'TrainingModeFlag'], [retail, 'CancelFlag'], [retail, 'VoidFlag'], [retail, 'TrainingModeFlag'], [retail, 'SuspendFlag']] as const) {
+    if (flag(node, name)) return { type: 'skipped', line, receiptNo, reason: `${name} is set` };
+  }
+  if (NOT_HAPPENED.test(status)) return { type: 'skipped', line, receiptNo, reason: `TransactionStatus ${status}` };
+
+  if (receiptNo === null) return reject('no SequenceNumber, TransactionID or ReceiptNumber');
+  const storeId = childText(tx, 'RetailStoreID', 'StoreID') ?? textOf(path(tx, 'BusinessUnit', 'UnitID')) ?? childText(tx, 'BusinessUnit');
+  if (storeId !== null && storeId !== ctx.storeId) return reject(`store ${storeId} is not this store (${ctx.storeId})`, 'wrong_store');
+  const terminalId = childText(tx, 'WorkstationID', 'TerminalID') ?? 'POSLOG';
+
+  const stamp = childText(tx, 'EndDateTime') ?? childText(retail, 'ReceiptDateTime') ?? childText(tx, 'ReceiptDateTime') ?? childText(tx, 'BeginDateTime') ?? childText(tx, 'BusinessDayDate');
+  const time = parsePosLogTime(stamp, ctx.timeZone);
+  if (!time) return reject(stamp === null ? 'no EndDateTime or BusinessDayDate' : `not a date-time: "${stamp}"`);
+  if (time.at > ctx.now + MAX_FUTURE_MS) return reject(`${stamp} is more than a day in the future`);
+
+  const lineItems = childrenNamed(retail, 'LineItem');
+  let items: ItemLine[];
+  try {
+    items = lineItems.flatMap((li) => {
+      const item = itemElementOf(li);
+      return item ? [itemLineOf(li, item, ctx.minorDigits)] : [];
+    });
+  } catch (error) {
+    if (error instanceof LineError) return reject(error.message);
+    throw error;
+  }
+  if (items.length === 0) return { type: 'skipped', line, receiptNo, reason: 'no item lines' };
+  const active = items.filter((i) => !i.input.void);
+  if (active.length === 0) return { type: 'skipped', line, receiptNo, reason: 'every item line was voided' };
+
+  // Reconcile lines, transaction discounts, tax, grand total and tenders (all signed: sales +, returns −).
+  const sum = (dir: 'sale' | 'return') => active.reduce((s, i) => s + (i.direction === dir ? (i.input.amount ?? 0) : 0), 0);
+  const sold = sum('sale');
+  const returned = sum('return');
+  const lines = sold - returned;
+  const hasSale = active.some((i) => i.direction === 'sale');
+  const hasReturn = active.some((i) => i.direction === 'return');
+  const discount = transactionDiscountsOf(lineItems, ctx.minorDigits);
+  const discountOn: 'sale' | 'return' = hasSale ? 'sale' : 'return';
+  const afterDiscount = discountOn === 'sale' ? lines - discount : lines + discount;
+  const pay = paymentsOf(retail, lineItems, ctx.minorDigits);
+  // A refund written as a plain tender (no TypeCode Refund, positive amount) still went to the customer.
+  if (!hasSale && pay.tenders.every((t) => t.signed >= 0)) for (const t of pay.tenders) t.signed = -t.signed;
+  // Each line was rounded to minor units once; allow half a unit per line and one for the total.
+  const tolerance = Math.max(1, Math.ceil((active.length + 1) / 2));
+  const tax = pay.tax ?? 0;
+  const agrees = (target: number, net: number) => Math.abs(target - net) <= tolerance || (tax !== 0 && Math.abs(target - (net + Math.sign(net) * tax)) <= tolerance);
+  const money = (v: number) => (v / 10 ** ctx.minorDigits).toFixed(ctx.minorDigits);
+
+  let applyDiscount = discount > 0;
+  if (pay.grandTotal !== null) {
+    if (discount > 0 && !agrees(pay.grandTotal, afterDiscount) && agrees(pay.grandTotal, lines)) applyDiscount = false;
+    const net = applyDiscount ? afterDiscount : lines;
+    if (!agrees(pay.grandTotal, net)) {
+      return reject(`grand total ${money(pay.grandTotal)} does not match the lines ${money(lines)}${discount > 0 ? ` less discounts ${money(discount)}` : ''}${tax !== 0 ? ` (tax ${money(tax)})` : ''}`);
+    }
+  }
+  const net = applyDiscount ? afterDiscount : lines;
+  if (pay.tenders.length > 0) {
+    const paid = pay.tenders.reduce((s, t) => s + t.signed, 0) - pay.change;
+    const target = pay.grandTotal ?? net;
+    const ok = Math.abs(paid - target) <= tolerance + pay.rounding || (pay.grandTotal === null && agrees(paid, net));
+    if (!ok) return reject(`tenders − change = ${money(paid)}, but the transaction totals ${money(target)}`);
+  }
+  if (applyDiscount) {
+    const spread = spreadDiscount(active.filter((i) => i.direction === discountOn).map((i) => i.input), discount);
+    if (!spread) return reject(`discounts ${money(discount)} are more than the ${discountOn === 'sale' ? 'sold' : 'returned'} lines`);
+  }
+
+  const containers = [tx, retail, ...lineItems.filter((li) => !isVoidLine(li))];
+  const customer = customerOf(containers, ctx.phoneRegion);
+  const base = {
+    storeId: ctx.storeId,
+    terminalId,
+    occurredAt: time.at,
+    utcOffsetMin: time.utcOffsetMin,
+    customer: customer.refs,
+    ...(customer.profile ? { customerProfile: customer.profile } : {}),
+    coupons: couponsOf(lineItems),
+    pointsRedeemed: 0,
+    source: 'poslog' as const,
+  };
+
+  const txLink = [linkOf(child(retail, 'TransactionLink')), linkOf(child(tx, 'TransactionLink'))].find((l) => l !== null) ?? null;
+  const originalOf = (returns: ItemLine[], onlyReturns: boolean): TransactionInput['original'] => {
+    const link = returns.map((i) => i.link).find((l): l is LinkRef => l !== null && isReturnLink(l)) ?? (txLink && (txLink.reason !== null ? isReturnLink(txLink) : onlyReturns) ? txLink : null);
+    return link ? { storeId: link.storeId ?? ctx.storeId, terminalId: link.terminalId ?? terminalId, receiptNo: link.receiptNo } : null;
+  };
+  const magnitudes = (tenders: PosLogTender[]) => tenders.map((t) => ({ type: t.type, amount: Math.abs(t.signed) }));
+
+  if (!(hasSale && hasReturn)) {
+    const kind = hasSale ? 'sale' : 'return';
+    const input: TransactionInput = {
+      ...base,
+      receiptNo,
+      kind,
+      lines: items.map((i) => i.input),
+      tenders: magnitudes(pay.tenders),
+      change: pay.change,
+      original: kind === 'return' ? originalOf(items.filter((i) => i.direction === 'return'), true) : null,
+    };
+    return { type: 'ok', line, receiptNo, inputs: [input] };
+  }
+  const saleLines = items.filter((i) => i.direction === 'sale');
+  const returnLines = items.filter((i) => i.direction === 'return');
+  const sale: TransactionInput = {
+    ...base,
+    receiptNo,
+    kind: 'sale',
+    lines: saleLines.map((i) => i.input),
+    tenders: magnitudes(pay.tenders.filter((t) => t.signed >= 0)),
+    change: pay.change,
+    original: null,
+  };
+  const ret: TransactionInput = {
+    ...base,
+    receiptNo: `${receiptNo}#R`,
+    kind: 'return',
+    lines: returnLines.map((i) => i.input),
+    tenders: magnitudes(pay.tenders.filter((t) => t.signed < 0)),
+    change: 0,
+    original: originalOf(returnLines, false),
+  };
+  return { type: 'ok', line, receiptNo, inputs: [sale, ret] };
+}
+
+/**
+ * Spreads `discount` over `lines` in proportion to their amounts (cumulative rounding, so the parts add
+ * up to it exactly), lowering each line's amount and raising its discount. False when it does not fit.
+ */
+function spreadDiscount(lines: LineInput[], discount: number): boolean {
+  const base = lines.reduce((s, l) => s + (l.amount ?? 0), 0);
+  if (discount > base) return false;
+  let cumulative = 0;
+  let given = 0;
+  for (const l of lines) {
+    cumulative += l.amount ?? 0;
+    const share = Math.min(l.amount ?? 0, Math.round((discount * cumulative) / base) - given);
+    l.amount = (l.amount ?? 0) - share;
+    l.discount += share;
+    given += share;
+  }
+  return given === discount;
+}

@@ -1,0 +1,61 @@
+import { isVoidLine } from './poslog-lines.ts';
+import { toMinor } from './poslog-values.ts';
+import { attr, child, childrenNamed, childText, descendants, textOf, type XmlNode } from './xml-node.ts';
+
+/*
+ * Money that moved: tenders (signed: a Refund tender pays the customer), change handed back (a
+ * <TenderChange>/<Change> line item, or nested in the tender it came from; cash back counts as change),
+ * tax added on top of the lines, and the POS's own grand total. All in minor units.
+ */
+
+export interface PosLogTender {
+  type: string;
+  /** Signed: negative when money went to the customer (TypeCode Refund or a negative amount). */
+  signed: number;
+}
+
+export interface PosLogPayments {
+  tenders: PosLogTender[];
+  change: number;
+  /** Cash rounding the POS applied to tenders (Rounding), as a magnitude: widens the tender check. */
+  rounding: number;
+  /** Tax from <Tax> line items, or else the TransactionTaxAmount total (null when neither is there). */
+  tax: number | null;
+  /** Signed TransactionGrandAmount, null when the POS wrote none. */
+  grandTotal: number | null;
+}
+
+const TENDER_TYPES: Record<string, string> = { cash: 'cash', creditdebit: 'card', credit: 'card', debit: 'card', creditcard: 'card', debitcard: 'card' };
+
+const amountOf = (node: XmlNode | null, minorDigits: number): number => {
+  if (!node) return 0;
+  const amounts = descendants(node, 'Amount');
+  if (amounts.length === 0) return Math.abs(toMinor(textOf(node), minorDigits) ?? 0);
+  return amounts.reduce((s, a) => s + Math.abs(toMinor(textOf(a), minorDigits) ?? 0), 0);
+};
+
+export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: number): PosLogPayments {
+  const tenders: PosLogTender[] = [];
+  let change = 0;
+  let rounding = 0;
+  let lineTax: number | null = null;
+  for (const li of lineItems) {
+    if (isVoidLine(li)) continue;
+    for (const t of childrenNamed(li, 'Tender')) {
+      const raw = toMinor(childText(t, 'Amount'), minorDigits) ?? 0;
+      const refund = /^refund/i.test(attr(t, 'TypeCode') ?? '');
+      const type = (attr(t, 'TenderType') ?? childText(t, 'TenderType') ?? 'other').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+      tenders.push({ type: (TENDER_TYPES[type] ?? type) || 'other', signed: refund ? -Math.abs(raw) : raw });
+      change += amountOf(child(t, 'TenderChange', 'Change'), minorDigits) + Math.abs(toMinor(childText(t, 'Cashback'), minorDigits) ?? 0);
+      rounding += Math.abs(toMinor(childText(t, 'Rounding'), minorDigits) ?? 0);
+    }
+    for (const c of childrenNamed(li, 'TenderChange', 'Change')) change += amountOf(c, minorDigits);
+    for (const tax of childrenNamed(li, 'Tax')) lineTax = (lineTax ?? 0) + Math.abs(toMinor(childText(tax, 'Amount'), minorDigits) ?? 0);
+  }
+  const total = (type: string): number | null => {
+    const node = childrenNamed(retail, 'Total').find((t) => (attr(t, 'TotalType') ?? '').toLowerCase() === type.toLowerCase());
+    return node ? toMinor(textOf(node), minorDigits) : null;
+  };
+  const totalTax = total('TransactionTaxAmount');
+  return { tenders, change, rounding, tax: lineTax ?? (totalTax === null ? null : Math.abs(totalTax)), grandTotal: total('TransactionGrandAmount') };
+}
