@@ -128,6 +128,7 @@ export function tifuKnn(
 
     const used: number[] = [];
     const add = (v: SparseVector, w: number) => {
+      if (w === 0) return;
       for (let j = 0; j < v.idx.length; j++) {
         const i = v.idx[j] as number;
         if (mixed[i] === 0) used.push(i);

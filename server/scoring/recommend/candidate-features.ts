@@ -83,8 +83,8 @@ interface Personal {
 
 export interface CustomerCandidates {
   skus: string[];
-  /** Per candidate: the recent-basket SKU it is most often bought with (for reasons), or null. */
-  partners: Array<string | null>;
+  /** Per candidate: the recent-basket SKU it is most bought with and that recency-weighted cosine (for reasons). */
+  partners: Array<{ sku: string; cosine: number } | null>;
   /** Row-major, FEATURE_COUNT per candidate. */
   features: Float32Array;
 }
@@ -204,7 +204,7 @@ export function customerCandidates(s: PurchaseSequence, refTime: number, ctx: It
   ];
   const skus = [...chosen.keys()];
   const out = new Float32Array(skus.length * FEATURE_COUNT).fill(Number.NaN);
-  const partners: Array<string | null> = [];
+  const partners: CustomerCandidates['partners'] = [];
   skus.forEach((sku, c) => {
     const o = c * FEATURE_COUNT;
     for (let f = 0; f < customerRow.length; f++) out[o + f] = customerRow[f] as number;
@@ -232,7 +232,8 @@ export function customerCandidates(s: PurchaseSequence, refTime: number, ctx: It
       out[o + F.i_share] = 0;
     }
     const item = indexOf.get(sku);
-    partners.push(item === undefined ? null : (partner.get(item)?.[1] ?? null));
+    const best = item === undefined ? undefined : partner.get(item);
+    partners.push(best ? { sku: best[1], cosine: best[0] } : null);
     if (item !== undefined) {
       out[o + F.co_last_sum] = coLastSum.get(item) ?? 0;
       out[o + F.co_last_max] = coLastMax.get(item) ?? 0;

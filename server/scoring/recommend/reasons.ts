@@ -24,7 +24,10 @@ const I = {
   trend: featureIndex('g_trend'),
 };
 
-export function reasonFor(row: Float32Array, partner: string | null): Reason {
+/** Basket cosine above which "often bought with" is said (a pair in most of each other's baskets is ≈ 0.5+). */
+const STRONG_COSINE = 0.25;
+
+export function reasonFor(row: Float32Array, partner: { sku: string; cosine: number } | null): Reason {
   const count = row[I.count] ?? 0;
   const since = Math.round(row[I.since] ?? Number.NaN);
   const gap = Math.round(row[I.gap] ?? Number.NaN);
@@ -34,7 +37,8 @@ export function reasonFor(row: Float32Array, partner: string | null): Reason {
   if (count >= 1 && Number.isFinite(since)) {
     return { kind: 'bought_before', text: `bought ${count === 1 ? 'once' : `${count} times`}, last ${since} days ago`, lastDaysAgo: since, times: count };
   }
-  if (partner !== null) return { kind: 'bought_with', text: `often bought with ${partner}`, withSku: partner };
+  // A popular item co-occurs a little with everything; only a strong tie is worth naming.
+  if (partner !== null && partner.cosine >= STRONG_COSINE) return { kind: 'bought_with', text: `often bought with ${partner.sku}`, withSku: partner.sku };
   if ((row[I.trend] ?? 0) > 1.2) return { kind: 'popular_now', text: 'popular this month' };
   return { kind: 'popular', text: 'popular in the store' };
 }
