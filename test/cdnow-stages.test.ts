@@ -72,7 +72,7 @@ describe('CDNOW as of 1997-09-30', () => {
     console.log(
       `CDNOW as of 1997-09-30\n| stage | customers | revenue 1997-01-01…09-30 | share |\n|---|---|---|---|\n${table}\n` +
         `top 10% of buyers: ${overview.top_customers.top10_revenue_share} of revenue; top 20%: ${overview.top_customers.top20_revenue_share}\n` +
-        `repeat within 30/60/90 days: ${overview.repeat_conversion.d30.rate} / ${overview.repeat_conversion.d60.rate} / ${overview.repeat_conversion.d90.rate}`,
+        `repeat within 30/60/90 days: ${overview.repeat_conversion.d30?.rate} / ${overview.repeat_conversion.d60?.rate} / ${overview.repeat_conversion.d90?.rate}`,
     );
 
     expect(totals.customers).toBe(expected.customers);

@@ -1,3 +1,4 @@
+import { preparedSavepoint } from '../db/savepoint.ts';
 import { AppError } from '../errors.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { applyTransaction, type IngestDeps } from './ingest.service.ts';
@@ -45,6 +46,11 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
   const bulk: IngestDeps = { ...deps, deferLifecycle: touched };
   const file: ImportTotals = emptyTotals();
   const customersBefore = countCustomers(deps);
+  const savepoint = preparedSavepoint(sqlite, 'import_tx');
+  // A history import touches index pages all over the transactions table: a larger page cache for
+  // the length of the file keeps them in memory until the one COMMIT.
+  const cacheBefore = sqlite.query<{ cache_size: number }, []>('PRAGMA cache_size').get()?.cache_size ?? -65536;
+  sqlite.exec('PRAGMA cache_size = -262144');
   sqlite.run('BEGIN IMMEDIATE');
   try {
     const reject = (r: { line: number | null; reason: string }) => {
@@ -53,18 +59,14 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
     };
     for await (const batch of source.read(reject)) {
       for (const tx of batch) {
-        sqlite.run('SAVEPOINT import_tx');
         try {
-          const outcome = applyTransaction(bulk, tx, opts.now);
-          sqlite.run('RELEASE import_tx');
+          const outcome = savepoint.run(() => applyTransaction(bulk, tx, opts.now));
           if (outcome.status === 201) {
             file.transactions += 1;
             file.lines += tx.lines.length;
             file.grossAmountMinor += (tx.kind === 'return' ? -1 : 1) * tx.lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
           } else file.duplicates += 1;
         } catch (error) {
-          sqlite.run('ROLLBACK TO import_tx');
-          sqlite.run('RELEASE import_tx');
           if (!(error instanceof AppError)) throw error;
           reject({ line: null, reason: `${tx.terminalId}/${tx.receiptNo}: ${error.message}` });
         }
@@ -75,6 +77,8 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
   } catch (error) {
     if (sqlite.inTransaction) sqlite.run('ROLLBACK');
     throw error;
+  } finally {
+    sqlite.exec(`PRAGMA cache_size = ${cacheBefore}`);
   }
   await deps.durable?.();
   totals.files += 1;

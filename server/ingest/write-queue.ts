@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { preparedSavepoint } from '../db/savepoint.ts';
 import { AppError } from '../errors.ts';
 
 /*
@@ -26,6 +27,7 @@ export interface WriteQueue {
 
 export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; durable: () => Promise<void> }): WriteQueue {
   const maxGroup = opts.maxGroup ?? 2000;
+  const savepoint = preparedSavepoint(sqlite, 'item');
   let queue: Array<Pending<unknown>> = [];
   let scheduled = false;
 
@@ -45,13 +47,9 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
     try {
       sqlite.run('BEGIN IMMEDIATE');
       for (const item of group) {
-        sqlite.run('SAVEPOINT item');
         try {
-          outcomes.push({ ok: true, value: item.work() });
-          sqlite.run('RELEASE item');
+          outcomes.push({ ok: true, value: savepoint.run(item.work) });
         } catch (error) {
-          sqlite.run('ROLLBACK TO item');
-          sqlite.run('RELEASE item');
           outcomes.push({ ok: false, error });
         }
       }
