@@ -109,6 +109,24 @@ describe('NCR ACS POSLog 2.1: ncr-acs-small.xml', () => {
     expect(app.counts()).toEqual(before);
   });
 
+  it('NCR void records, per-item rewards with a summary record, change as a negative tender, a Resume link', async () => {
+    const summary = await runImport(app.deps, [fixture('ncr-acs-voids-rewards-change.xml')]);
+    // 301: lemons 1.50 + chili 0.96 − reward 0.25 = 2.21 (wine voided); 114: soup 3.49 (tax is not revenue).
+    expect(summary).toMatchObject({ transactions: 2, lines: 4, customers: 1, gross_amount: 5.7, rejected: [], failed: [] });
+    const sale = tx(app, '2', '301');
+    expect(sale).toMatchObject({ total: 221, line_count: 3, change_amount: 269, occurred_at: Date.parse('2017-10-01T20:22:43Z') });
+    expect(JSON.parse(sale.tenders)).toEqual([{ type: 'cash', amount: 500 }]);
+    // The void record is dropped, the wine it cancels kept as void; each reward part on the line it names.
+    expect(linesOf(app, sale.id)).toEqual([
+      { line_no: 1, sku: '00000000010214', name: 'AMIDO CDRV', category: '52', quantity_milli: 1000, unit_price: 1250, discount: 0, amount: 1250, void: 1 },
+      { line_no: 2, sku: '00000000006651', name: 'LEMONS ORGANIC EACH', category: '6', quantity_milli: 1000, unit_price: 300, discount: 15, amount: 135, void: 0 },
+      { line_no: 3, sku: '00000000040211', name: 'CRUSHD CHILI PEPPERS', category: '33', quantity_milli: 110, unit_price: 875, discount: 10, amount: 86, void: 0 },
+    ]);
+    const resumed = tx(app, '31', '114');
+    expect(resumed).toMatchObject({ kind: 'sale', total: 349, original_tx_id: null, original_receipt_no: null, customer_id: null });
+    expect(JSON.parse(resumed.tenders)).toEqual([{ type: 'card', amount: 384 }]);
+  });
+
   it("a file of another store is a rejection with the transaction's line, not a crash", async () => {
     const other = createTestAppliance();
     try {

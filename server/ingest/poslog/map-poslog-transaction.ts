@@ -1,7 +1,8 @@
 import { DAY_MS } from '../../clock.ts';
-import type { LineInput, TransactionInput } from '../transaction-input.ts';
+import type { TransactionInput } from '../transaction-input.ts';
 import { customerOf } from './poslog-customer.ts';
-import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountsOf } from './poslog-lines.ts';
+import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';
+import { couponsOf, type DiscountOption, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
 import { paymentsOf, type PosLogTender } from './poslog-payments.ts';
 import { parsePosLogTime } from './poslog-values.ts';
 import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode } from './xml-node.ts';
@@ -15,8 +16,11 @@ import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode
  *   original the same way, so a return resolves to the sale imported before it.
  * - A transaction of returns only is a return; one with both is split like the CSV source: the sale under
  *   its receipt number and the returned lines under `<receipt>#R`.
- * - Discounts on the whole transaction are spread over its lines in proportion to their amounts, unless the
- *   POS's grand total shows they are already inside the line amounts (some dialects report them twice).
+ * - NCR ACS voids a line by a second, negative line with VoidFlag: the voided line is kept as void, the
+ *   reversing record dropped. Other dialects flag the voided line itself; it is kept as void.
+ * - Discounts on the whole transaction go to the line a reward names, the rest spread over the lines in
+ *   proportion to their amounts — unless the POS's grand total shows they are already inside the line
+ *   amounts (some dialects report them twice).
  * - The POS's grand total and its tenders must agree with the lines (tax added on top is allowed); a
  *   transaction that does not add up is rejected, not guessed at.
  */
@@ -83,20 +87,18 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
     if (error instanceof LineError) return reject(error.message);
     throw error;
   }
+  items = withoutVoidRecords(items);
   if (items.length === 0) return { type: 'skipped', line, receiptNo, reason: 'no item lines' };
   const active = items.filter((i) => !i.input.void);
   if (active.length === 0) return { type: 'skipped', line, receiptNo, reason: 'every item line was voided' };
 
   // Reconcile lines, transaction discounts, tax, grand total and tenders (all signed: sales +, returns −).
   const sum = (dir: 'sale' | 'return') => active.reduce((s, i) => s + (i.direction === dir ? (i.input.amount ?? 0) : 0), 0);
-  const sold = sum('sale');
-  const returned = sum('return');
-  const lines = sold - returned;
+  const lines = sum('sale') - sum('return');
   const hasSale = active.some((i) => i.direction === 'sale');
   const hasReturn = active.some((i) => i.direction === 'return');
-  const discount = transactionDiscountsOf(lineItems, ctx.minorDigits);
   const discountOn: 'sale' | 'return' = hasSale ? 'sale' : 'return';
-  const afterDiscount = discountOn === 'sale' ? lines - discount : lines + discount;
+  const afterDiscount = (d: number) => (discountOn === 'sale' ? lines - d : lines + d);
   const pay = paymentsOf(retail, lineItems, ctx.minorDigits);
   // A refund written as a plain tender (no TypeCode Refund, positive amount) still went to the customer.
   if (!hasSale && pay.tenders.every((t) => t.signed >= 0)) for (const t of pay.tenders) t.signed = -t.signed;
@@ -106,24 +108,28 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   const agrees = (target: number, net: number) => Math.abs(target - net) <= tolerance || (tax !== 0 && Math.abs(target - (net + Math.sign(net) * tax)) <= tolerance);
   const money = (v: number) => (v / 10 ** ctx.minorDigits).toFixed(ctx.minorDigits);
 
-  let applyDiscount = discount > 0;
+  const options = transactionDiscountOptions(lineItems, ctx.minorDigits);
+  let discount: DiscountOption | null = options[0]!.total > 0 ? options[0]! : null;
   if (pay.grandTotal !== null) {
-    if (discount > 0 && !agrees(pay.grandTotal, afterDiscount) && agrees(pay.grandTotal, lines)) applyDiscount = false;
-    const net = applyDiscount ? afterDiscount : lines;
-    if (!agrees(pay.grandTotal, net)) {
-      return reject(`grand total ${money(pay.grandTotal)} does not match the lines ${money(lines)}${discount > 0 ? ` less discounts ${money(discount)}` : ''}${tax !== 0 ? ` (tax ${money(tax)})` : ''}`);
+    const grand = pay.grandTotal;
+    const fit = options.find((o) => agrees(grand, afterDiscount(o.total)));
+    // No reading fits, but the lines alone do: the discounts are already inside the line amounts.
+    if (fit) discount = fit.total > 0 ? fit : null;
+    else if (agrees(grand, lines)) discount = null;
+    else {
+      const d = options[0]!.total;
+      return reject(`grand total ${money(grand)} does not match the lines ${money(lines)}${d > 0 ? ` less discounts ${money(d)}` : ''}${tax !== 0 ? ` (tax ${money(tax)})` : ''}`);
     }
   }
-  const net = applyDiscount ? afterDiscount : lines;
+  const net = afterDiscount(discount?.total ?? 0);
   if (pay.tenders.length > 0) {
     const paid = pay.tenders.reduce((s, t) => s + t.signed, 0) - pay.change;
     const target = pay.grandTotal ?? net;
     const ok = Math.abs(paid - target) <= tolerance + pay.rounding || (pay.grandTotal === null && agrees(paid, net));
     if (!ok) return reject(`tenders − change = ${money(paid)}, but the transaction totals ${money(target)}`);
   }
-  if (applyDiscount) {
-    const spread = spreadDiscount(active.filter((i) => i.direction === discountOn).map((i) => i.input), discount);
-    if (!spread) return reject(`discounts ${money(discount)} are more than the ${discountOn === 'sale' ? 'sold' : 'returned'} lines`);
+  if (discount && !allocateDiscount(active.filter((i) => i.direction === discountOn), discount.parts)) {
+    return reject(`discounts ${money(discount.total)} are more than the ${discountOn === 'sale' ? 'sold' : 'returned'} lines`);
   }
 
   const containers = [tx, retail, ...lineItems.filter((li) => !isVoidLine(li))];
@@ -181,23 +187,4 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
     original: originalOf(returnLines, false),
   };
   return { type: 'ok', line, receiptNo, inputs: [sale, ret] };
-}
-
-/**
- * Spreads `discount` over `lines` in proportion to their amounts (cumulative rounding, so the parts add
- * up to it exactly), lowering each line's amount and raising its discount. False when it does not fit.
- */
-function spreadDiscount(lines: LineInput[], discount: number): boolean {
-  const base = lines.reduce((s, l) => s + (l.amount ?? 0), 0);
-  if (discount > base) return false;
-  let cumulative = 0;
-  let given = 0;
-  for (const l of lines) {
-    cumulative += l.amount ?? 0;
-    const share = Math.min(l.amount ?? 0, Math.round((discount * cumulative) / base) - given);
-    l.amount = (l.amount ?? 0) - share;
-    l.discount += share;
-    given += share;
-  }
-  return given === discount;
 }

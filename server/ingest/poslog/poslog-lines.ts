@@ -1,6 +1,6 @@
 import type { LineInput } from '../transaction-input.ts';
 import { toMilli, toMinor } from './poslog-values.ts';
-import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode } from './xml-node.ts';
+import { attr, child, childrenNamed, childText, flag, isTrue, path, textOf, type XmlNode } from './xml-node.ts';
 
 /*
  * Item lines and the discounts around them. Amounts come out as magnitudes in minor units with a
@@ -23,9 +23,24 @@ export interface LinkRef {
 export interface ItemLine {
   input: LineInput;
   direction: Direction;
+  /** ExtendedAmount as written (minor units, signed): NCR's void records mirror the line they cancel. */
+  signedGross: number;
+  /** NCR acs:OperatorSequence: what loyalty rewards point at with OperatorSequenceReference. */
+  operatorSequence: string | null;
   /** TransactionLink of the line itself (POSLog V6 returns carry their original here). */
   link: LinkRef | null;
   xmlLine: number;
+}
+
+/** A transaction-level discount, optionally aimed at one line (by its operator sequence). */
+export interface DiscountPart {
+  amount: number;
+  ref: string | null;
+}
+
+export interface DiscountOption {
+  total: number;
+  parts: DiscountPart[];
 }
 
 export class LineError extends Error {}
@@ -73,7 +88,8 @@ export function itemLineOf(lineItem: XmlNode, item: XmlNode, minorDigits: number
   if (discount > magnitude) throw new LineError(`line ${item.line}: discount ${discount} is more than the line amount ${magnitude} (minor units)`);
 
   const salesMode = childText(item, 'SalesMode') ?? '';
-  const returned = item.name === 'return' || quantityMilli < 0 || gross < 0 || RETURNISH.test(attr(item, 'ItemType') ?? '') || RETURNISH.test(salesMode);
+  const negative = quantityMilli < 0 || gross < 0;
+  const returned = item.name === 'return' || negative || RETURNISH.test(attr(item, 'ItemType') ?? '') || RETURNISH.test(salesMode);
 
   const sku = childText(item, 'ItemID') ?? textOf(path(item, 'POSIdentity', 'POSItemID'));
   const name = childText(item, 'Description', 'ItemDescription') ?? attr(child(item, 'ItemID'), 'Name');
@@ -90,6 +106,8 @@ export function itemLineOf(lineItem: XmlNode, item: XmlNode, minorDigits: number
       void: isVoidLine(lineItem) || flag(item, 'VoidFlag'),
     },
     direction: returned ? 'return' : 'sale',
+    signedGross: negative ? -magnitude : magnitude,
+    operatorSequence: childText(item, 'OperatorSequence'),
     link: linkOf(child(item, 'TransactionLink') ?? child(lineItem, 'TransactionLink')),
     xmlLine: item.line,
   };
@@ -111,34 +129,55 @@ export function linkOf(link: XmlNode | null): LinkRef | null {
 export const isReturnLink = (link: LinkRef) => link.reason === null || RETURNISH.test(link.reason);
 
 /**
- * Discounts on the whole transaction, in minor units: <Discount> line items and monetary loyalty rewards.
- * NCR ACS reports one reward twice — a detailed record (acs:detailedData) and a summary record
- * (acs:summarizedActivity) with the same PromotionID and EventID — so a reward counts once per
- * (PromotionID, EventID). Rewards of other categories (custom offers, messages, points) are not money.
+ * Discounts on the whole transaction, in minor units: <Discount> line items and monetary loyalty rewards,
+ * as the candidate readings the mapper checks against the grand total, the likeliest first.
+ *
+ * NCR ACS writes a reward as detailed records (acs:detailedData, one per item it applied to) and, for some
+ * promotions, again as a summary record (acs:summarizedActivity only) with the same PromotionID and
+ * EventID; a record with both flags is both. So per (PromotionID, EventID) the detailed records count, or
+ * the summary when there are none. The other readings (summary first, every record) are there for
+ * dialects that use the flags differently. Rewards of other categories (custom offers, receipt messages,
+ * points) are not money.
  */
-export function transactionDiscountsOf(lineItems: XmlNode[], minorDigits: number): number {
-  let total = 0;
-  const rewardsSeen = new Set<string>();
+export function transactionDiscountOptions(lineItems: XmlNode[], minorDigits: number): DiscountOption[] {
+  const plain: DiscountPart[] = [];
+  const groups = new Map<string, { detailed: DiscountPart[]; summary: DiscountPart[] }>();
   for (const li of lineItems) {
     if (isVoidLine(li)) continue;
     for (const d of childrenNamed(li, 'Discount')) {
-      total += Math.abs(toMinor(childText(d, 'Amount') ?? textOf(d), minorDigits) ?? 0);
+      const amount = Math.abs(toMinor(childText(d, 'Amount') ?? textOf(d), minorDigits) ?? 0);
+      if (amount > 0) plain.push({ amount, ref: null });
     }
     for (const r of childrenNamed(li, 'LoyaltyReward')) {
       const category = childText(r, 'RewardCategory');
-      const amount = toMinor(childText(r, 'ExtendedRewardAmount', 'RewardAmount', 'Amount'), minorDigits) ?? 0;
-      const monetary = category === null ? amount < 0 : /^monetary$/i.test(category);
-      if (!monetary || amount === 0) continue;
+      const signed = toMinor(childText(r, 'ExtendedRewardAmount', 'RewardAmount', 'Amount'), minorDigits) ?? 0;
+      const monetary = category === null ? signed < 0 : /^monetary$/i.test(category);
+      if (!monetary || signed === 0) continue;
+      const reference = childText(r, 'OperatorSequenceReference');
+      const part = { amount: Math.abs(signed), ref: reference === null || reference === '0' ? null : reference };
+      const detailed = isTrue(attr(r, 'detailedData'));
+      const summarized = isTrue(attr(r, 'summarizedActivity'));
       const promotion = childText(r, 'PromotionID');
-      if (promotion !== null) {
-        const key = `${promotion}/${childText(r, 'EventID') ?? ''}`;
-        if (rewardsSeen.has(key)) continue;
-        rewardsSeen.add(key);
+      if ((!detailed && !summarized) || promotion === null) {
+        plain.push(part);
+        continue;
       }
-      total += Math.abs(amount);
+      const key = `${promotion}/${childText(r, 'EventID') ?? ''}`;
+      const group = groups.get(key) ?? { detailed: [], summary: [] };
+      (detailed ? group.detailed : group.summary).push(part);
+      groups.set(key, group);
     }
   }
-  return total;
+  const option = (pick: (g: { detailed: DiscountPart[]; summary: DiscountPart[] }) => DiscountPart[]): DiscountOption => {
+    const parts = [...plain, ...[...groups.values()].flatMap(pick)];
+    return { total: parts.reduce((s, p) => s + p.amount, 0), parts };
+  };
+  const options = [
+    option((g) => (g.detailed.length > 0 ? g.detailed : g.summary)),
+    option((g) => (g.summary.length > 0 ? g.summary : g.detailed)),
+    option((g) => [...g.detailed, ...g.summary]),
+  ];
+  return options.filter((o, i) => options.findIndex((p) => p.total === o.total) === i);
 }
 
 /** Coupon codes the POS recorded (coupon line items and coupon tenders). */

@@ -4,7 +4,8 @@ import { attr, child, childrenNamed, childText, descendants, textOf, type XmlNod
 
 /*
  * Money that moved: tenders (signed: a Refund tender pays the customer), change handed back (a
- * <TenderChange>/<Change> line item, or nested in the tender it came from; cash back counts as change),
+ * <TenderChange>/<Change> line item, nested in the tender it came from, or — NCR ACS — a negative tender
+ * holding a TenderChange; cash back counts as change),
  * tax added on top of the lines, and the POS's own grand total. All in minor units.
  */
 
@@ -43,11 +44,17 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
     if (isVoidLine(li)) continue;
     for (const t of childrenNamed(li, 'Tender')) {
       const raw = toMinor(childText(t, 'Amount'), minorDigits) ?? 0;
+      const nestedChange = amountOf(child(t, 'TenderChange', 'Change'), minorDigits);
+      rounding += Math.abs(toMinor(childText(t, 'Rounding'), minorDigits) ?? 0);
+      // NCR ACS writes the change given as a tender of its own: a negative amount with a TenderChange inside.
+      if (raw < 0 && nestedChange > 0) {
+        change += Math.abs(raw);
+        continue;
+      }
       const refund = /^refund/i.test(attr(t, 'TypeCode') ?? '');
       const type = (attr(t, 'TenderType') ?? childText(t, 'TenderType') ?? 'other').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
       tenders.push({ type: (TENDER_TYPES[type] ?? type) || 'other', signed: refund ? -Math.abs(raw) : raw });
-      change += amountOf(child(t, 'TenderChange', 'Change'), minorDigits) + Math.abs(toMinor(childText(t, 'Cashback'), minorDigits) ?? 0);
-      rounding += Math.abs(toMinor(childText(t, 'Rounding'), minorDigits) ?? 0);
+      change += nestedChange + Math.abs(toMinor(childText(t, 'Cashback'), minorDigits) ?? 0);
     }
     for (const c of childrenNamed(li, 'TenderChange', 'Change')) change += amountOf(c, minorDigits);
     for (const tax of childrenNamed(li, 'Tax')) lineTax = (lineTax ?? 0) + Math.abs(toMinor(childText(tax, 'Amount'), minorDigits) ?? 0);
