@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * The appliance as a separate OS process (the real `server/main.ts` and CLI), so a test can SIGKILL it.
+ * Every child is registered until it has exited; `killAllChildren` in afterAll makes sure none outlives
+ * the test file, whatever assertion failed on the way.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUN = fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url));
+
+const live = new Set<ChildProcess>();
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function applianceEnv(dataDir: string): NodeJS.ProcessEnv {
+  return { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001', LOG_REQUESTS: '0' };
+}
+
+function track(child: ChildProcess): Promise<Exit> {
+  live.add(child);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
+  });
+}
+
+/** Runs `server/cli/index.ts <args>` on the data directory; resolves with stdout, rejects on a non-zero exit. */
+export async function runCli(dataDir: string, args: string[]): Promise<string> {
+  const child = spawn(BUN, ['server/cli/index.ts', ...args], { cwd: ROOT, env: applianceEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = await track(child);
+  if (exit.code !== 0) throw new Error(`cli ${args.join(' ')} exited ${exit.code ?? exit.signal}: ${stderr}`);
+  return stdout;
+}
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGKILL: no shutdown code runs. Resolves once the process is gone. */
+  kill(): Promise<Exit>;
+  /** SIGTERM: the appliance's graceful stop. Resolves with the exit once gone (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<Exit>;
+}
+
+/**
+ * Starts `server/main.ts` on a free port (PORT=0, read back from its "listening on" line) and waits until
+ * the start-up sweep has run, so that nothing of the appliance's own start writes later.
+ */
+export async function startServer(dataDir: string, timeoutMs = 20_000): Promise<ServerProcess> {
+  const child = spawn(BUN, ['server/main.ts'], { cwd: ROOT, env: applianceEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = track(child);
+  let output = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url && /daily sweep/.test(output)) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((e) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited during start (${e.code ?? e.signal}):\n${output}`));
+    });
+  });
+  let url: string;
+  try {
+    url = await ready;
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+  return {
+    url,
+    pid: child.pid ?? -1,
+    output: () => output,
+    kill: async () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
+    stop: async (graceMs = 10_000) => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const exit = await exited;
+      clearTimeout(timer);
+      return exit;
+    },
+  };
+}
+
+/** For afterAll: SIGKILL every child still running and wait for each to be gone. */
+export async function killAllChildren(): Promise<void> {
+  const waits = [...live].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  }));
+  await Promise.all(waits);
+}
