@@ -1,20 +1,38 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AppDeps } from './app-deps.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { dbPath, openDb } from './db/open.ts';
 import { createWriteQueue } from './ingest/write-queue.ts';
 import { createWalSync } from './db/wal-sync.ts';
+import { candidateModelDirs, createModelRegistry } from './scoring/serving/model-registry.ts';
+import { createRescoreQueue } from './scoring/serving/rescore-queue.ts';
+import type { ScoringDeps } from './scoring/serving/scores.service.ts';
 import { lifecycleRulesFrom } from './lifecycle/lifecycle-rules.ts';
 import { loyaltyRulesFrom } from './loyalty/loyalty-rules.ts';
 
+/** The models shipped in the repository (trained on public data, item-agnostic features). */
+export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../models/default', import.meta.url));
+
 /** Opens the store's database (migrating it) and builds the dependencies every entry point shares. */
-export function openAppliance(config: Config, clock: Clock = systemClock): AppDeps {
+export function openAppliance(config: Config, clock: Clock = systemClock, log: (line: string) => void = (line) => console.error(line)): AppDeps {
   const file = dbPath(config.DATA_DIR);
   const db = openDb(file);
   // Commits are made durable by the explicit WAL fsync of wal-sync.ts (write queue, imports), not by
   // SQLite's own fsync at every COMMIT, which would block the event loop.
   db.$client.exec('PRAGMA synchronous = NORMAL');
   const walSync = createWalSync(`${file}-wal`);
+  const writes = createWriteQueue(db.$client, { durable: walSync.durable });
+  const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
+  const models = createModelRegistry({ candidates: () => candidateModelDirs(join(config.DATA_DIR, 'models'), shipped), log });
+  const scoring: ScoringDeps = {
+    sqlite: db.$client,
+    models,
+    write: (work) => writes.run(work),
+    returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
+    k: config.SCORING_RECOMMENDATIONS,
+  };
   return {
     config,
     db,
@@ -23,6 +41,9 @@ export function openAppliance(config: Config, clock: Clock = systemClock): AppDe
     rules: loyaltyRulesFrom(config),
     lifecycle: lifecycleRulesFrom(config),
     walSync,
-    writes: createWriteQueue(db.$client, { durable: walSync.durable }),
+    writes,
+    models,
+    scoring,
+    rescore: createRescoreQueue(scoring, clock, { log }),
   };
 }

@@ -76,6 +76,12 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   LOG_REQUESTS: boolFromEnv.default(false),
+  /** Shipped models served until a newer set appears under DATA_DIR/models; empty = the repo's models/default. */
+  MODELS_DIR: z.string().default(''),
+  /** How often DATA_DIR/models is checked for a newer model set (hot swap); 0 = only at start. */
+  MODELS_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** Recommendations kept per customer. */
+  SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 import { scheduleDailySweep } from './lifecycle/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
+import { scheduleScoring } from './scoring/serving/scoring-schedule.ts';
 import { dbPath } from './db/open.ts';
 
 function main(): void {
@@ -22,6 +23,7 @@ function main(): void {
   const app = createApp(deps);
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR));
+  const scoring = scheduleScoring(deps, (line) => console.log(line));
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES + 1 });
   console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
 
@@ -29,8 +31,11 @@ function main(): void {
     // Let queued writes commit before closing; their callers are waiting for the answer.
     clearInterval(sweeps);
     checkpoints.stop();
+    scoring.stop();
     await server.stop();
+    await deps.rescore.idle();
     await deps.writes.drain();
+    await deps.models.close();
     deps.sqlite.close();
     process.exit(0);
   };

@@ -3,6 +3,7 @@ import { openAppliance } from '../appliance.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createToken, ROLES, type Role } from '../auth/token.service.ts';
 import { rebuildEverything } from '../stats/rebuild.ts';
+import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../lifecycle/daily-sweep.ts';
 import { runImport } from './import.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
@@ -127,6 +128,25 @@ const commands: Record<string, { help: string; run: Command }> = {
       const report = runDailySweep(sweepDepsFrom(deps), deps.clock());
       deps.sqlite.close();
       process.stdout.write(`${JSON.stringify(report)}\n`);
+    },
+  },
+  rescore: {
+    help: 'rescore   scores every customer with the served models (shipped, or newest in DATA_DIR/models)',
+    run: async () => {
+      const deps = openAppliance(config());
+      try {
+        const t0 = performance.now();
+        const version = await deps.models.reload();
+        if (!version) fail('no models to serve: none shipped in models/default and none in DATA_DIR/models');
+        const report = await rescoreEveryone(deps.scoring, deps.clock(), {
+          onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rrescored ${n} customers`),
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        process.stdout.write(`${JSON.stringify({ ...report, seconds: Math.round(performance.now() - t0) / 1000 })}\n`);
+      } finally {
+        await deps.models.close();
+        deps.sqlite.close();
+      }
     },
   },
   rebuild: {

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { storedScores } from '../scoring/serving/stored-scores.ts';
 import { DAY_MS } from '../clock.ts';
 import type { CustomerRow } from '../identity/customer-row.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
@@ -83,6 +84,7 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
     .query<LineRow, string[]>(`SELECT * FROM transaction_lines WHERE tx_id IN (${txs.map(() => '?').join(',')}) ORDER BY tx_id, line_no`)
     .all(...txs.map((t) => t.id));
   const linesByTx = Map.groupBy(lines, (l) => l.tx_id);
+  const scores = storedScores(sqlite, id);
 
   return {
     id,
@@ -105,6 +107,18 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
       next: points.tier.next ? { name: points.tier.next.name, points_needed: points.tier.next.pointsNeeded } : null,
     },
     points: { balance: points.balance, spendable: points.spendable, pending: points.pending, expiring_30d: points.expiringSoon },
+    // Model scores (scoring/serving): null until the customer has been scored.
+    scores: scores && {
+      p_purchase: scores.p_purchase,
+      churn_risk: scores.churn_risk,
+      expected_purchases: scores.expected_purchases,
+      horizon_days: scores.horizon_days,
+      clv: money(scores.clv_minor),
+      model_version: scores.model_version,
+      scored_at: isoOrNull(scores.scored_at),
+      reasons: scores.reasons,
+    },
+    recommendations: scores?.recommendations ?? [],
     stats: {
       first_purchase_at: isoOrNull(totals.first_purchase_at),
       last_purchase_at: isoOrNull(totals.last_purchase_at),

@@ -297,3 +297,27 @@ export const itemNeighbors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.sku, t.neighbor] })],
 );
+
+/**
+ * Derived: the customer's latest model scores (scoring/serving). Rewritten after each of their
+ * transactions and by the scheduled rescore; the profile reads this row rather than scoring on request.
+ */
+export const customerScores = sqliteTable(
+  'customer_scores',
+  {
+    customerId: text('customer_id').primaryKey(),
+    modelVersion: text('model_version').notNull(),
+    scoredAt: integer('scored_at').notNull(),
+    /** P(at least one purchase within the model's horizon); churn risk is 1 − it. */
+    pPurchase: real('p_purchase').notNull(),
+    expectedPurchases: real('expected_purchases').notNull(),
+    horizonDays: integer('horizon_days').notNull(),
+    /** Minor units: expected purchases × the customer's average basket. */
+    clv: integer('clv').notNull(),
+    /** JSON [{code, text}] an associate can read. */
+    reasons: text('reasons').notNull(),
+    /** JSON [{sku, name, score, reason}] best first. */
+    recommendations: text('recommendations').notNull(),
+  },
+  (t) => [index('customer_scores_p').on(t.pPurchase)],
+);

@@ -22,7 +22,12 @@ export function ingestRoutes(deps: AppDeps) {
     assertStorableText(raw, 'the transaction');
     return normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
   };
-  const store = (input: TransactionInput) => () => applyTransaction(ingestDeps, input, deps.clock());
+  // The customer's scores follow their new transaction, after the answer (never on the POS's time).
+  const store = (input: TransactionInput) => () => {
+    const outcome = applyTransaction(ingestDeps, input, deps.clock());
+    if (outcome.status === 201 && outcome.result.customer_id) deps.rescore.enqueue(outcome.result.customer_id);
+    return outcome;
+  };
 
   app.post('/transactions', limitBody(deps.config.MAX_BODY_BYTES), auth, async (c) => {
     const input = toInput(await readJson(c));

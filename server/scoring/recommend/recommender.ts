@@ -30,6 +30,8 @@ export interface Recommender {
   explain(h: CustomerHistory, asOf: number, k: number): Promise<Recommendation[]>;
   /** Many customers per ONNX run; customer id → SKUs best first. */
   recommendMany(histories: Iterable<CustomerHistory>, asOf: number, k: number): Promise<Map<string, string[]>>;
+  /** Many customers per ONNX run, with scores and reasons (the store's rescoring). */
+  explainMany(histories: Iterable<CustomerHistory>, asOf: number, k: number): Promise<Map<string, Recommendation[]>>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,11 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
       const list = [...histories];
       const ranked = await rank(list, asOf, k);
       return new Map(list.map((h, i) => [h.customerId, (ranked[i] ?? []).map((r) => r.sku)]));
+    },
+    async explainMany(histories, asOf, k) {
+      const list = [...histories];
+      const ranked = await rank(list, asOf, k);
+      return new Map(list.map((h, i) => [h.customerId, ranked[i] ?? []]));
     },
     close: () => model.close(),
   };

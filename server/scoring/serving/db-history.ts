@@ -1,0 +1,71 @@
+import type { Database } from 'bun:sqlite';
+import type { Basket, CustomerHistory } from '../history.ts';
+
+/*
+ * CustomerHistory from the store's facts, the same shape training reads from a lines CSV, so the
+ * models see a store's customers exactly as they saw the training data. Voided lines never count;
+ * returns are baskets with isReturn and negative amounts; only facts at or before `asOf` are read.
+ */
+
+interface Row {
+  customer_id: string;
+  tx_id: string;
+  kind: 'sale' | 'return';
+  occurred_at: number;
+  total: number;
+  sku: string | null;
+  quantity_milli: number | null;
+  amount: number | null;
+}
+
+const SELECT = `SELECT t.customer_id, t.id AS tx_id, t.kind, t.occurred_at, t.total, l.sku, l.quantity_milli, l.amount
+  FROM transactions t LEFT JOIN transaction_lines l ON l.tx_id = t.id AND l.void = 0 AND l.sku IS NOT NULL`;
+
+function appendRow(baskets: Basket[], last: { txId: string | null }, r: Row): void {
+  if (r.tx_id !== last.txId) {
+    baskets.push({ at: r.occurred_at, amountMinor: r.total, items: [], isReturn: r.kind === 'return' });
+    last.txId = r.tx_id;
+  }
+  if (r.sku !== null) baskets[baskets.length - 1]!.items.push({ sku: r.sku, quantityMilli: r.quantity_milli ?? 0, amountMinor: r.amount });
+}
+
+export function historyFromDb(sqlite: Database, customerId: string, asOf: number): CustomerHistory {
+  const rows = sqlite
+    .query<Row, [string, number]>(`${SELECT} WHERE t.customer_id = ? AND t.occurred_at <= ? ORDER BY t.occurred_at, t.id, l.line_no`)
+    .all(customerId, asOf);
+  const baskets: Basket[] = [];
+  const last = { txId: null as string | null };
+  for (const r of rows) appendRow(baskets, last, r);
+  return { customerId, baskets };
+}
+
+/**
+ * The histories of the next `limit` identified customers after `afterId` in id order (keyset pages, so
+ * no statement stays open while the caller scores and writes). Empty when there are no more.
+ */
+export function historiesAfter(sqlite: Database, asOf: number, afterId: string, limit: number): CustomerHistory[] {
+  const ids = sqlite
+    .query<{ customer_id: string }, [string, number]>(
+      'SELECT DISTINCT customer_id FROM transactions WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
+    )
+    .all(afterId, limit);
+  const lastId = ids[ids.length - 1]?.customer_id;
+  if (lastId === undefined) return [];
+  const rows = sqlite
+    .query<Row, [string, string, number]>(
+      `${SELECT} WHERE t.customer_id > ? AND t.customer_id <= ? AND t.occurred_at <= ? ORDER BY t.customer_id, t.occurred_at, t.id, l.line_no`,
+    )
+    .all(afterId, lastId, asOf);
+  const out: CustomerHistory[] = [];
+  const last = { txId: null as string | null };
+  for (const r of rows) {
+    let current = out[out.length - 1];
+    if (!current || current.customerId !== r.customer_id) {
+      current = { customerId: r.customer_id, baskets: [] };
+      out.push(current);
+      last.txId = null;
+    }
+    appendRow(current.baskets, last, r);
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadCustomerScorer, type CustomerScorer } from '../customer-scorer.ts';
+import { CUSTOMER_MODELS_FILE } from '../customer-training.ts';
+import { RANKER_CARD } from '../recommend/ranker-card.ts';
+import { createRecommender, type Recommender } from '../recommend/recommender.ts';
+
+/*
+ * The models the appliance serves, swapped without a restart. Candidates, best first: the newest
+ * directory under DATA_DIR/models (names sort by time, e.g. 2026-11-23T0930Z; HQ or `cli train --from-db`
+ * puts them there), then the shipped models/default. `reload()` loads the best candidate that loads and
+ * only then swaps it in; a set that is being used (an ONNX run in flight) is closed when its last user
+ * is done, so a swap never fails a request.
+ */
+
+export interface ModelSet {
+  /** `<directory name>@<12 hex of the manifests' hash>`: what scores record as their model version. */
+  version: string;
+  dir: string;
+  horizonDays: number;
+  scorer: CustomerScorer;
+  recommender: Recommender | null;
+}
+
+interface Held {
+  set: ModelSet;
+  users: number;
+  retired: boolean;
+}
+
+export interface ModelRegistry {
+  /** Runs `fn` with the current set (null when there is none); the set stays open until `fn` settles. */
+  use<T>(fn: (set: ModelSet | null) => Promise<T> | T): Promise<T>;
+  /** Loads the best candidate if it differs from the current one; returns the version now served. */
+  reload(): Promise<string | null>;
+  current(): ModelSet | null;
+  close(): Promise<void>;
+}
+
+export function candidateModelDirs(dataModelsDir: string, shippedDir: string): string[] {
+  const own = existsSync(dataModelsDir)
+    ? readdirSync(dataModelsDir)
+        .map((name) => join(dataModelsDir, name))
+        .filter((dir) => statSync(dir).isDirectory())
+        .sort()
+        .reverse()
+    : [];
+  return [...own, shippedDir].filter((dir) => existsSync(join(dir, CUSTOMER_MODELS_FILE)));
+}
+
+function versionOf(dir: string): string {
+  const hash = createHash('sha256');
+  for (const file of [CUSTOMER_MODELS_FILE, RANKER_CARD]) {
+    const path = join(dir, file);
+    if (existsSync(path)) hash.update(readFileSync(path));
+  }
+  return `${basename(dir)}@${hash.digest('hex').slice(0, 12)}`;
+}
+
+async function loadModelSet(dir: string): Promise<ModelSet> {
+  const scorer = await loadCustomerScorer(dir);
+  try {
+    const recommender = await createRecommender(dir);
+    return { version: versionOf(dir), dir, horizonDays: scorer.manifest.horizon_days, scorer, recommender };
+  } catch (error) {
+    await scorer.close();
+    throw error;
+  }
+}
+
+async function closeSet(set: ModelSet): Promise<void> {
+  await Promise.all([set.scorer.close(), set.recommender?.close()]);
+}
+
+export function createModelRegistry(opts: { candidates: () => string[]; log: (line: string) => void }): ModelRegistry {
+  let held: Held | null = null;
+  let reloading: Promise<string | null> | null = null;
+
+  const release = (h: Held) => {
+    h.users -= 1;
+    if (h.retired && h.users === 0) void closeSet(h.set);
+  };
+
+  async function reloadNow(): Promise<string | null> {
+    for (const dir of opts.candidates()) {
+      const version = versionOf(dir);
+      if (held?.set.version === version) return version;
+      try {
+        const set = await loadModelSet(dir);
+        const old = held;
+        held = { set, users: 0, retired: false };
+        opts.log(`models: serving ${set.version}${old ? ` (was ${old.set.version})` : ''}`);
+        if (old) {
+          old.retired = true;
+          if (old.users === 0) await closeSet(old.set);
+        }
+        return version;
+      } catch (error) {
+        opts.log(`models: ${dir} cannot be served, trying the next: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return held?.set.version ?? null;
+  }
+
+  return {
+    async use(fn) {
+      const h = held;
+      if (!h) return fn(null);
+      h.users += 1;
+      try {
+        return await fn(h.set);
+      } finally {
+        release(h);
+      }
+    },
+    reload() {
+      // One reload at a time; concurrent callers share it.
+      reloading ??= reloadNow().finally(() => {
+        reloading = null;
+      });
+      return reloading;
+    },
+    current: () => held?.set ?? null,
+    async close() {
+      if (held) {
+        held.retired = true;
+        if (held.users === 0) await closeSet(held.set);
+        held = null;
+      }
+    },
+  };
+}

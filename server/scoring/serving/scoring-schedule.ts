@@ -1,0 +1,39 @@
+import { localTime } from '../../actions/action-context.ts';
+import type { AppDeps } from '../../app-deps.ts';
+import { rescoreEveryone } from './scores.service.ts';
+
+const DAILY_CHECK_MS = 15 * 60_000;
+
+/**
+ * Serving's clock: loads the models at start, looks for a newer set every MODELS_POLL_SECONDS (hot swap),
+ * and rescores everyone when the served version changes and once per store-local day (time alone moves
+ * recency, so yesterday's scores go stale). Small chunks keep the event loop free for the POS meanwhile.
+ */
+export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { stop(): void } {
+  let scored = { version: null as string | null, day: '' };
+  let busy = false;
+  let started = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const version = !started || deps.config.MODELS_POLL_SECONDS > 0 ? await deps.models.reload() : (deps.models.current()?.version ?? null);
+      started = true;
+      const day = localTime(deps.config.STORE_TZ, deps.clock()).date;
+      if (version && (version !== scored.version || day !== scored.day)) {
+        const t0 = performance.now();
+        const r = await rescoreEveryone(deps.scoring, deps.clock(), { chunk: 1000 });
+        scored = { version, day };
+        log(`scores: ${r.customers} customers rescored with ${version} in ${Math.round(performance.now() - t0)} ms`);
+      }
+    } catch (error) {
+      log(`scoring failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      busy = false;
+    }
+  };
+  void tick();
+  const every = deps.config.MODELS_POLL_SECONDS > 0 ? Math.min(deps.config.MODELS_POLL_SECONDS * 1000, DAILY_CHECK_MS) : DAILY_CHECK_MS;
+  const timer = setInterval(() => void tick(), every);
+  return { stop: () => clearInterval(timer) };
+}
