@@ -3,7 +3,7 @@
  * On a generated store (default 1M customers / 20M lines): time of the daily sweep, of analytics/overview,
  * and p50/p99 of one customer's next-best actions. Prints the figures and appends them to bench/RESULTS.md.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createActionsService } from '../server/actions/actions.service.ts';
@@ -11,36 +11,17 @@ import { storeOverview } from '../server/analytics/analytics.service.ts';
 import { openAppliance } from '../server/appliance.ts';
 import { testConfig } from '../server/config.ts';
 import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
-import { rebuildEverything } from '../server/stats/rebuild.ts';
 import { DAY_MS } from '../server/clock.ts';
-import { writeBigStore } from './support/big-store.ts';
+import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' } } });
 const customers = Number(values.customers);
 const lines = Number(values.lines);
-const now = Date.parse('2026-11-22T12:00:00+08:00');
+const now = BIG_STORE_NOW;
 const log = (s: string) => console.error(`[bench] ${s}`);
 
-const baseDir = join('.tmp', `bench-intel-${customers}-${lines}`);
-if (!existsSync(join(baseDir, 'ready'))) {
-  rmSync(baseDir, { recursive: true, force: true });
-  mkdirSync(baseDir, { recursive: true });
-  const t0 = performance.now();
-  const deps = openAppliance(testConfig({ DATA_DIR: baseDir }), () => now);
-  deps.sqlite.exec('PRAGMA synchronous = OFF'); // building the fixture only
-  writeBigStore(deps.sqlite, { customers, lines, now }, log);
-  log('rebuilding derived tables');
-  const r = rebuildEverything(deps, now);
-  log(`rebuild: ${r.ms} ms`);
-  deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-  deps.sqlite.close();
-  appendFileSync(join(baseDir, 'ready'), `${Math.round(performance.now() - t0)} ms\n`);
-}
-const runDir = join('.tmp', 'bench-intel-run');
-rmSync(runDir, { recursive: true, force: true });
-mkdirSync(runDir, { recursive: true });
-copyFileSync(join(baseDir, 'store.db'), join(runDir, 'store.db'));
+const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-intel-run') }, log);
 
 const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now + DAY_MS);
 const count = (sql: string) => (deps.sqlite.query(sql).get() as { n: number }).n;

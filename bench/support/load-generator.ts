@@ -6,6 +6,7 @@
  * do; latency is measured from the scheduled time, so a slow server cannot hide its queueing).
  * Prints one JSON object with the counts and latency percentiles (ms) on stdout.
  */
+import { readFileSync } from 'node:fs';
 import { seededRandom } from '../../server/demo/random.ts';
 import { percentile, round } from './machine.ts';
 
@@ -13,8 +14,10 @@ interface Options {
   url: string;
   token?: string;
   mode: 'closed' | 'open';
-  /** `ingest` posts a new realistic sale each time; `hello` GETs the plain route. */
-  target: 'ingest' | 'hello';
+  /** `ingest` posts a new realistic sale each time; `hello` GETs the plain route; `profile` GETs customers' profiles. */
+  target: 'ingest' | 'hello' | 'profile';
+  /** For `profile`: a file of customer ids, one per line. */
+  idsFile?: string;
   connections: number;
   rate?: number;
   durationMs: number;
@@ -57,11 +60,15 @@ function saleBody(terminal: string): string {
   return JSON.stringify(body);
 }
 
+const ids = opts.idsFile ? readFileSync(opts.idsFile, 'utf8').trim().split('\n') : [];
+
 async function once(conn: number): Promise<boolean> {
   const res =
     opts.target === 'hello'
       ? await fetch(`${opts.url}/livez`)
-      : await fetch(`${opts.url}/api/v1/transactions`, {
+      : opts.target === 'profile'
+        ? await fetch(`${opts.url}/api/v1/customers/${ids[Math.floor(rnd.next() * ids.length)]}`, { headers: { authorization: `Bearer ${opts.token}` } })
+        : await fetch(`${opts.url}/api/v1/transactions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
           body: saleBody(`${opts.terminalPrefix}${conn}`),
