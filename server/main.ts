@@ -24,8 +24,9 @@ function main(): void {
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
-  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, // Bun refuses bodies over this before our handler sees them (bare 413): leave room so oversize bodies get our error shape from limitBody.
-    maxRequestBodySize: config.MAX_BATCH_BODY_BYTES * 4 });
+  // Bun refuses bodies over maxRequestBodySize before our handler sees them (a bare 413): it sits above our
+  // own limits so oversize bodies get the usual error body from limitBody.
+  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES * 4 });
   console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
 
   const stop = async () => {
