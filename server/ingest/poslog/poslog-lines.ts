@@ -48,7 +48,16 @@ export class LineError extends Error {}
 const ITEM_ELEMENTS = ['Sale', 'Return', 'SaleForDelivery', 'SaleForPickup'];
 const RETURNISH = /^(return|retour|refund)/i;
 
-export const isVoidLine = (lineItem: XmlNode): boolean => flag(lineItem, 'VoidFlag') || flag(lineItem, 'Void') || flag(lineItem, 'CancelFlag');
+const voidLines = new WeakMap<XmlNode, boolean>();
+/** Asked for every line item by every reader (items, tenders, discounts, customer): worked out once. */
+export function isVoidLine(lineItem: XmlNode): boolean {
+  let v = voidLines.get(lineItem);
+  if (v === undefined) {
+    v = flag(lineItem, 'VoidFlag') || flag(lineItem, 'Void') || flag(lineItem, 'CancelFlag');
+    voidLines.set(lineItem, v);
+  }
+  return v;
+}
 
 /** The item element of a LineItem (Sale, Return, …), null for tenders, taxes, loyalty and the rest. */
 export const itemElementOf = (lineItem: XmlNode): XmlNode | null => child(lineItem, ...ITEM_ELEMENTS);

@@ -28,6 +28,8 @@ export interface PosLogCollector {
   end(): XmlNode[];
 }
 
+const NOT_BLANK = /\S/;
+
 interface Building {
   node: XmlNode;
   text: string[];
@@ -48,9 +50,9 @@ export function createPosLogCollector(): PosLogCollector {
     if (root === null) root = name;
     if (stack.length === 0 && name !== 'transaction') return;
     const attrs: Record<string, string> = {};
-    for (const [key, value] of Object.entries(tag.attributes)) {
+    for (const key in tag.attributes) {
       if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
-      attrs[localName(key)] = value;
+      attrs[localName(key)] = tag.attributes[key]!;
     }
     const node: XmlNode = { name, attrs, children: [], text: '', line: lineOfTag() };
     stack.at(-1)?.node.children.push(node);
@@ -58,7 +60,7 @@ export function createPosLogCollector(): PosLogCollector {
   });
   const addText = (t: string) => {
     const top = stack.at(-1);
-    if (top && t.trim() !== '') top.text.push(t);
+    if (top && NOT_BLANK.test(t)) top.text.push(t);
   };
   parser.on('text', addText);
   parser.on('cdata', addText);

@@ -16,22 +16,53 @@ export interface XmlNode {
   line: number;
 }
 
+// Names repeat endlessly in a POSLog file: lower-case and split each distinct one once.
+const localNames = new Map<string, string>();
+const lowerNames = new Map<string, string>();
+
 export const localName = (qualified: string): string => {
-  const colon = qualified.indexOf(':');
-  return (colon < 0 ? qualified : qualified.slice(colon + 1)).toLowerCase();
+  let local = localNames.get(qualified);
+  if (local === undefined) {
+    const colon = qualified.indexOf(':');
+    local = (colon < 0 ? qualified : qualified.slice(colon + 1)).toLowerCase();
+    if (localNames.size < 10_000) localNames.set(qualified, local);
+  }
+  return local;
 };
+
+const lower = (name: string): string => {
+  let l = lowerNames.get(name);
+  if (l === undefined) {
+    l = name.toLowerCase();
+    if (lowerNames.size < 10_000) lowerNames.set(name, l);
+  }
+  return l;
+};
+
+/** A test for "name is one of `names`", with the names lower-cased once per lookup, not per child. */
+function matcher(names: string[]): (node: XmlNode) => boolean {
+  if (names.length === 1) {
+    const only = lower(names[0]!);
+    return (node) => node.name === only;
+  }
+  const wanted = names.map(lower);
+  return (node) => wanted.includes(node.name);
+}
 
 /** The first child whose name is one of `names` (in the order of the children). */
 export function child(node: XmlNode | null | undefined, ...names: string[]): XmlNode | null {
   if (!node) return null;
-  const wanted = names.map((n) => n.toLowerCase());
-  return node.children.find((c) => wanted.includes(c.name)) ?? null;
+  const is = matcher(names);
+  for (const c of node.children) if (is(c)) return c;
+  return null;
 }
 
 export function childrenNamed(node: XmlNode | null | undefined, ...names: string[]): XmlNode[] {
-  if (!node) return [];
-  const wanted = names.map((n) => n.toLowerCase());
-  return node.children.filter((c) => wanted.includes(c.name));
+  const out: XmlNode[] = [];
+  if (!node) return out;
+  const is = matcher(names);
+  for (const c of node.children) if (is(c)) out.push(c);
+  return out;
 }
 
 /** Follows first children by name: path(tx, 'BusinessUnit', 'UnitID'). */
@@ -43,16 +74,15 @@ export function path(node: XmlNode | null | undefined, ...names: string[]): XmlN
 
 /** Every element below `node` (depth first, document order) whose name is one of `names`. */
 export function descendants(node: XmlNode | null | undefined, ...names: string[]): XmlNode[] {
-  if (!node) return [];
-  const wanted = names.map((n) => n.toLowerCase());
   const out: XmlNode[] = [];
+  const is = matcher(names);
   const walk = (n: XmlNode) => {
     for (const c of n.children) {
-      if (wanted.includes(c.name)) out.push(c);
+      if (is(c)) out.push(c);
       walk(c);
     }
   };
-  walk(node);
+  if (node) walk(node);
   return out;
 }
 
@@ -72,7 +102,7 @@ export function childText(node: XmlNode | null | undefined, ...names: string[]):
 }
 
 export function attr(node: XmlNode | null | undefined, name: string): string | null {
-  return node?.attrs[name.toLowerCase()] ?? null;
+  return node?.attrs[lower(name)] ?? null;
 }
 
 /** POSLog flags are xs:boolean: "true"/"1" (some POS write "True" or "yes"). */
