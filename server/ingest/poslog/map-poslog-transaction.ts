@@ -2,9 +2,10 @@ import { DAY_MS } from '../../clock.ts';
 import type { TransactionInput } from '../transaction-input.ts';
 import { customerOf } from './poslog-customer.ts';
 import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';
-import { couponsOf, type DiscountOption, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
+import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
 import { paymentsOf, type PosLogTender } from './poslog-payments.ts';
 import { parsePosLogTime } from './poslog-values.ts';
+import { reconcileTotals } from './reconcile-totals.ts';
 import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode } from './xml-node.ts';
 
 /*
@@ -92,44 +93,16 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   const active = items.filter((i) => !i.input.void);
   if (active.length === 0) return { type: 'skipped', line, receiptNo, reason: 'every item line was voided' };
 
-  // Reconcile lines, transaction discounts, tax, grand total and tenders (all signed: sales +, returns −).
-  const sum = (dir: 'sale' | 'return') => active.reduce((s, i) => s + (i.direction === dir ? (i.input.amount ?? 0) : 0), 0);
-  const lines = sum('sale') - sum('return');
+  const pay = paymentsOf(retail, lineItems, ctx.minorDigits);
   const hasSale = active.some((i) => i.direction === 'sale');
   const hasReturn = active.some((i) => i.direction === 'return');
-  const discountOn: 'sale' | 'return' = hasSale ? 'sale' : 'return';
-  const afterDiscount = (d: number) => (discountOn === 'sale' ? lines - d : lines + d);
-  const pay = paymentsOf(retail, lineItems, ctx.minorDigits);
   // A refund written as a plain tender (no TypeCode Refund, positive amount) still went to the customer.
   if (!hasSale && pay.tenders.every((t) => t.signed >= 0)) for (const t of pay.tenders) t.signed = -t.signed;
-  // Each line was rounded to minor units once; allow half a unit per line and one for the total.
-  const tolerance = Math.max(1, Math.ceil((active.length + 1) / 2));
-  const tax = pay.tax ?? 0;
-  const agrees = (target: number, net: number) => Math.abs(target - net) <= tolerance || (tax !== 0 && Math.abs(target - (net + Math.sign(net) * tax)) <= tolerance);
-  const money = (v: number) => (v / 10 ** ctx.minorDigits).toFixed(ctx.minorDigits);
-
-  const options = transactionDiscountOptions(lineItems, ctx.minorDigits);
-  let discount: DiscountOption | null = options[0]!.total > 0 ? options[0]! : null;
-  if (pay.grandTotal !== null) {
-    const grand = pay.grandTotal;
-    const fit = options.find((o) => agrees(grand, afterDiscount(o.total)));
-    // No reading fits, but the lines alone do: the discounts are already inside the line amounts.
-    if (fit) discount = fit.total > 0 ? fit : null;
-    else if (agrees(grand, lines)) discount = null;
-    else {
-      const d = options[0]!.total;
-      return reject(`grand total ${money(grand)} does not match the lines ${money(lines)}${d > 0 ? ` less discounts ${money(d)}` : ''}${tax !== 0 ? ` (tax ${money(tax)})` : ''}`);
-    }
-  }
-  const net = afterDiscount(discount?.total ?? 0);
-  if (pay.tenders.length > 0) {
-    const paid = pay.tenders.reduce((s, t) => s + t.signed, 0) - pay.change;
-    const target = pay.grandTotal ?? net;
-    const ok = Math.abs(paid - target) <= tolerance + pay.rounding || (pay.grandTotal === null && agrees(paid, net));
-    if (!ok) return reject(`tenders − change = ${money(paid)}, but the transaction totals ${money(target)}`);
-  }
-  if (discount && !allocateDiscount(active.filter((i) => i.direction === discountOn), discount.parts)) {
-    return reject(`discounts ${money(discount.total)} are more than the ${discountOn === 'sale' ? 'sold' : 'returned'} lines`);
+  const totals = reconcileTotals(active, transactionDiscountOptions(lineItems, ctx.minorDigits), pay, ctx.minorDigits);
+  if (!totals.ok) return reject(totals.reason);
+  if (totals.discount && !allocateDiscount(active.filter((i) => i.direction === totals.discountOn), totals.discount.parts)) {
+    const money = (v: number) => (v / 10 ** ctx.minorDigits).toFixed(ctx.minorDigits);
+    return reject(`discounts ${money(totals.discount.total)} are more than the ${totals.discountOn === 'sale' ? 'sold' : 'returned'} lines`);
   }
 
   const containers = [tx, retail, ...lineItems.filter((li) => !isVoidLine(li))];

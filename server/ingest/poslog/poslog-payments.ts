@@ -20,7 +20,7 @@ export interface PosLogPayments {
   change: number;
   /** Cash rounding the POS applied to tenders (Rounding), as a magnitude: widens the tender check. */
   rounding: number;
-  /** Tax from <Tax> line items, or else the TransactionTaxAmount total (null when neither is there). */
+  /** Signed tax from <Tax> line items, or else the TransactionTaxAmount total (null when neither is there). */
   tax: number | null;
   /** Signed TransactionGrandAmount, null when the POS wrote none. */
   grandTotal: number | null;
@@ -57,12 +57,12 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
       change += nestedChange + Math.abs(toMinor(childText(t, 'Cashback'), minorDigits) ?? 0);
     }
     for (const c of childrenNamed(li, 'TenderChange', 'Change')) change += amountOf(c, minorDigits);
-    for (const tax of childrenNamed(li, 'Tax')) lineTax = (lineTax ?? 0) + Math.abs(toMinor(childText(tax, 'Amount'), minorDigits) ?? 0);
+    for (const tax of childrenNamed(li, 'Tax')) lineTax = (lineTax ?? 0) + (toMinor(childText(tax, 'Amount'), minorDigits) ?? 0);
   }
   const total = (type: string): number | null => {
     const node = childrenNamed(retail, 'Total').find((t) => (attr(t, 'TotalType') ?? '').toLowerCase() === type.toLowerCase());
     return node ? toMinor(textOf(node), minorDigits) : null;
   };
   const totalTax = total('TransactionTaxAmount');
-  return { tenders, change, rounding, tax: lineTax ?? (totalTax === null ? null : Math.abs(totalTax)), grandTotal: total('TransactionGrandAmount') };
+  return { tenders, change, rounding, tax: lineTax ?? totalTax, grandTotal: total('TransactionGrandAmount') };
 }
