@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'bad_request'
   | 'invalid_json'
+  | 'malformed_xml'
   | 'validation_failed'
   | 'unauthorized'
   | 'forbidden'

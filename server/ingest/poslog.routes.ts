@@ -51,8 +51,7 @@ export function posLogRoutes(deps: AppDeps) {
       nodes = parsePosLogDocument(decodeXml(new Uint8Array(await c.req.arrayBuffer()), charsetOf(contentType)));
     } catch (error) {
       if (!(error instanceof PosLogFormatError)) throw error;
-      // Not an AppError code of its own (errors.ts is shared); the body has the uniform error shape.
-      return c.json(errorBody('malformed_xml', `the body is not a well-formed POSLog document: ${error.message}`, { line: error.line, column: error.column }), 400);
+      throw new AppError(400, 'malformed_xml', `the body is not a well-formed POSLog document: ${error.message}`, { line: error.line, column: error.column });
     }
 
     const ctx = {
@@ -86,6 +85,7 @@ export function posLogRoutes(deps: AppDeps) {
       if (outcome.ok) {
         const { status, result: r } = outcome.value as IngestOutcome;
         Object.assign(result, { status: status === 201 ? 'stored' : 'duplicate', id: r.id, customer_id: r.customer_id, original_id: r.original_id });
+        if (status === 201 && r.customer_id) deps.rescore.enqueue(r.customer_id);
       } else {
         if (!(outcome.error instanceof AppError)) console.error('poslog ingest failed', outcome.error);
         const e = outcome.error instanceof AppError ? outcome.error : new AppError(500, 'internal', 'unexpected error');
