@@ -107,7 +107,7 @@ def main():
         dall = dmatrix(np.vstack([xt, xv]), np.concatenate([yt, yv]), np.concatenate([gt, gv]), a.objective)
         booster = xgb.train(params, dall, num_boost_round=best, verbose_eval=False)
     else:
-        booster = xgb.train(params, dtrain, num_boost_round=best, verbose_eval=False) if best < booster.num_boosted_rounds() else booster
+        booster = booster[:best]  # the early-stopped trees, no second fit
 
     os.makedirs(a.out, exist_ok=True)
     model_path = os.path.join(a.out, "ranker.xgb.json")

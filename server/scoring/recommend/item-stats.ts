@@ -12,6 +12,8 @@ export const DAY_MS = 86_400_000;
 export const RECENT_DAYS = 28;
 const NEIGHBOURS_PER_ITEM = 30;
 const MIN_CO_BASKETS = 2;
+/** Pairs are counted over at most this many items of a basket: the cost grows with the square of basket size. */
+const MAX_PAIR_ITEMS = 40;
 export const POPULAR_LIST_SIZE = 100;
 
 export interface ItemStats {
@@ -89,10 +91,11 @@ export function computeItemStats(sequences: readonly PurchaseSequence[]): ItemSt
         lastAt.set(i, at);
         times.set(i, (times.get(i) ?? 0) + 1);
       }
-      for (const i of bIds) {
+      const pairIds = bIds.length > MAX_PAIR_ITEMS ? bIds.slice(0, MAX_PAIR_ITEMS) : bIds;
+      for (const i of pairIds) {
         let row = co.get(i);
         if (!row) co.set(i, (row = new Map()));
-        for (const j of bIds) if (j !== i) row.set(j, (row.get(j) ?? 0) + 1);
+        for (const j of pairIds) if (j !== i) row.set(j, (row.get(j) ?? 0) + 1);
       }
     });
     for (const [i, t] of times) {

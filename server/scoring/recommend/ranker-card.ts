@@ -23,6 +23,7 @@ export interface RankerCard {
   trainRows?: number;
   files?: { onnx: string; onnxSha256: string; items: string; itemsSha256: string };
   trainSeconds?: number;
+  phaseSeconds?: Record<string, number>;
 }
 
 export const RANKER_ONNX = 'ranker.onnx';

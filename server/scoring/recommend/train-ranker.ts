@@ -30,7 +30,15 @@ export async function trainRanker(histories: Map<string, CustomerHistory>, asOf:
   if (!historiesHaveSkus(histories.values())) {
     return { model: 'next-basket-ranker', status: 'skipped', reason: 'the data has no SKUs: nothing to recommend', asOf: asOfIso };
   }
+  const seconds: Record<string, number> = {};
+  let lap = performance.now();
+  const mark = (phase: string) => {
+    const now = performance.now();
+    seconds[phase] = Math.round((now - lap) / 100) / 10;
+    lap = now;
+  };
   const snap = trainingSnapshot(histories, asOf);
+  mark('snapshot');
   if (snap.valid.length === 0 && snap.train.length > 1) snap.valid.push(snap.train.pop() as (typeof snap.train)[number]);
   const train = rowsFor(snap.train, snap.ctx, { negativeRate: NEGATIVE_RATE, dropEmpty: true });
   const positives = train.labels.reduce((a, b) => a + b, 0);
@@ -43,6 +51,7 @@ export async function trainRanker(histories: Map<string, CustomerHistory>, asOf:
     };
   }
   const valid = rowsFor(snap.valid, snap.ctx);
+  mark('rows');
 
   const work = mkdtempSync(join(tmpdir(), 'ranker-'));
   try {
@@ -51,6 +60,7 @@ export async function trainRanker(histories: Map<string, CustomerHistory>, asOf:
     mkdirSync(outDir, { recursive: true });
     const stdout = runTrainingScript('ranker/train_ranker.py', ['--data', work, '--features', String(FEATURE_COUNT), '--out', work, '--objective', OBJECTIVE]);
     const fit = parseFit(stdout);
+    mark('fit');
     const onnx = readFileSync(join(work, RANKER_ONNX));
     writeFileSync(join(outDir, RANKER_ONNX), onnx);
 
@@ -58,6 +68,7 @@ export async function trainRanker(histories: Map<string, CustomerHistory>, asOf:
     const all = [...histories.values()].map((h) => purchaseSequence(h, asOf));
     const items = Buffer.from(JSON.stringify(computeItemStats(all)));
     writeFileSync(join(outDir, RANKER_ITEMS), items);
+    mark('itemStats');
 
     const truths = new Map(snap.valid.map((c) => [c.history.customerId, c.truth]));
     const globalTop = globalTopFrequent(snap.histories, 100);
@@ -84,6 +95,7 @@ export async function trainRanker(histories: Map<string, CustomerHistory>, asOf:
       trainRows: train.rows,
       files: { onnx: RANKER_ONNX, onnxSha256: sha256(onnx), items: RANKER_ITEMS, itemsSha256: sha256(items) },
       trainSeconds: Math.round((performance.now() - t0) / 100) / 10,
+      phaseSeconds: seconds,
     };
     writeFileSync(join(outDir, RANKER_CARD), `${JSON.stringify(card, null, 2)}\n`);
     return card;

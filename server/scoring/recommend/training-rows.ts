@@ -41,6 +41,9 @@ export interface TrainingSnapshot {
 }
 
 export const VALID_SHARE = 0.2;
+/** Labelled customers used for fitting at most (a hash-chosen subset beyond it): bounds time and memory on big stores. */
+export const MAX_TRAIN_CUSTOMERS = 25_000;
+export const MAX_VALID_CUSTOMERS = 5_000;
 
 export function trainingSnapshot(histories: Map<string, CustomerHistory>, asOf: number, validShare = VALID_SHARE): TrainingSnapshot {
   const train: LabelledCustomer[] = [];
@@ -64,7 +67,15 @@ export function trainingSnapshot(histories: Map<string, CustomerHistory>, asOf: 
     (unitHash(s.customerId) < validShare ? valid : train).push(labelled);
   }
   const stats = computeItemStats(historySeqs);
-  return { stats, ctx: itemContext(stats), train, valid, histories: historySeqs, spanFrom, spanTo };
+  return { stats, ctx: itemContext(stats), train: capped(train, MAX_TRAIN_CUSTOMERS), valid: capped(valid, MAX_VALID_CUSTOMERS), histories: historySeqs, spanFrom, spanTo };
+}
+
+/** At most `max` customers, chosen by a hash of the id (not by order), in their original order. */
+function capped(customers: LabelledCustomer[], max: number): LabelledCustomer[] {
+  if (customers.length <= max) return customers;
+  const ranked = customers.map((c) => [unitHash(`cap\u0000${c.history.customerId}`), c] as const).sort((a, b) => a[0] - b[0]);
+  const keep = new Set(ranked.slice(0, max).map((r) => r[1]));
+  return customers.filter((c) => keep.has(c));
 }
 
 /**
