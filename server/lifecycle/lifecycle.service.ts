@@ -32,17 +32,29 @@ const factsOf = (r: LifecycleRow): LifecycleFacts => ({
 
 /** Sale times that count as purchases: with the refund rule, a sale fully returned does not. */
 function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: string): number[] {
-  // One indexed pass over the customer's transactions. A linked return carries its sale's customer (it
-  // takes it when it names none), so the customer's own returns are the ones that can undo their sales.
+  // The common case reads the covering index transactions_customer_time (customer_id, occurred_at, kind,
+  // total) alone: no lookup of each transaction's row. Only a customer with returns, under the refund
+  // rule, needs ids and original_tx_id. A linked return carries its sale's customer (it takes it when it
+  // names none), so the customer's own returns are the ones that can undo their sales.
+  const times = sqlite
+    .query<unknown, [string]>("SELECT occurred_at, kind = 'sale' FROM transactions WHERE customer_id = ? ORDER BY occurred_at")
+    .values(customerId) as Array<[number, number]>;
+  const purchases: number[] = [];
+  for (const [at, isSale] of times) {
+    if (isSale === 1) purchases.push(at);
+    else if (rules.refundsUndoPurchase) return countedPurchasesWithRefunds(sqlite, customerId);
+  }
+  return purchases;
+}
+
+function countedPurchasesWithRefunds(sqlite: Database, customerId: string): number[] {
   const rows = sqlite
     .query<{ id: string; kind: 'sale' | 'return'; occurred_at: number; total: number; original_tx_id: string | null }, [string]>(
       'SELECT id, kind, occurred_at, total, original_tx_id FROM transactions WHERE customer_id = ? ORDER BY occurred_at',
     )
     .all(customerId);
   const refunded = new Map<string, number>();
-  if (rules.refundsUndoPurchase) {
-    for (const r of rows) if (r.kind === 'return' && r.original_tx_id) refunded.set(r.original_tx_id, (refunded.get(r.original_tx_id) ?? 0) - r.total);
-  }
+  for (const r of rows) if (r.kind === 'return' && r.original_tx_id) refunded.set(r.original_tx_id, (refunded.get(r.original_tx_id) ?? 0) - r.total);
   return rows.filter((r) => r.kind === 'sale' && !(r.total > 0 && (refunded.get(r.id) ?? 0) >= r.total)).map((r) => r.occurred_at);
 }
 
@@ -91,8 +103,24 @@ export function evaluateCustomerLifecycle(sqlite: Database, rules: LifecycleRule
       recordChange(sqlite, customerId, current.stage, { stage: next.stage, since: Math.max(next.since, Math.min(factAt, now)) }, now);
     }
   }
-  writeRow(sqlite, customerId, next, facts, now);
+  if (prev && prev.stage === next.stage && prev.first_purchase_at === facts.firstPurchaseAt && prev.second_purchase_at === facts.secondPurchaseAt) {
+    updateUnindexed(sqlite, customerId, next, facts, now);
+  } else writeRow(sqlite, customerId, next, facts, now);
   return next;
+}
+
+/**
+ * The row when its indexed columns (stage; first and second purchase) keep their values, the common
+ * case of a repeat purchase. SQLite re-writes the entry of every index whose column is named in SET, even
+ * with an equal value: each one is another dirty page in the WAL at COMMIT.
+ */
+function updateUnindexed(sqlite: Database, customerId: string, s: StageAt, f: LifecycleFacts, now: number): void {
+  sqlite
+    .query(
+      `UPDATE customer_lifecycle SET since = ?, joined_at = ?, purchase_count = ?, last_purchase_at = ?, median_gap_ms = ?, active_since = ?,
+         evaluated_at = ? WHERE customer_id = ?`,
+    )
+    .run(s.since, f.joinedAt, f.purchaseCount, f.lastPurchaseAt, f.medianGapMs === null ? null : Math.round(f.medianGapMs), f.activeSince, now, customerId);
 }
 
 /** Forgets an alias's lifecycle after a merge (its history moves to the survivor). */
