@@ -48,20 +48,30 @@ export function loadLedger(sqlite: Database, customerId: string): LedgerEntry[] 
 
 type NewEntry = Omit<LedgerEntry, 'id'>;
 
-function appendEntry(sqlite: Database, customerId: string, e: NewEntry, now: number): LedgerEntry {
+/** The ledger row alone; the caller keeps customer_points.balance equal to the sum in the same transaction. */
+function insertLedgerRow(sqlite: Database, customerId: string, e: NewEntry, now: number): LedgerEntry {
   const res = sqlite
     .query(
       `INSERT INTO loyalty_ledger (customer_id, kind, points, tx_id, lot_id, effective_at, available_at, expires_at, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(customerId, e.kind, e.points, e.txId, e.lotId, e.effectiveAt, e.availableAt, e.expiresAt, now);
+  return { id: Number(res.lastInsertRowid), ...e };
+}
+
+function addToBalance(sqlite: Database, customerId: string, points: number): void {
   sqlite
     .query(
       `INSERT INTO customer_points (customer_id, balance) VALUES (?, ?)
        ON CONFLICT (customer_id) DO UPDATE SET balance = balance + excluded.balance`,
     )
-    .run(customerId, e.points);
-  return { id: Number(res.lastInsertRowid), ...e };
+    .run(customerId, points);
+}
+
+function appendEntry(sqlite: Database, customerId: string, e: NewEntry, now: number): LedgerEntry {
+  const entry = insertLedgerRow(sqlite, customerId, e, now);
+  addToBalance(sqlite, customerId, e.points);
+  return entry;
 }
 
 function appendAndApply(sqlite: Database, state: LedgerState, customerId: string, e: NewEntry, now: number): void {
@@ -126,19 +136,25 @@ function settlePlainSale(sqlite: Database, rules: LoyaltyRules, input: SettleInp
   let balance = cp?.balance ?? 0;
   if (earned > 0) {
     const expiresAt = input.occurredAt + rules.expiryMs;
-    const lot = appendEntry(
+    const lot = insertLedgerRow(
       sqlite,
       input.customerId,
       { kind: 'earn', points: earned, txId: input.txId, lotId: null, effectiveAt: input.occurredAt, availableAt: input.occurredAt + rules.returnWindowMs, expiresAt },
       now,
     );
     if (expiresAt <= now) {
-      appendEntry(sqlite, input.customerId, { kind: 'expire', points: -earned, txId: null, lotId: lot.id, effectiveAt: expiresAt, availableAt: null, expiresAt: null }, now);
+      insertLedgerRow(sqlite, input.customerId, { kind: 'expire', points: -earned, txId: null, lotId: lot.id, effectiveAt: expiresAt, availableAt: null, expiresAt: null }, now);
+      // Earn and expire cancel out: the balance row is unchanged, or created at 0 for a first-time customer.
+      if (!cp) addToBalance(sqlite, input.customerId, 0);
     } else {
       balance += earned;
+      // The balance and the earliest expiry in one statement (a new row starts with this lot's expiry).
       sqlite
-        .query('UPDATE customer_points SET next_expiry_at = min(coalesce(next_expiry_at, ?1), ?1) WHERE customer_id = ?2')
-        .run(expiresAt, input.customerId);
+        .query(
+          `INSERT INTO customer_points (customer_id, balance, next_expiry_at) VALUES (?1, ?2, ?3)
+           ON CONFLICT (customer_id) DO UPDATE SET balance = balance + excluded.balance, next_expiry_at = min(coalesce(next_expiry_at, ?3), ?3)`,
+        )
+        .run(input.customerId, earned, expiresAt);
     }
   }
   return { earned, reversed: 0, redeemed: 0, balance };
