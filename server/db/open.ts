@@ -21,7 +21,17 @@ export function dbPath(dataDir: string): string {
  * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
  * the event loop, before it answers (appliance.ts, db/wal-sync.ts).
  */
+/**
+ * Bun's query() keeps prepared statements for at most this many distinct SQL strings per connection,
+ * least recently used evicted first (default 20). Storing one transaction alone runs about 20 (more with
+ * the multi-row line inserts, the write queue's neighbours and rescoring), so with the default each call
+ * evicted a statement needed a moment later and re-prepared it: ~3 µs or more per call instead of ~0.3.
+ * Bounded: the SQL strings are the program's own (table names and line counts vary, values are bound).
+ */
+const QUERY_CACHE_SIZE = 512;
+
 export function openDb(file: string): Db {
+  if (Database.MAX_QUERY_CACHE_SIZE < QUERY_CACHE_SIZE) Database.MAX_QUERY_CACHE_SIZE = QUERY_CACHE_SIZE;
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file, { create: true, strict: true });
   sqlite.exec('PRAGMA journal_mode = WAL');
