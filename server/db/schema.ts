@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /*
@@ -93,7 +94,9 @@ export const transactions = sqliteTable(
     // Covering (kind, total): per-customer period figures read the index alone, already grouped by customer.
     index('transactions_customer_time').on(t.customerId, t.occurredAt, t.kind, t.total),
     index('transactions_time').on(t.occurredAt),
-    index('transactions_original').on(t.originalTxId),
+    // Returns only: a sale has no original, and indexing its NULL would be one more B-tree insert per sale
+    // that no query reads (every reader asks for original_tx_id = ? or IS NOT NULL).
+    index('transactions_original').on(t.originalTxId).where(sql`${t.originalTxId} IS NOT NULL`),
   ],
 );
 
