@@ -26,7 +26,7 @@ from xgb_onnx import export_xgboost_json_to_onnx  # noqa: E402
 PARAMS = {
     "tree_method": "hist",
     "max_depth": 4,
-    "eta": 0.05,
+    "eta": 0.1,
     "min_child_weight": 20,
     "subsample": 0.8,
     "colsample_bytree": 0.8,
@@ -89,7 +89,12 @@ def main(argv):
     with open(os.path.join(work, "meta.json")) as f:
         meta = json.load(f)
     rows, cols = meta["rows"], meta["features"]
+    PARAMS.update(meta.get("xgb", {}))
     X = load(work, "X.f32", rows, cols)
+    drop = meta.get("drop", [])
+    if drop:
+        X = X.copy()
+        X[:, drop] = np.nan  # never split on these: the trees send every row the same way
     fold = load(work, "fold.f32", rows)
     report = {
         "params": PARAMS,
