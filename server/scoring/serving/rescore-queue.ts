@@ -4,6 +4,9 @@ import { rescoreCustomers, type ScoringDeps } from './scores.service.ts';
  * "Rescore this customer" after each of their transactions, off the POS path: the answer to the
  * terminal never waits for a model. Customer ids collect for a moment and are scored together (one
  * ONNX run per model for the lot); a customer enqueued while a run is going is scored in the next one.
+ * Scoring shares the event loop with ingest, so it takes at most about a fifth of it: after a batch
+ * that took t ms the next one starts no sooner than 4·t later. Under a POS rush scores lag (each
+ * carries its scored_at); sales never wait.
  */
 
 export interface RescoreQueue {
@@ -15,34 +18,52 @@ export interface RescoreQueue {
 export function createRescoreQueue(
   deps: ScoringDeps,
   clock: () => number,
-  opts: { delayMs?: number; log?: (line: string) => void } = {},
+  opts: { delayMs?: number; maxBatch?: number; log?: (line: string) => void } = {},
 ): RescoreQueue {
   const delayMs = opts.delayMs ?? 25;
+  const maxBatch = opts.maxBatch ?? 500;
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<void> = Promise.resolve();
+  let lastBatchMs = 0;
+
+  const schedule = () => {
+    timer ??= setTimeout(runNow, Math.max(delayMs, 4 * lastBatchMs));
+  };
 
   const runNow = () => {
     timer = null;
-    const ids = pending;
-    pending = new Set();
+    const ids: string[] = [];
+    for (const id of pending) {
+      if (ids.length === maxBatch) break;
+      ids.push(id);
+    }
+    for (const id of ids) pending.delete(id);
     running = running
-      .then(() => rescoreCustomers(deps, ids, clock()))
+      .then(async () => {
+        const t0 = performance.now();
+        await rescoreCustomers(deps, ids, clock());
+        lastBatchMs = performance.now() - t0;
+      })
       .then(
         () => undefined,
-        (error: unknown) => opts.log?.(`rescore of ${ids.size} customers failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
+        (error: unknown) => opts.log?.(`rescore of ${ids.length} customers failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
+      .finally(() => {
+        if (pending.size > 0) schedule();
+      });
   };
 
   return {
     enqueue(customerId) {
       pending.add(customerId);
-      timer ??= setTimeout(runNow, delayMs);
+      schedule();
     },
     async idle() {
-      if (timer) {
-        clearTimeout(timer);
+      while (timer || pending.size > 0) {
+        if (timer) clearTimeout(timer);
         runNow();
+        await running;
       }
       await running;
     },
