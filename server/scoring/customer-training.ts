@@ -196,6 +196,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
         horizon_days: H,
         training_data_span: { first_basket: new Date(dataStart).toISOString(), last_basket: new Date(dataEnd).toISOString(), customers: all.length },
         feature_names: [...CUSTOMER_FEATURE_NAMES],
+        features_unused: opts.dropFeatures ?? [],
         input: `float32 [N, ${CUSTOMER_FEATURE_COUNT}] in feature_names order, NaN = missing (server/scoring/customer-features.ts)`,
         output: 'raw margin [N, 1] without the offset',
         prediction: name === 'p_purchase' ? 'sigmoid(margin + logit(P_bgnbd(any purchase within the horizon)))' : 'exp(margin) × E_bgnbd[purchases within the horizon]',
