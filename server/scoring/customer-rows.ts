@@ -24,7 +24,9 @@ export function offsetsFor(params: BgNbdParams, history: CustomerHistory, asOf: 
   if (!rfm) return null;
   const t = windowDays / BGNBD_UNIT_DAYS;
   const p = Math.min(1 - P_CLIP, Math.max(P_CLIP, probabilityAnyPurchase(params, t, rfm)));
-  const e = Math.max(E_FLOOR, conditionalExpectedTransactions(params, t, rfm));
+  // at most one purchase day per day: bounds the offset if the series ever loses precision at extreme parameters
+  const raw = conditionalExpectedTransactions(params, t, rfm);
+  const e = Number.isFinite(raw) ? Math.min(windowDays, Math.max(E_FLOOR, raw)) : E_FLOOR;
   return { any: Math.log(p / (1 - p)), count: Math.log(e) };
 }
 

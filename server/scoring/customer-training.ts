@@ -65,18 +65,29 @@ export function idFold(id: string, folds = 5): number {
   return h % folds;
 }
 
-export function snapshotTimes(asOf: number, dataStart: number, horizonDays: number, maxSnapshots: number, perHorizon = 8): number[] {
-  // `perHorizon` snapshots across one horizon (weekly at least, five-weekly at most), each with ≥ 28 days of
-  // history before it (or a quarter of the span for short data) and a label window of at least one step
+/**
+ * Snapshot times before asOf, `perHorizon` per horizon (weekly at least, five-weekly at most), each with ≥ 28 days
+ * of history before it (or a quarter of the span for short data). Snapshots whose label window is the full
+ * horizon come first (nearest first): their labels mean exactly what is predicted. Only when fewer than three
+ * exist are truncated windows added, longest first, down to `minWindowShare` of the horizon; the BG/NBD offset
+ * carries their window length. (Truncated windows mislead where purchases are regular: a customer who just
+ * bought on a 12-day cycle does not buy within 7 days but does within 14.)
+ */
+export function snapshotTimes(asOf: number, dataStart: number, horizonDays: number, maxSnapshots: number, perHorizon = 8, minWindowShare = MIN_WINDOW_SHARE): number[] {
   const stepDays = Math.min(35, Math.max(7, Math.round(horizonDays / perHorizon)));
   const minHistory = Math.min(28 * DAY_MS, (asOf - dataStart) / 4);
-  const out: number[] = [];
-  for (let k = 1; k <= maxSnapshots; k++) {
+  const full: number[] = [];
+  const truncated: number[] = [];
+  for (let k = 1; ; k++) {
     const s = asOf - k * stepDays * DAY_MS;
     if (s - dataStart < minHistory) break;
-    out.push(s);
+    const window = asOf - s;
+    if (window >= horizonDays * DAY_MS) full.push(s);
+    else if (window >= minWindowShare * horizonDays * DAY_MS) truncated.push(s);
   }
-  return out;
+  truncated.reverse(); // longest windows first
+  const chosen = full.length >= 3 ? full : [...full, ...truncated];
+  return chosen.slice(0, maxSnapshots);
 }
 
 function writeF32(path: string, a: Float32Array | number[]) {
@@ -121,10 +132,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
     dataEnd = Math.max(dataEnd, h.baskets[h.baskets.length - 1]!.at);
   }
   if (all.length === 0) throw new AppError(400, 'bad_request', 'no purchases at or before the as-of time');
-  const allSnaps = snapshotTimes(asOf, dataStart, H, opts.maxSnapshots ?? 8, opts.snapshotsPerHorizon);
-  const minWindow = (opts.minWindowShare ?? MIN_WINDOW_SHARE) * H * DAY_MS;
-  const longEnough = allSnaps.filter((s) => asOf - s >= minWindow);
-  const snaps = longEnough.length > 0 ? longEnough : allSnaps.slice(-1);
+  const snaps = snapshotTimes(asOf, dataStart, H, opts.maxSnapshots ?? 8, opts.snapshotsPerHorizon, opts.minWindowShare ?? MIN_WINDOW_SHARE);
   if (snaps.length === 0) throw new AppError(400, 'bad_request', 'too little history before the as-of time for a training snapshot');
   mkdirSync(outDir, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'customer-train-'));
@@ -203,7 +211,8 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
         method:
           'xgboost on snapshots before the as-of time; each snapshot labelled over min(horizon, time left to the as-of); ' +
           "BG/NBD's prediction for that same label window is the base_margin, so the trees learn a window-free correction to BG/NBD; " +
-          `snapshots with windows under ${MIN_WINDOW_SHARE} × horizon are left out (chosen on an internal split of the training period); ` +
+          'snapshots with the full horizon as label window when at least three exist, otherwise also truncated windows down to ' +
+          `${MIN_WINDOW_SHARE} × horizon (shorter ones did worse on an internal split of the training period); ` +
           'early stopping on 20% of customers (by id hash), then a refit on all.',
         snapshots: snapshotInfo,
         bgnbd_at_as_of: manifest.bgnbd,

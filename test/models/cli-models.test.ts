@@ -81,6 +81,30 @@ describe('cli train / predict', () => {
     expect(ours).toBeGreaterThan(recency);
   });
 
+  it('copes with a tiny store with SKUs and no heterogeneity (degenerate BG/NBD fit stays bounded)', () => {
+    // 60 customers buying every 12 days like clockwork, 1–3 SKUs per basket
+    const lines = ['customer_id,transaction_id,occurred_at,sku,quantity,amount'];
+    for (let c = 0; c < 60; c++) {
+      for (let n = 0, day = c % 30; day < 90; n++, day += 12) {
+        const at = new Date(Date.parse('2024-01-01T02:00:00Z') + day * 86_400_000).toISOString();
+        for (let i = 0; i <= (c + n) % 3; i++) lines.push(`c${c},c${c}-${n},${at},sku${(c * 7 + n * 3 + i) % 20},1,${10 + i}.50`);
+      }
+    }
+    writeFileSync(join(dir, 'tiny.csv'), `${lines.join('\n')}\n`);
+    const t = cli('train', '--lines', join(dir, 'tiny.csv'), '--as-of', '2024-03-01', '--horizon-days', '14', '--out', join(dir, 'tiny'));
+    expect(t.status, t.stderr).toBe(0);
+    const p = cli('predict', '--lines', join(dir, 'tiny.csv'), '--as-of', '2024-03-01', '--models', join(dir, 'tiny'), '--k', '3', '--out', join(dir, 'tiny.csv.out'));
+    expect(p.status, p.stderr).toBe(0);
+    const { rows } = readCsv(join(dir, 'tiny.csv.out'));
+    expect(rows.length).toBe(60);
+    for (const [, pp, e] of rows) {
+      expect(Number(pp)).toBeGreaterThan(0.05);
+      expect(Number(e)).toBeGreaterThan(0.2);
+      expect(Number(e)).toBeLessThan(3); // a purchase every 12 days: about one in 14 days
+    }
+    expect(rows.some(([, , , recs]) => recs!.split(' ').length === 3)).toBe(true);
+  });
+
   it('fails clearly with a non-zero exit on bad input', () => {
     const cases: Array<[string[], RegExp]> = [
       [['train', '--lines', join(dir, 'nope.csv'), '--as-of', '1997-09-30', '--horizon-days', '30', '--out', join(dir, 'x')], /no such file/],
