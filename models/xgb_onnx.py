@@ -120,6 +120,28 @@ def export_xgboost_json_to_onnx(model, out_path=None, base_margin=None, num_feat
             margin = float(base_margin)
     if num_features:
         nf = num_features
+    return _emit(trees, objective, margin, nf, out_path, 1.0)
+
+
+def export_xgboost_average_to_onnx(models, out_path=None, base_margin=0.0, num_features=None):
+    """One ONNX model whose margin is base_margin + the mean of the given boosters' tree sums (seed bagging).
+    `models`: save_model .json paths or parsed dicts, all of one objective; their own base scores are ignored."""
+    trees, objective, nf = [], None, 0
+    for m in models:
+        if isinstance(m, str):
+            with open(m, "r", encoding="utf-8") as f:
+                m = json.load(f)
+        t, obj, _, n = _trees_from_model_json(m)
+        if objective is not None and obj != objective:
+            raise ValueError(f"cannot average {objective} with {obj}")
+        objective, nf = obj, max(nf, n)
+        trees.extend(t)
+    if not models:
+        raise ValueError("no models to average")
+    return _emit(trees, objective, float(base_margin), num_features or nf, out_path, 1.0 / len(models))
+
+
+def _emit(trees, objective, margin, nf, out_path, leaf_scale):
     if not nf:
         nf = 1 + max((n["feature"] for t in trees for n in t if "feature" in n), default=0)
 
@@ -140,7 +162,7 @@ def export_xgboost_json_to_onnx(model, out_path=None, base_margin=None, num_feat
                 t_tree.append(ti)
                 t_node.append(ni)
                 t_target.append(0)
-                t_weight.append(float(np.float32(n["leaf"])))
+                t_weight.append(float(np.float32(n["leaf"])) * leaf_scale)
             else:
                 feature_ids.append(int(n["feature"]))
                 modes.append("BRANCH_LT")

@@ -67,6 +67,12 @@ describe('xgboost → ONNX TreeEnsembleRegressor parity', () => {
     expect(r.maxMargin).toBeLessThan(1e-5);
   });
 
+  it('the seed-bagged average of two boosters matches the mean of their margins', async () => {
+    const r = await compare('average', 'average', 'identity');
+    expect(r.spread).toBeGreaterThan(0.5);
+    expect(r.maxMargin).toBeLessThan(1e-5);
+  });
+
   it('the CLI form exports a save_model JSON and prints objective and link', () => {
     const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', '..', 'models', 'xgb_onnx.py'), join(dir, 'count_poisson.json'), join(dir, 'cli.onnx')], { encoding: 'utf8' });
     const info = JSON.parse(out) as { objective: string; link: string; trees: number; num_features: number };
