@@ -4,7 +4,8 @@ import type { Basket, CustomerHistory } from '../history.ts';
 /*
  * CustomerHistory from the store's facts, the same shape training reads from a lines CSV, so the
  * models see a store's customers exactly as they saw the training data. Voided lines never count;
- * returns are baskets with isReturn and negative amounts; only facts at or before `asOf` are read.
+ * returns are baskets with isReturn and negative amounts; only facts at or before `asOf` are read (but see
+ * SKEW_MS).
  */
 
 interface Row {
@@ -21,9 +22,12 @@ interface Row {
 const SELECT = `SELECT t.customer_id, t.id AS tx_id, t.kind, t.occurred_at, t.total, l.sku, l.quantity_milli, l.amount
   FROM transactions t LEFT JOIN transaction_lines l ON l.tx_id = t.id AND l.void = 0 AND l.sku IS NOT NULL`;
 
-function appendRow(baskets: Basket[], last: { txId: string | null }, r: Row): void {
+/** POS clocks may run ahead of the store's (ingest accepts up to a day): such a fact counts as happening now. */
+const SKEW_MS = 86_400_000;
+
+function appendRow(baskets: Basket[], last: { txId: string | null }, r: Row, asOf: number): void {
   if (r.tx_id !== last.txId) {
-    baskets.push({ at: r.occurred_at, amountMinor: r.total, items: [], isReturn: r.kind === 'return' });
+    baskets.push({ at: Math.min(r.occurred_at, asOf), amountMinor: r.total, items: [], isReturn: r.kind === 'return' });
     last.txId = r.tx_id;
   }
   if (r.sku !== null) baskets[baskets.length - 1]!.items.push({ sku: r.sku, quantityMilli: r.quantity_milli ?? 0, amountMinor: r.amount });
@@ -32,10 +36,10 @@ function appendRow(baskets: Basket[], last: { txId: string | null }, r: Row): vo
 export function historyFromDb(sqlite: Database, customerId: string, asOf: number): CustomerHistory {
   const rows = sqlite
     .query<Row, [string, number]>(`${SELECT} WHERE t.customer_id = ? AND t.occurred_at <= ? ORDER BY t.occurred_at, t.id, l.line_no`)
-    .all(customerId, asOf);
+    .all(customerId, asOf + SKEW_MS);
   const baskets: Basket[] = [];
   const last = { txId: null as string | null };
-  for (const r of rows) appendRow(baskets, last, r);
+  for (const r of rows) appendRow(baskets, last, r, asOf);
   return { customerId, baskets };
 }
 
@@ -55,7 +59,7 @@ export function historiesAfter(sqlite: Database, asOf: number, afterId: string, 
     .query<Row, [string, string, number]>(
       `${SELECT} WHERE t.customer_id > ? AND t.customer_id <= ? AND t.occurred_at <= ? ORDER BY t.customer_id, t.occurred_at, t.id, l.line_no`,
     )
-    .all(afterId, lastId, asOf);
+    .all(afterId, lastId, asOf + SKEW_MS);
   const out: CustomerHistory[] = [];
   const last = { txId: null as string | null };
   for (const r of rows) {
@@ -65,7 +69,7 @@ export function historiesAfter(sqlite: Database, asOf: number, afterId: string, 
       out.push(current);
       last.txId = null;
     }
-    appendRow(current.baskets, last, r);
+    appendRow(current.baskets, last, r, asOf);
   }
   return out;
 }

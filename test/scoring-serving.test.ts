@@ -1,0 +1,117 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SHIPPED_MODELS_DIR } from '../server/appliance.ts';
+import { DAY_MS } from '../server/clock.ts';
+import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
+import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
+import { CUSTOMER_MODELS_FILE } from '../server/scoring/customer-training.ts';
+import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/scores.service.ts';
+import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
+
+/*
+ * Serving with the real shipped models and the real onnxruntime: scores and reasons in the profile,
+ * rescoring after a transaction, returned items never recommended, and a hot swap under load.
+ */
+
+let t: TestAppliance;
+beforeEach(() => {
+  t = createTestAppliance();
+  seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+});
+afterEach(async () => {
+  await t.deps.rescore.idle();
+  await t.deps.models.close();
+  t.close();
+});
+
+const buyers = () => t.deps.sqlite.query<{ id: string }, []>('SELECT DISTINCT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL').all().map((r) => r.id);
+
+describe('scores in the store', () => {
+  it('scores every buyer with the shipped models and shows scores, reasons and recommendations in the profile', async () => {
+    const version = await t.deps.models.reload();
+    expect(version).toMatch(/^default@[0-9a-f]{12}$/);
+    const report = await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 64 });
+    expect(report.customers).toBe(buyers().length);
+
+    const frequent = t.deps.sqlite
+      .query<{ customer_id: string }, []>('SELECT customer_id FROM customer_stats ORDER BY sale_count DESC LIMIT 1')
+      .get()!.customer_id;
+    const { status, body } = await t.call('GET', `/api/v1/customers/${frequent}`, { role: 'clerk' });
+    expect(status).toBe(200);
+    expect(body.scores.model_version).toBe(version);
+    expect(body.scores.p_purchase).toBeGreaterThan(0);
+    expect(body.scores.p_purchase).toBeLessThanOrEqual(1);
+    expect(body.scores.churn_risk).toBeCloseTo(1 - body.scores.p_purchase, 4);
+    expect(body.scores.expected_purchases).toBeGreaterThan(0);
+    expect(body.scores.clv).toBeGreaterThan(0);
+    expect(body.scores.reasons.map((r: { code: string }) => r.code)).toContain('regular_rhythm');
+    expect(body.scores.reasons[0].text).toMatch(/^usually buys every \d+ days?; last visit \d+ days? ago/);
+    expect(body.recommendations.length).toBeGreaterThan(0);
+    for (const r of body.recommendations) {
+      expect(typeof r.sku).toBe('string');
+      expect(typeof r.reason).toBe('string');
+    }
+    // A frequent buyer is more likely to come back than the least frequent ones.
+    const rare = t.deps.sqlite
+      .query<{ p: number }, []>('SELECT avg(p_purchase) AS p FROM customer_scores WHERE customer_id IN (SELECT customer_id FROM customer_stats WHERE sale_count = 1)')
+      .get()!.p;
+    expect(body.scores.p_purchase).toBeGreaterThan(rare);
+  });
+
+  it('rescores a customer after their transaction, and never recommends what they just returned', async () => {
+    await t.deps.models.reload();
+    const card = '88009999';
+    const bought = sale({ customer: { loyalty_card: card }, occurred_at: new Date(t.clock() - 20 * DAY_MS).toISOString() });
+    const first = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: bought });
+    expect(first.status).toBe(201);
+    await t.deps.rescore.idle();
+    const id = first.body.customer_id as string;
+    const before = t.deps.sqlite.query<{ scored_at: number; recommendations: string }, [string]>('SELECT scored_at, recommendations FROM customer_scores WHERE customer_id = ?').get(id)!;
+    expect(before).not.toBeNull();
+    // The sale's items are what a one-time buyer would be offered again; return them.
+    const boughtSkus = bought.lines.map((l: { sku: string }) => l.sku) as string[];
+    expect(JSON.parse(before.recommendations).map((r: { sku: string }) => r.sku)).toEqual(expect.arrayContaining(boughtSkus));
+    t.clock.advance(1000);
+    const ret = await t.call('POST', '/api/v1/transactions', {
+      role: 'terminal',
+      body: sale({ kind: 'return', customer: { loyalty_card: card }, original: { terminal_id: bought.terminal_id, receipt_no: bought.receipt_no } }),
+    });
+    expect(ret.status).toBe(201);
+    await t.deps.rescore.idle();
+    const after = t.deps.sqlite.query<{ scored_at: number; recommendations: string }, [string]>('SELECT scored_at, recommendations FROM customer_scores WHERE customer_id = ?').get(id)!;
+    expect(after.scored_at).toBeGreaterThan(before.scored_at);
+    const skus = JSON.parse(after.recommendations).map((r: { sku: string }) => r.sku);
+    for (const sku of boughtSkus) expect(skus).not.toContain(sku);
+    const profile = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' });
+    expect(profile.body.scores.reasons.map((r: { code: string }) => r.code)).toContain('recent_return');
+  });
+
+  it('swaps to a newer model set without a restart while lookups and rescoring go on', async () => {
+    const shipped = await t.deps.models.reload();
+    const ids = buyers();
+    await rescoreEveryone(t.deps.scoring, t.clock());
+    // A newer set arrives in DATA_DIR/models (same trees, another manifest → another version).
+    const newer = join(t.dir, 'models', '2099-01-01T0000Z');
+    cpSync(SHIPPED_MODELS_DIR, newer, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(newer, CUSTOMER_MODELS_FILE), 'utf8'));
+    writeFileSync(join(newer, CUSTOMER_MODELS_FILE), JSON.stringify({ ...manifest, as_of: '2099-01-01T00:00:00.000Z' }));
+
+    const load = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0 ? rescoreCustomers(t.deps.scoring, ids.slice(i, i + 5), t.clock()) : t.call('GET', `/api/v1/customers/${ids[i]}`, { role: 'clerk' }),
+    );
+    const swapped = t.deps.models.reload();
+    const results = await Promise.allSettled([...load, swapped]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const version = await swapped;
+    expect(version).not.toBe(shipped);
+    expect(version).toMatch(/^2099-01-01T0000Z@/);
+
+    await rescoreCustomers(t.deps.scoring, ids.slice(0, 3), t.clock());
+    const versions = t.deps.sqlite
+      .query<{ model_version: string }, [string, string, string]>('SELECT model_version FROM customer_scores WHERE customer_id IN (?, ?, ?)')
+      .all(ids[0]!, ids[1]!, ids[2]!)
+      .map((r) => r.model_version);
+    expect(versions).toEqual([version, version, version]);
+  });
+});
