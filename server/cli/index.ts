@@ -7,6 +7,7 @@ import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../lifecycle/daily-sweep.ts';
 import { runImport } from './import.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
+import { storeHistories } from '../scoring/serving/db-history.ts';
 import { AppError } from '../errors.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../ingest/ingest.service.ts';
@@ -114,8 +115,21 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   train: {
-    help: 'train --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir>   fits the customer models and the item ranker',
-    run: (args) => runModelsCommand(() => runTrain(args)),
+    help: 'train --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir> | train --from-db [--out <dir>]   fits the customer models and the item ranker',
+    run: (args) =>
+      runModelsCommand(async () => {
+        if (!args.includes('--from-db')) return runTrain(args);
+        const deps = openAppliance(config());
+        try {
+          return await runTrain(args, undefined, {
+            histories: (asOf) => storeHistories(deps.sqlite, asOf),
+            modelsDir: join(deps.config.DATA_DIR, 'models'),
+            now: deps.clock(),
+          });
+        } finally {
+          deps.sqlite.close();
+        }
+      }),
   },
   predict: {
     help: 'predict --lines <csv[.gz]> --as-of <ISO> --models <dir> --k <K> --out <file.csv>   scores every customer',

@@ -40,14 +40,32 @@ async function readHistories(lines: string, asOf: number, log: Log) {
   return histories;
 }
 
-export async function runTrain(args: string[], log: Log = (m) => console.error(m)) {
-  const { values } = parseArgs({ args, options: { lines: { type: 'string' }, 'as-of': { type: 'string' }, 'horizon-days': { type: 'string' }, out: { type: 'string' } } });
-  const lines = requireFile(values.lines, '--lines');
-  const asOf = parseAsOf(values['as-of']);
-  const horizonDays = positiveInt(values['horizon-days'], '--horizon-days');
-  if (!values.out) throw new AppError(400, 'bad_request', '--out <dir> is required');
-  const outDir = values.out;
-  const histories = await readHistories(lines, asOf, log);
+/**
+ * Where `train` reads histories: a lines CSV (--lines), or the store's own facts (--from-db, given by the
+ * caller, which owns the database).
+ */
+export type StoreHistories = (asOf: number) => Map<string, CustomerHistory>;
+
+export async function runTrain(args: string[], log: Log = (m) => console.error(m), store?: { histories: StoreHistories; modelsDir: string; now: number }) {
+  const { values } = parseArgs({
+    args,
+    options: { lines: { type: 'string' }, 'from-db': { type: 'boolean', default: false }, 'as-of': { type: 'string' }, 'horizon-days': { type: 'string' }, out: { type: 'string' } },
+  });
+  const fromDb = values['from-db'];
+  if (fromDb && values.lines) throw new AppError(400, 'bad_request', 'give either --lines or --from-db, not both');
+  if (fromDb && !store) throw new AppError(400, 'bad_request', '--from-db needs the store database');
+  // From the store: as of now, a 90-day horizon, and a new set under DATA_DIR/models that the running
+  // appliance picks up (newest name wins) without a restart.
+  const asOf = fromDb && !values['as-of'] ? store!.now : parseAsOf(values['as-of']);
+  const horizonDays = fromDb && !values['horizon-days'] ? 90 : positiveInt(values['horizon-days'], '--horizon-days');
+  const outDir = values.out ?? (fromDb ? join(store!.modelsDir, new Date(asOf).toISOString().replace(/[-:]/g, '').slice(0, 15) + 'Z') : undefined);
+  if (!outDir) throw new AppError(400, 'bad_request', '--out <dir> is required');
+  let histories: Map<string, CustomerHistory>;
+  if (fromDb) {
+    histories = store!.histories(asOf);
+    if (histories.size === 0) throw new AppError(400, 'bad_request', `the store has no identified purchases at or before ${new Date(asOf).toISOString()}`);
+    log(`read ${histories.size} customers from the store`);
+  } else histories = await readHistories(requireFile(values.lines, '--lines'), asOf, log);
   mkdirSync(outDir, { recursive: true });
   const t0 = performance.now();
   const customer = await trainCustomerModels(histories, asOf, outDir, { horizonDays, log });
@@ -55,7 +73,7 @@ export async function runTrain(args: string[], log: Log = (m) => console.error(m
   const t1 = performance.now();
   const ranker = await trainRanker(histories, asOf, outDir);
   log(`item ranker: ${ranker.status} in ${Math.round(performance.now() - t1)} ms`);
-  return { customer, ranker, customerMs: t1 - t0, rankerMs: performance.now() - t1 };
+  return { out: outDir, customer, ranker, customerMs: t1 - t0, rankerMs: performance.now() - t1 };
 }
 
 function csvField(v: string): string {

@@ -73,3 +73,12 @@ export function historiesAfter(sqlite: Database, asOf: number, afterId: string, 
   }
   return out;
 }
+
+/** Every identified customer's history at `asOf`, for retraining on the store's own data. */
+export function storeHistories(sqlite: Database, asOf: number): Map<string, CustomerHistory> {
+  const out = new Map<string, CustomerHistory>();
+  for (let page = historiesAfter(sqlite, asOf, '', 10_000); page.length > 0; page = historiesAfter(sqlite, asOf, page[page.length - 1]!.customerId, 10_000)) {
+    for (const h of page) out.set(h.customerId, h);
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/*
+ * A store retrains on its own facts: `cli train --from-db` writes a new model set under DATA_DIR/models,
+ * and the appliance serves it in place of the shipped one (`cli rescore` reports its version).
+ */
+
+const dataDir = mkdtempSync(join(tmpdir(), 'train-from-db-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const bun = join(process.cwd(), 'node_modules/.bin/bun');
+function cli(args: string[]) {
+  const out = spawnSync(bun, ['server/cli/index.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, STORE_DEMO: '0' },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+describe('cli train --from-db', () => {
+  it('trains on the store, and the store then serves its own models', () => {
+    expect(cli(['seed', '--customers', '400', '--months', '9']).status).toBe(0);
+    const before = cli(['rescore']);
+    expect(before.status).toBe(0);
+    expect(JSON.parse(before.stdout).version).toMatch(/^default@/);
+
+    const trained = cli(['train', '--from-db']);
+    expect(trained.status, trained.stderr).toBe(0);
+    const sets = readdirSync(join(dataDir, 'models'));
+    expect(sets).toHaveLength(1);
+    for (const file of ['customer-models.json', 'p_purchase.onnx', 'expected_purchases.onnx', 'ranker.onnx', 'ranker.card.json']) {
+      expect(existsSync(join(dataDir, 'models', sets[0]!, file))).toBe(true);
+    }
+
+    const after = cli(['rescore']);
+    expect(after.status).toBe(0);
+    const report = JSON.parse(after.stdout);
+    expect(report.version.startsWith(`${sets[0]}@`)).toBe(true);
+    expect(report.customers).toBeGreaterThan(300);
+
+    expect(cli(['train', '--from-db', '--lines', 'x.csv']).status).not.toBe(0);
+  });
+});
