@@ -15,6 +15,7 @@ import { testConfig } from '../server/config.ts';
 import { rebuildEverything } from '../server/stats/rebuild.ts';
 import { writeBigStore } from './support/big-store.ts';
 import { machineLine } from './support/machine.ts';
+import { startSteadyServer } from './support/server-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,21 +54,9 @@ const setup = openAppliance(testConfig({ DATA_DIR: runDir }));
 const { token } = createToken(setup.sqlite, 'terminal', 'bench', Date.now());
 setup.sqlite.close();
 
-const port = 18_000 + Math.floor(Math.random() * 2000);
-const url = `http://127.0.0.1:${port}`;
-const server = Bun.spawn([bun, 'server/main.ts'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: runDir, STORE_DEMO: '0' },
-  stdout: 'ignore',
-  stderr: 'inherit',
-});
+const server = await startSteadyServer({ DATA_DIR: runDir }, log);
+const url = server.url;
 try {
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${url}/livez`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 200) throw new Error('server did not start');
-    await Bun.sleep(50);
-  }
-
   interface LoadResult { ok: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; max_ms: number }
   let seed = 1;
   const load = async (o: Record<string, unknown>): Promise<LoadResult> => {
@@ -90,7 +79,7 @@ try {
     `## bench:ingest — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${machineLine()}. Command: \`npm run bench:ingest -- --lines ${lines} --customers ${customers} --seconds ${durationMs / 1000}\`.`,
-    `Server: \`bun server/main.ts\` on 127.0.0.1 (WAL, synchronous=FULL, group commit); load from a separate Bun process.`,
+    `Server: \`bun server/main.ts\` on 127.0.0.1 (group commit, WAL fsync before every answer, shipped models loaded, customers rescored after their sales); load from a separate Bun process.`,
     `Store held ${lines.toLocaleString('en')} lines before the run; sales of 3–8 lines, 70% identified from ${customers.toLocaleString('en')} cards.`,
     '',
     '| figure | measured | target |',
@@ -105,6 +94,5 @@ try {
   console.log(report);
   appendFileSync('bench/RESULTS.md', `${report}\n`);
 } finally {
-  server.kill('SIGTERM');
-  await server.exited;
+  await server.stop();
 }

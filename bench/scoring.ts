@@ -15,6 +15,7 @@ import { testConfig } from '../server/config.ts';
 import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/scores.service.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
+import { startSteadyServer } from './support/server-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -66,19 +67,10 @@ deps.sqlite.close();
 // 3. Profile lookups over HTTP at 500/s from a separate process.
 const idsFile = join(runDir, 'ids.txt');
 writeFileSync(idsFile, sample.join('\n'));
-const port = 19_000 + Math.floor(Math.random() * 1000);
-const url = `http://127.0.0.1:${port}`;
-const server = Bun.spawn([process.execPath, 'server/main.ts'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: runDir, STORE_DEMO: '0', MODELS_POLL_SECONDS: '0' },
-  stdout: 'ignore',
-  stderr: 'ignore',
-});
+const server = await startSteadyServer({ DATA_DIR: runDir, MODELS_POLL_SECONDS: '0' }, log);
+const url = server.url;
 let lookups: { ok: number; failed: number; p50_ms: number; p99_ms: number };
 try {
-  for (let i = 0; !(await fetch(`${url}/livez`).then((r) => r.ok, () => false)); i++) {
-    if (i > 400) throw new Error('server did not start');
-    await Bun.sleep(50);
-  }
   const seconds = Number(values.seconds);
   const child = Bun.spawn(
     [process.execPath, 'bench/support/load-generator.ts', JSON.stringify({ url, token, mode: 'open', target: 'profile', idsFile, rate: 500, connections: 32, durationMs: seconds * 1000, warmupMs: 2000, pool: 0, seed: 1, terminalPrefix: 'x' })],
@@ -86,8 +78,7 @@ try {
   );
   lookups = JSON.parse(await new Response(child.stdout).text());
 } finally {
-  server.kill('SIGTERM');
-  await server.exited;
+  await server.stop();
 }
 log(`profile at 500/s: p50 ${lookups.p50_ms} ms, p99 ${lookups.p99_ms} ms, ${lookups.failed} failed`);
 

@@ -29,7 +29,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
   const scoring: ScoringDeps = {
     sqlite: db.$client,
     models,
-    write: (work) => writes.run(work),
+    write: (work) => writes.runDerived(work),
     returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
     k: config.SCORING_RECOMMENDATIONS,
   };

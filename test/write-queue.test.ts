@@ -45,6 +45,19 @@ describe('write queue', () => {
     await expect(Promise.all([a, b])).resolves.toEqual([1, 1]);
   });
 
+  it('answers derived writes at commit, while facts of the same group still wait for the fsync', async () => {
+    env = setup();
+    const fact = env.queue.run(env.insert('fact'));
+    const derived = env.queue.runDerived(env.insert('derived'));
+    await expect(derived).resolves.toBe(1);
+    expect(await settled(fact)).toBe('pending');
+    env.gates[0]!.release();
+    await expect(fact).resolves.toBe(1);
+    // A group of derived writes only needs no fsync at all.
+    await expect(env.queue.runDerived(env.insert('derived-2'))).resolves.toBe(1);
+    expect(env.gates).toHaveLength(1);
+  });
+
   it('a bad item rolls back alone; the rest of its group commits', async () => {
     env = setup();
     const good = env.queue.run(env.insert('x'));

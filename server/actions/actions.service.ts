@@ -135,7 +135,8 @@ export function createActionsService(deps: AppDeps) {
     const fresh = kept.filter((c) => !open.some((o) => o.type === c.type));
     const stale = open.filter((o) => !kept.some((c) => c.type === o.type));
     if (fresh.length > 0 || stale.length > 0) {
-      await deps.writes.run(() => {
+      // Shown actions are derived (recomputed on the next look if lost): no need to wait for the fsync.
+      await deps.writes.runDerived(() => {
         for (const o of stale) sqlite.query("UPDATE actions SET status = 'expired' WHERE id = ? AND status = 'open'").run(o.id);
         for (const c of fresh) {
           sqlite

@@ -16,10 +16,18 @@ interface Pending<T> {
   work: () => T;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
+  /** Derived data only: answered at COMMIT, without waiting for the fsync. */
+  derived: boolean;
 }
 
 export interface WriteQueue {
   run<T>(work: () => T): Promise<T>;
+  /**
+   * For derived rows that can always be recomputed from facts (shown actions, scores): applied in the
+   * next group like `run`, but answered as soon as the group has committed, without waiting for its
+   * fsync. Never for facts.
+   */
+  runDerived<T>(work: () => T): Promise<T>;
   runMany<T>(works: ReadonlyArray<() => T>): Promise<Array<{ ok: true; value: T } | { ok: false; error: unknown }>>;
   /** Waits until everything queued so far is committed. */
   drain(): Promise<void>;
@@ -62,32 +70,37 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
       for (const item of group) item.reject(failure);
       return;
     }
+    const settle = (item: Pending<unknown>, i: number) => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.error);
+    };
+    group.forEach((item, i) => item.derived && settle(item, i));
+    const facts = group.filter((item) => !item.derived);
+    if (facts.length === 0) return;
     opts.durable().then(
-      () =>
-        group.forEach((item, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) item.resolve(o.value);
-          else item.reject(o.error);
-        }),
+      () => group.forEach((item, i) => !item.derived && settle(item, i)),
       (error: unknown) => {
         // Committed but not known to be on disk: no success may be claimed. A retry of the same
         // transaction is answered from what was stored (replay), so nothing is counted twice.
         const failure = new AppError(503, 'internal', 'the store database could not confirm the write; retry', {
           cause: error instanceof Error ? error.message : String(error),
         });
-        for (const item of group) item.reject(failure);
+        for (const item of facts) item.reject(failure);
       },
     );
   }
 
-  const run = <T>(work: () => T): Promise<T> =>
+  const enqueue = <T>(work: () => T, derived: boolean): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ work, resolve: resolve as (v: unknown) => void, reject, derived });
       schedule();
     });
+  const run = <T>(work: () => T) => enqueue(work, false);
 
   return {
     run,
+    runDerived: (work) => enqueue(work, true),
     runMany: (works) =>
       Promise.all(
         works.map((w) =>

@@ -4,8 +4,8 @@ import { rescoreCustomers, type ScoringDeps } from './scores.service.ts';
  * "Rescore this customer" after each of their transactions, off the POS path: the answer to the
  * terminal never waits for a model. Customer ids collect for a moment and are scored together (one
  * ONNX run per model for the lot); a customer enqueued while a run is going is scored in the next one.
- * Scoring shares the event loop with ingest, so it takes at most about a fifth of it: after a batch
- * that took t ms the next one starts no sooner than 4·t later. Under a POS rush scores lag (each
+ * Scoring shares the event loop with ingest, so it takes at most about a fifth of it: batches are small,
+ * and after a batch that took t ms the next one starts no sooner than 4·t later. Under a POS rush scores lag (each
  * carries its scored_at); sales never wait.
  */
 
@@ -21,7 +21,9 @@ export function createRescoreQueue(
   opts: { delayMs?: number; maxBatch?: number; log?: (line: string) => void } = {},
 ): RescoreQueue {
   const delayMs = opts.delayMs ?? 25;
-  const maxBatch = opts.maxBatch ?? 500;
+  // Reading, featurizing and ranking one customer takes a few hundred µs of the event loop: small batches
+  // keep each pause short enough that a POS request waiting behind one still answers in milliseconds.
+  const maxBatch = opts.maxBatch ?? 25;
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<void> = Promise.resolve();

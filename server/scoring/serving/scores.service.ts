@@ -16,7 +16,7 @@ import { scoreReasons, type ScoreReason } from './score-reasons.ts';
 export interface ScoringDeps {
   sqlite: Database;
   models: ModelRegistry;
-  /** Runs a write with the store's other writes (the write queue), so it never lands inside another transaction. */
+  /** Runs a write with the store's other writes (the write queue's derived path), so it never lands inside another transaction. */
   write: <T>(work: () => T) => Promise<T>;
   returnBlockDays: number;
   /** Recommendations kept per customer. */

@@ -1,0 +1,38 @@
+import type { Subprocess } from 'bun';
+
+/**
+ * The real appliance (`bun server/main.ts`) as its own process on 127.0.0.1, returned once it is in its
+ * steady state: listening, and the start-up rescoring of every customer finished (a benchmark that starts
+ * while the store rescores 100k customers measures the rescoring, not the route).
+ */
+export async function startSteadyServer(env: Record<string, string>, log: (s: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = 18_000 + Math.floor(Math.random() * 3000);
+  const child: Subprocess<'ignore', 'pipe', 'inherit'> = Bun.spawn([process.execPath, 'server/main.ts'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE_DEMO: '0', ...env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'inherit',
+  });
+  const decoder = new TextDecoder();
+  let seen = '';
+  const reader = child.stdout.getReader();
+  const deadline = Date.now() + 20 * 60_000;
+  while (!/^scores: |^scoring failed/m.test(seen)) {
+    if (Date.now() > deadline) throw new Error('server did not reach a steady state');
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`server exited early:\n${seen}`);
+    seen += decoder.decode(value);
+  }
+  log(seen.trim().split('\n').filter((l) => /^(models|scores|scoring)/.test(l)).join('; '));
+  // Keep draining its output so the pipe never blocks it.
+  void (async () => {
+    for (;;) if ((await reader.read()).done) break;
+  })();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await child.exited;
+    },
+  };
+}
