@@ -14,6 +14,8 @@ export interface ContextDeps {
   rules: LoyaltyRules;
   /** Store-wide best sellers of the last 30 days (cached by the caller). */
   popularItems: () => SuggestedItem[];
+  /** New arrivals and back-in-stock items of a category (store-wide, so callers may cache it). */
+  newInCategory: (category: string) => Array<SuggestedItem & { why: 'new' | 'back' }>;
 }
 
 /** Store-local calendar date and minute of day at `now`. */
@@ -95,14 +97,14 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
     returnedSkus: new Set(returns.flatMap((r) => (r.sku ? [r.sku] : []))),
     lastReturnAt: returns.reduce<number | null>((m, r) => (m === null || r.at > m ? r.at : m), null),
     popularItems: deps.popularItems(),
-    newInFavourite: favourite ? newInCategory(sqlite, favourite, now) : [],
+    newInFavourite: favourite ? deps.newInCategory(favourite) : [],
     complementary: complementaryItems(sqlite, lastBasket.map((i) => i.sku)),
     upcomingHoliday: upcomingHoliday(config.HOLIDAYS, local.date),
   };
 }
 
 /** New arrivals (first sold within 30 days) and items back in stock (sold again after a 14+ day gap). */
-function newInCategory(sqlite: Database, category: string, now: number): Array<SuggestedItem & { why: 'new' | 'back' }> {
+export function newInCategory(sqlite: Database, category: string, now: number): Array<SuggestedItem & { why: 'new' | 'back' }> {
   return sqlite
     .query<SuggestedItem & { why: 'new' | 'back' }, [string, number, number]>(
       `SELECT sku, name, CASE WHEN first_sold_at > ?2 THEN 'new' ELSE 'back' END AS why FROM catalog_items
@@ -135,11 +137,16 @@ function upcomingHoliday(holidays: Array<{ date: string; name: string }>, localD
   return best;
 }
 
+/** The daily sweep stores popularItems() under this store_metrics key; requests read it from there. */
+export const POPULAR_ITEMS_METRIC = 'popular_items_30d';
+
 /** The store's best sellers of the last 30 days. */
 export function popularItems(sqlite: Database, now: number, limit = 10): SuggestedItem[] {
+  // CROSS JOIN fixes the loop order: the month's transactions by the time index, then their lines by
+  // key. Left to itself the planner scans every line of the store's history (20M lines: 10 s vs 0.6 s).
   return sqlite
     .query<SuggestedItem, [number, number]>(
-      `SELECT l.sku, max(l.name) AS name FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
+      `SELECT l.sku, max(l.name) AS name FROM transactions t CROSS JOIN transaction_lines l ON l.tx_id = t.id
        WHERE t.occurred_at > ? AND t.kind = 'sale' AND l.void = 0 AND l.sku IS NOT NULL
        GROUP BY l.sku ORDER BY count(*) DESC, l.sku LIMIT ?`,
     )

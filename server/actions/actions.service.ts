@@ -7,7 +7,8 @@ import { newId } from '../ids.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
 import { isoOrNull } from '../money.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
-import { buildActionContext, localTime, popularItems } from './action-context.ts';
+import { getMetric } from '../stats/store-metrics.ts';
+import { buildActionContext, localTime, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
 import type { ActionCandidate, ActionContext, Channel, SuggestedItem } from './action-types.ts';
 import { applyGuardrails, type GuardrailState, parseQuietHours } from './guardrails.ts';
 
@@ -87,8 +88,20 @@ export function createActionsService(deps: AppDeps) {
   let popular: { at: number; items: SuggestedItem[] } = { at: -Infinity, items: [] };
   const cachedPopular = () => {
     const now = deps.clock();
-    if (now - popular.at > POPULAR_TTL_MS || now < popular.at) popular = { at: now, items: popularItems(sqlite, now) };
+    // The sweep's daily list; computed here only before the first sweep of a new store.
+    if (now - popular.at > POPULAR_TTL_MS || now < popular.at) {
+      popular = { at: now, items: getMetric<SuggestedItem[]>(sqlite, POPULAR_ITEMS_METRIC) ?? popularItems(sqlite, now) };
+    }
     return popular.items;
+  };
+  // Store-wide per category and slow to change: kept for the same hour as the popular items.
+  let byCategory: { at: number; items: Map<string, ReturnType<typeof newInCategory>> } = { at: -Infinity, items: new Map() };
+  const cachedNewInCategory = (category: string) => {
+    const now = deps.clock();
+    if (now - byCategory.at > POPULAR_TTL_MS || now < byCategory.at) byCategory = { at: now, items: new Map() };
+    let items = byCategory.items.get(category);
+    if (!items) byCategory.items.set(category, (items = newInCategory(sqlite, category, now)));
+    return items;
   };
   const quietHours = parseQuietHours(config.ACTIONS_QUIET_HOURS);
 
@@ -127,7 +140,7 @@ export function createActionsService(deps: AppDeps) {
   async function actionsFor(rawId: string): Promise<{ actions: ActionView[]; suppressed: Array<{ type: string; reason: string }> }> {
     const now = deps.clock();
     const id = liveCustomerId(sqlite, rawId);
-    const ctx = buildActionContext({ sqlite, config, rules: deps.rules, popularItems: cachedPopular }, id, now);
+    const ctx = buildActionContext({ sqlite, config, rules: deps.rules, popularItems: cachedPopular, newInCategory: cachedNewInCategory }, id, now);
     const { kept, suppressed } = applyGuardrails(proposeActions(ctx), guardrailState(ctx, now));
     const openRows = () =>
       sqlite.query<ActionRow, [string, number]>("SELECT * FROM actions WHERE customer_id = ? AND status = 'open' AND expires_at > ?").all(id, now);

@@ -1,3 +1,5 @@
+import { popularItems, POPULAR_ITEMS_METRIC } from '../actions/action-context.ts';
+import { getMetric, setMetric } from '../stats/store-metrics.ts';
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
@@ -22,17 +24,6 @@ export interface SweepReport {
   rfmScored: number;
   itemNeighbors: { items: number; pairs: number };
   ms: number;
-}
-
-function setMetric(sqlite: Database, key: string, value: unknown, now: number): void {
-  sqlite
-    .query('INSERT INTO store_metrics (key, value, computed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at')
-    .run(key, JSON.stringify(value), now);
-}
-
-function getMetric<T>(sqlite: Database, key: string): T | null {
-  const row = sqlite.query<{ value: string }, [string]>('SELECT value FROM store_metrics WHERE key = ?').get(key);
-  return row ? (JSON.parse(row.value) as T) : null;
 }
 
 /** Spend over the last 365 days that puts a customer in the top 10% (minor units). */
@@ -78,6 +69,7 @@ export function runDailySweep(deps: SweepDeps, now: number): SweepReport {
     const rfm = scoreRfm(sqlite, now);
     updateCatalog(sqlite);
     const itemNeighbors = computeItemNeighbors(sqlite, now);
+    setMetric(sqlite, POPULAR_ITEMS_METRIC, popularItems(sqlite, now), now);
     setMetric(sqlite, 'cohorts', computeCohorts(sqlite, deps.timeZone, now), now);
     return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
   })();

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../../clock.ts';
+import { getMetric, setMetric } from '../../stats/store-metrics.ts';
 import type { CustomerHistory } from '../history.ts';
 import type { Recommendation } from '../recommend/recommender.ts';
 import { historiesAfter, historyFromDb } from './db-history.ts';
@@ -125,6 +126,14 @@ export async function rescoreEveryone(
       customers += rows.length;
       opts.onProgress?.(customers);
     }
+    await deps.write(() => setMetric(deps.sqlite, FULL_RESCORE_METRIC, { version: set.version, at: now }, now));
     return { customers, version: set.version };
   });
+}
+
+const FULL_RESCORE_METRIC = 'scores_full_rescore';
+
+/** When everyone was last rescored, and with which models. */
+export function lastFullRescore(sqlite: Database): { version: string; at: number } | null {
+  return getMetric<{ version: string; at: number }>(sqlite, FULL_RESCORE_METRIC);
 }

@@ -1,6 +1,6 @@
 import { localTime } from '../../actions/action-context.ts';
 import type { AppDeps } from '../../app-deps.ts';
-import { rescoreEveryone } from './scores.service.ts';
+import { lastFullRescore, rescoreEveryone } from './scores.service.ts';
 
 const DAILY_CHECK_MS = 15 * 60_000;
 
@@ -10,7 +10,7 @@ const DAILY_CHECK_MS = 15 * 60_000;
  * recency, so yesterday's scores go stale). Small chunks keep the event loop free for the POS meanwhile.
  */
 export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { stop(): void } {
-  let scored = { version: null as string | null, day: '' };
+  const localDay = (at: number) => localTime(deps.config.STORE_TZ, at).date;
   let busy = false;
   let started = false;
   const tick = async () => {
@@ -18,14 +18,15 @@ export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { s
     busy = true;
     try {
       const version = !started || deps.config.MODELS_POLL_SECONDS > 0 ? await deps.models.reload() : (deps.models.current()?.version ?? null);
-      started = true;
-      const day = localTime(deps.config.STORE_TZ, deps.clock()).date;
-      if (version && (version !== scored.version || day !== scored.day)) {
+      // The last full rescoring is remembered in the database: a restart does not rescore a million
+      // customers that were scored with these models this morning.
+      const last = lastFullRescore(deps.sqlite);
+      if (version && (version !== last?.version || localDay(last.at) !== localDay(deps.clock()))) {
         const t0 = performance.now();
         const r = await rescoreEveryone(deps.scoring, deps.clock(), { chunk: 1000 });
-        scored = { version, day };
         log(`scores: ${r.customers} customers rescored with ${version} in ${Math.round(performance.now() - t0)} ms`);
-      }
+      } else if (!started) log(`scores: up to date (${version ?? 'no models'})`);
+      started = true;
     } catch (error) {
       log(`scoring failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
