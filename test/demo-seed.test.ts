@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
 import { rebuildEverything } from '../server/stats/rebuild.ts';
+import { getMetric } from '../server/stats/store-metrics.ts';
+import { POPULAR_ITEMS_METRIC, popularItems } from '../server/actions/action-context.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -57,5 +60,13 @@ describe('demo store', () => {
     } finally {
       other.close();
     }
+  });
+
+  it("has the daily sweep's popular items equal to the popular-items query", () => {
+    seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 3, seed: 5, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+    runDailySweep(sweepDepsFrom(t.deps), t.clock());
+    const fromSweep = getMetric(t.deps.sqlite, POPULAR_ITEMS_METRIC);
+    expect(fromSweep).toEqual(popularItems(t.deps.sqlite, t.clock()));
+    expect((fromSweep as unknown[]).length).toBe(10);
   });
 });

@@ -140,7 +140,13 @@ function upcomingHoliday(holidays: Array<{ date: string; name: string }>, localD
 /** The daily sweep stores popularItems() under this store_metrics key; requests read it from there. */
 export const POPULAR_ITEMS_METRIC = 'popular_items_30d';
 
-/** The store's best sellers of the last 30 days. */
+/** Items with their catalog names, in the given order. */
+export function withNames(sqlite: Database, skus: string[]): SuggestedItem[] {
+  const name = sqlite.query<{ name: string | null }, [string]>('SELECT name FROM catalog_items WHERE sku = ?');
+  return skus.map((sku) => ({ sku, name: name.get(sku)?.name ?? null }));
+}
+
+/** The store's best sellers of the last 30 days (the sweep gets the same list from its basket pass). */
 export function popularItems(sqlite: Database, now: number, limit = 10): SuggestedItem[] {
   // CROSS JOIN fixes the loop order: the month's transactions by the time index, then their lines by
   // key. Left to itself the planner scans every line of the store's history (20M lines: 10 s vs 0.6 s).

@@ -7,7 +7,11 @@ import { DAY_MS } from '../clock.ts';
  * so a best seller that is in every basket does not become everyone's neighbour. Keeps the top `topN`
  * per item. Pairs seen fewer than `minTogether` times are noise and dropped.
  */
-export function computeItemNeighbors(sqlite: Database, now: number, opts: { windowDays?: number; topN?: number; minTogether?: number } = {}): { items: number; pairs: number } {
+export function computeItemNeighbors(
+  sqlite: Database,
+  now: number,
+  opts: { windowDays?: number; topN?: number; minTogether?: number } = {},
+): { items: number; pairs: number; popular30d: string[] } {
   const windowDays = opts.windowDays ?? 90;
   const topN = opts.topN ?? 10;
   const minTogether = opts.minTogether ?? 2;
@@ -17,6 +21,9 @@ export function computeItemNeighbors(sqlite: Database, now: number, opts: { wind
   const pairs = new Map<number, number>();
   let basket: number[] = [];
   let currentTx: string | null = null;
+  // The same pass counts the last 30 days' sales lines per item: the store's popular items.
+  const recentFrom = now - 30 * DAY_MS;
+  const recentLines = new Map<number, number>();
   const closeBasket = () => {
     const items = [...new Set(basket)];
     for (const i of items) itemCount[i] = (itemCount[i] ?? 0) + 1;
@@ -31,8 +38,8 @@ export function computeItemNeighbors(sqlite: Database, now: number, opts: { wind
   };
   // Rows of one transaction come together (nested loop over the time index, then the line primary key).
   const rows = sqlite
-    .query<{ tx_id: string; sku: string }, [number]>(
-      `SELECT l.tx_id, l.sku FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
+    .query<{ tx_id: string; sku: string; at: number }, [number]>(
+      `SELECT l.tx_id, l.sku, t.occurred_at AS at FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
        WHERE t.occurred_at > ? AND t.kind = 'sale' AND l.void = 0 AND l.sku IS NOT NULL ORDER BY t.occurred_at`,
     )
     .all(now - windowDays * DAY_MS);
@@ -48,8 +55,13 @@ export function computeItemNeighbors(sqlite: Database, now: number, opts: { wind
       skus.push(r.sku);
     }
     basket.push(i);
+    if (r.at > recentFrom) recentLines.set(i, (recentLines.get(i) ?? 0) + 1);
   }
   closeBasket();
+  const popular30d = [...recentLines]
+    .sort((a, b) => b[1] - a[1] || (skus[a[0]]! < skus[b[0]]! ? -1 : 1))
+    .slice(0, 10)
+    .map(([i]) => skus[i]!);
 
   const best = new Map<number, Array<{ n: number; score: number; together: number }>>();
   const offer = (a: number, n: number, score: number, together: number) => {
@@ -79,5 +91,5 @@ export function computeItemNeighbors(sqlite: Database, now: number, opts: { wind
       written += 1;
     }
   }
-  return { items: best.size, pairs: written };
+  return { items: best.size, pairs: written, popular30d };
 }

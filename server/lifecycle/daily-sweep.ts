@@ -1,4 +1,4 @@
-import { popularItems, POPULAR_ITEMS_METRIC } from '../actions/action-context.ts';
+import { POPULAR_ITEMS_METRIC, withNames } from '../actions/action-context.ts';
 import { getMetric, setMetric } from '../stats/store-metrics.ts';
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
@@ -22,7 +22,7 @@ export interface SweepReport {
   actionsExpired: number;
   spend365P90: number | null;
   rfmScored: number;
-  itemNeighbors: { items: number; pairs: number };
+  itemNeighbors: { items: number; pairs: number; popular30d: string[] };
   ms: number;
 }
 
@@ -69,7 +69,7 @@ export function runDailySweep(deps: SweepDeps, now: number): SweepReport {
     const rfm = scoreRfm(sqlite, now);
     updateCatalog(sqlite);
     const itemNeighbors = computeItemNeighbors(sqlite, now);
-    setMetric(sqlite, POPULAR_ITEMS_METRIC, popularItems(sqlite, now), now);
+    setMetric(sqlite, POPULAR_ITEMS_METRIC, withNames(sqlite, itemNeighbors.popular30d), now);
     setMetric(sqlite, 'cohorts', computeCohorts(sqlite, deps.timeZone, now), now);
     return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
   })();
