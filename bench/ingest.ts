@@ -6,14 +6,13 @@
  * 1,000 tx/s offered (open loop), and the tx/s of the plain `/livez` route on the same server as the
  * ceiling; appends them to bench/RESULTS.md.
  */
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openAppliance } from '../server/appliance.ts';
 import { createToken } from '../server/auth/token.service.ts';
 import { testConfig } from '../server/config.ts';
-import { rebuildEverything } from '../server/stats/rebuild.ts';
-import { writeBigStore } from './support/big-store.ts';
+import { bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine } from './support/machine.ts';
 import { startSteadyServer } from './support/server-process.ts';
 
@@ -32,24 +31,8 @@ const connections = Number(values.connections);
 const log = (s: string) => console.error(`[bench] ${s}`);
 const bun = process.execPath;
 
-const baseDir = join('.tmp', `bench-ingest-${customers}-${lines}`);
-if (!existsSync(join(baseDir, 'ready'))) {
-  rmSync(baseDir, { recursive: true, force: true });
-  mkdirSync(baseDir, { recursive: true });
-  const now = Date.now();
-  const deps = openAppliance(testConfig({ DATA_DIR: baseDir }), () => now);
-  deps.sqlite.exec('PRAGMA synchronous = OFF'); // building the fixture only
-  writeBigStore(deps.sqlite, { customers, lines, now }, log);
-  rebuildEverything(deps, now);
-  deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-  deps.sqlite.close();
-  appendFileSync(join(baseDir, 'ready'), 'ok\n');
-}
-
-const runDir = join('.tmp', 'bench-ingest-run');
-rmSync(runDir, { recursive: true, force: true });
-mkdirSync(runDir, { recursive: true });
-copyFileSync(join(baseDir, 'store.db'), join(runDir, 'store.db'));
+// The store's history ends now, so the benchmark's sales arrive as the next ones.
+const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-ingest-run'), cacheName: 'bench-ingest', now: Date.now() }, log);
 const setup = openAppliance(testConfig({ DATA_DIR: runDir }));
 const { token } = createToken(setup.sqlite, 'terminal', 'bench', Date.now());
 setup.sqlite.close();

@@ -12,17 +12,21 @@ export const BIG_STORE_NOW = Date.parse('2026-11-22T12:00:00+08:00');
  * A generated store with derived tables rebuilt, cached under .tmp (building 20M lines takes minutes),
  * copied to a fresh run directory each time so a benchmark never changes the cached one.
  */
-export function bigStoreFixture(spec: { customers: number; lines: number; runDir: string }, log: (s: string) => void): string {
-  const baseDir = join('.tmp', `bench-intel-${spec.customers}-${spec.lines}`);
+export function bigStoreFixture(
+  spec: { customers: number; lines: number; runDir: string; cacheName?: string; now?: number },
+  log: (s: string) => void,
+): string {
+  const now = spec.now ?? BIG_STORE_NOW;
+  const baseDir = join('.tmp', `${spec.cacheName ?? 'bench-intel'}-${spec.customers}-${spec.lines}`);
   if (!existsSync(join(baseDir, 'ready'))) {
     rmSync(baseDir, { recursive: true, force: true });
     mkdirSync(baseDir, { recursive: true });
     const t0 = performance.now();
-    const deps = openAppliance(testConfig({ DATA_DIR: baseDir }), () => BIG_STORE_NOW);
+    const deps = openAppliance(testConfig({ DATA_DIR: baseDir }), () => now);
     deps.sqlite.exec('PRAGMA synchronous = OFF'); // building the fixture only
-    writeBigStore(deps.sqlite, { customers: spec.customers, lines: spec.lines, now: BIG_STORE_NOW }, log);
+    writeBigStore(deps.sqlite, { customers: spec.customers, lines: spec.lines, now }, log);
     log('rebuilding derived tables');
-    const r = rebuildEverything(deps, BIG_STORE_NOW);
+    const r = rebuildEverything(deps, now);
     log(`rebuild: ${r.ms} ms`);
     deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     deps.sqlite.close();

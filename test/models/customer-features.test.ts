@@ -1,19 +1,11 @@
+import { seededRandom } from '../../server/demo/random.ts';
 import { describe, expect, it } from 'vitest';
 import type { Basket, CustomerHistory } from '../../server/scoring/history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES, DAY_MS, customerFeatures, purchaseDaysBetween, rfmAt } from '../../server/scoring/customer-features.ts';
 import { parseAsOf } from '../../server/scoring/as-of.ts';
 
-// small deterministic PRNG (mulberry32) so failures reproduce
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure reproduces. */
+const rng = (seed: number): (() => number) => seededRandom(seed).next;
 
 function randomBaskets(rand: () => number, from: number, to: number, n: number): Basket[] {
   const out: Basket[] = [];

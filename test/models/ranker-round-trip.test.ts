@@ -1,3 +1,4 @@
+import { seededRandom } from '../../server/demo/random.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,16 +22,8 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
 const AS_OF = T0 + 24 * 7 * DAY;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure reproduces. */
+const rng = (seed: number): (() => number) => seededRandom(seed).next;
 
 interface Store {
   histories: Map<string, CustomerHistory>;
