@@ -2,8 +2,8 @@ import type { Subprocess } from 'bun';
 
 /**
  * The real appliance (`bun server/main.ts`) as its own process on 127.0.0.1, returned once it is in its
- * steady state: listening, and the start-up rescoring of every customer finished (a benchmark that starts
- * while the store rescores 100k customers measures the rescoring, not the route).
+ * steady state: listening, the start-up rescoring of every customer and the day's sweep finished (a
+ * benchmark that starts while the store rescores 100k customers measures the rescoring, not the route).
  */
 export async function startSteadyServer(env: Record<string, string>, log: (s: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
   const port = 18_000 + Math.floor(Math.random() * 3000);
@@ -17,13 +17,14 @@ export async function startSteadyServer(env: Record<string, string>, log: (s: st
   let seen = '';
   const reader = child.stdout.getReader();
   const deadline = Date.now() + 20 * 60_000;
-  while (!/^scores: |^scoring failed/m.test(seen)) {
+  const steady = () => /^(scores: |scoring failed)/m.test(seen) && /^daily sweep/m.test(seen);
+  while (!steady()) {
     if (Date.now() > deadline) throw new Error('server did not reach a steady state');
     const { done, value } = await reader.read();
     if (done) throw new Error(`server exited early:\n${seen}`);
     seen += decoder.decode(value);
   }
-  log(seen.trim().split('\n').filter((l) => /^(models|scores|scoring)/.test(l)).join('; '));
+  log(seen.trim().split('\n').filter((l) => /^(models|scores|scoring|daily sweep)/.test(l)).join('; '));
   // Keep draining its output so the pipe never blocks it.
   void (async () => {
     for (;;) if ((await reader.read()).done) break;

@@ -1,21 +1,31 @@
 import type { AppDeps } from '../app-deps.ts';
 import { localTime } from '../actions/action-context.ts';
+import { getMetric, setMetric } from '../stats/store-metrics.ts';
 import { runDailySweep, sweepDepsFrom } from './daily-sweep.ts';
 
 const CHECK_EVERY_MS = 15 * 60_000;
 
+const SWEPT_DAY_METRIC = 'daily_sweep_day';
+
 /**
- * Runs the daily sweep at start and then once per store-local day, through the write queue so it never
- * interleaves with a POS transaction. Returns the interval handle for shutdown.
+ * Runs the daily sweep once per store-local day (checked at start and every 15 minutes), through the write
+ * queue so it never interleaves with a POS transaction. The day of the last sweep is kept in the database:
+ * a restart during opening hours does not sweep (and hold the POS for seconds on a big store) again.
+ * Returns the interval handle for shutdown.
  */
 export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): ReturnType<typeof setInterval> {
-  let lastDay = '';
+  let lastDay = getMetric<string>(deps.sqlite, SWEPT_DAY_METRIC) ?? '';
+  if (lastDay === localTime(deps.config.STORE_TZ, deps.clock()).date) log(`daily sweep: already done today (${lastDay})`);
   const tick = () => {
     const today = localTime(deps.config.STORE_TZ, deps.clock()).date;
     if (today === lastDay) return;
     lastDay = today;
     deps.writes
-      .run(() => runDailySweep(sweepDepsFrom(deps), deps.clock()))
+      .run(() => {
+        const report = runDailySweep(sweepDepsFrom(deps), deps.clock());
+        setMetric(deps.sqlite, SWEPT_DAY_METRIC, today, deps.clock());
+        return report;
+      })
       .then((r) => log(`daily sweep: ${r.lifecycle.changed} stage changes, ${r.pointsExpired.customers} customers with expired points, ${r.actionsExpired} actions expired (${r.ms} ms)`))
       .catch((error: unknown) => {
         lastDay = '';
