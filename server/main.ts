@@ -22,7 +22,7 @@ function main(): void {
   if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
   const app = createApp(deps);
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
-  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR));
+  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
   // Bun refuses bodies over maxRequestBodySize before our handler sees them (a bare 413): it sits above our
   // own limits so oversize bodies get the usual error body from limitBody.

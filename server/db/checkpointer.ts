@@ -1,10 +1,32 @@
 import type { Database } from 'bun:sqlite';
 
-/** The server's WAL checkpoints, moved to a worker thread (see checkpoint-worker.ts). */
-export function startCheckpointer(sqlite: Database, file: string): { stop(): void } {
-  // Backstop only: at ~40 MB of WAL the writing connection checkpoints by itself.
-  sqlite.exec('PRAGMA wal_autocheckpoint = 10000');
+/** If the worker has not checkpointed for this long, the main connection does it itself (a stall, but a bounded WAL). */
+const WORKER_SILENT_MS = 60_000;
+
+/**
+ * The server's WAL checkpoints, moved to a worker thread (see checkpoint-worker.ts). The writing connection
+ * does not checkpoint on its own (wal_autocheckpoint=0): after a big write (the nightly sweep rewrites a row
+ * per customer) its automatic checkpoint would copy hundreds of MB inside some POS request's COMMIT and hold
+ * the event loop for seconds. Should the worker go silent, the main thread checkpoints as a fallback.
+ */
+export function startCheckpointer(sqlite: Database, file: string, log: (line: string) => void): { stop(): void } {
+  sqlite.exec('PRAGMA wal_autocheckpoint = 0');
+  let lastHeard = Date.now();
   const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url).href);
+  worker.onmessage = () => {
+    lastHeard = Date.now();
+  };
   worker.postMessage({ file });
-  return { stop: () => worker.terminate() };
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastHeard < WORKER_SILENT_MS) return;
+    log('checkpoint worker silent: checkpointing on the main thread');
+    sqlite.query('PRAGMA wal_checkpoint(PASSIVE)').get();
+    lastHeard = Date.now();
+  }, WORKER_SILENT_MS / 2);
+  return {
+    stop: () => {
+      clearInterval(watchdog);
+      void worker.terminate();
+    },
+  };
 }
