@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { getMetric } from '../stats/store-metrics.ts';
 import { DAY_MS } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
@@ -42,8 +43,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
   const spend365 = sqlite
     .query<{ s: number | null }, [string, number]>('SELECT sum(total) AS s FROM transactions WHERE customer_id = ? AND occurred_at > ?')
     .get(customerId, now - 365 * DAY_MS)?.s ?? 0;
-  const p90Row = sqlite.query<{ value: string }, []>("SELECT value FROM store_metrics WHERE key = 'spend365_p90'").get();
-  const p90 = p90Row ? (JSON.parse(p90Row.value) as number | null) : null;
+  const p90 = getMetric<number | null>(sqlite, 'spend365_p90');
   const favourite = sqlite
     .query<{ category: string }, [string]>(
       `SELECT l.category FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
@@ -137,7 +137,7 @@ function upcomingHoliday(holidays: Array<{ date: string; name: string }>, localD
   return best;
 }
 
-/** The daily sweep stores popularItems() under this store_metrics key; requests read it from there. */
+/** The daily sweep stores the month's best sellers under this store_metrics key; requests read them from there. */
 export const POPULAR_ITEMS_METRIC = 'popular_items_30d';
 
 /** Items with their catalog names, in the given order. */

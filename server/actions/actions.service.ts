@@ -83,24 +83,26 @@ function view(r: ActionRow): ActionView {
   };
 }
 
+/** A value recomputed at most once per `ttlMs` of the clock (and again whenever the clock goes back). */
+function refreshedEvery<T>(clock: () => number, ttlMs: number, compute: (now: number) => T): () => T {
+  let cached: { at: number; value: T } | null = null;
+  return () => {
+    const now = clock();
+    if (!cached || now - cached.at > ttlMs || now < cached.at) cached = { at: now, value: compute(now) };
+    return cached.value;
+  };
+}
+
 export function createActionsService(deps: AppDeps) {
   const { sqlite, config } = deps;
-  let popular: { at: number; items: SuggestedItem[] } = { at: -Infinity, items: [] };
-  const cachedPopular = () => {
-    const now = deps.clock();
-    // The sweep's daily list; computed here only before the first sweep of a new store.
-    if (now - popular.at > POPULAR_TTL_MS || now < popular.at) {
-      popular = { at: now, items: getMetric<SuggestedItem[]>(sqlite, POPULAR_ITEMS_METRIC) ?? popularItems(sqlite, now) };
-    }
-    return popular.items;
-  };
+  // The sweep's daily list; computed here only before the first sweep of a new store.
+  const cachedPopular = refreshedEvery(deps.clock, POPULAR_TTL_MS, (now) => getMetric<SuggestedItem[]>(sqlite, POPULAR_ITEMS_METRIC) ?? popularItems(sqlite, now));
   // Store-wide per category and slow to change: kept for the same hour as the popular items.
-  let byCategory: { at: number; items: Map<string, ReturnType<typeof newInCategory>> } = { at: -Infinity, items: new Map() };
+  const categoryCache = refreshedEvery(deps.clock, POPULAR_TTL_MS, () => new Map<string, ReturnType<typeof newInCategory>>());
   const cachedNewInCategory = (category: string) => {
-    const now = deps.clock();
-    if (now - byCategory.at > POPULAR_TTL_MS || now < byCategory.at) byCategory = { at: now, items: new Map() };
-    let items = byCategory.items.get(category);
-    if (!items) byCategory.items.set(category, (items = newInCategory(sqlite, category, now)));
+    const byCategory = categoryCache();
+    let items = byCategory.get(category);
+    if (!items) byCategory.set(category, (items = newInCategory(sqlite, category, deps.clock())));
     return items;
   };
   const quietHours = parseQuietHours(config.ACTIONS_QUIET_HOURS);

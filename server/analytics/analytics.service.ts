@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
+import { getMetric } from '../stats/store-metrics.ts';
 import { toMajor } from '../money.ts';
 import { zoneOffsetMinutes } from '../time/zone-offset.ts';
 import type { Cohort } from './cohorts.ts';
@@ -11,8 +12,7 @@ import type { Cohort } from './cohorts.ts';
  */
 
 function storedCohorts(sqlite: Database): Cohort[] {
-  const row = sqlite.query<{ value: string }, []>("SELECT value FROM store_metrics WHERE key = 'cohorts'").get();
-  return row ? (JSON.parse(row.value) as Cohort[]) : [];
+  return getMetric<Cohort[]>(sqlite, 'cohorts') ?? [];
 }
 
 const localMonth = (deps: OverviewDeps, at: number) => new Date(at + zoneOffsetMinutes(deps.timeZone, at) * 60_000).toISOString().slice(0, 7);

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { getMetric, setMetric } from '../stats/store-metrics.ts';
 
 /*
  * catalog_items follows the sold lines: latest name/category/price, first and last sale, and the sale
@@ -27,8 +28,7 @@ interface Sold {
 }
 
 export function updateCatalog(sqlite: Database): { transactions: number; skus: number } {
-  const from = sqlite.query<{ value: string }, []>("SELECT value FROM store_metrics WHERE key = 'catalog_rowid'").get();
-  const after = from ? Number(JSON.parse(from.value)) : 0;
+  const after = Number(getMetric<number>(sqlite, 'catalog_rowid') ?? 0);
   const rows = sqlite
     .query<{ rowid: number; sku: string; name: string | null; category: string | null; unit_price: number | null; occurred_at: number }, [number]>(
       `SELECT t.rowid, l.sku, l.name, l.category, l.unit_price, t.occurred_at FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
@@ -57,8 +57,6 @@ export function updateCatalog(sqlite: Database): { transactions: number; skus: n
     for (const t of s.times.sort((a, b) => a - b)) upsert.run(sku, s.name, s.category, s.price, t);
   }
   const last = sqlite.query<{ n: number | null }, []>('SELECT max(rowid) AS n FROM transactions').get()?.n ?? 0;
-  sqlite
-    .query("INSERT INTO store_metrics (key, value, computed_at) VALUES ('catalog_rowid', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at")
-    .run(JSON.stringify(Math.max(maxRowid, last)), Date.now());
+  setMetric(sqlite, 'catalog_rowid', Math.max(maxRowid, last), Date.now());
   return { transactions: rows.length, skus: bySku.size };
 }

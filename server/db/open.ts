@@ -16,12 +16,6 @@ export function dbPath(dataDir: string): string {
 }
 
 /**
- * Opens (creating if needed) the store database and applies pending migrations.
- * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
- * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
- * the event loop, before it answers (appliance.ts, db/wal-sync.ts).
- */
-/**
  * Bun's query() keeps prepared statements for at most this many distinct SQL strings per connection,
  * least recently used evicted first (default 20). Storing one transaction alone runs about 20 (more with
  * the multi-row line inserts, the write queue's neighbours and rescoring), so with the default each call
@@ -30,6 +24,12 @@ export function dbPath(dataDir: string): string {
  */
 const QUERY_CACHE_SIZE = 512;
 
+/**
+ * Opens (creating if needed) the store database and applies pending migrations.
+ * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
+ * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
+ * the event loop, before it answers (appliance.ts, db/wal-sync.ts).
+ */
 export function openDb(file: string): Db {
   if (Database.MAX_QUERY_CACHE_SIZE < QUERY_CACHE_SIZE) Database.MAX_QUERY_CACHE_SIZE = QUERY_CACHE_SIZE;
   mkdirSync(dirname(file), { recursive: true });

@@ -1,6 +1,6 @@
+import type { Database } from 'bun:sqlite';
 import { POPULAR_ITEMS_METRIC, withNames } from '../actions/action-context.ts';
 import { getMetric, setMetric } from '../stats/store-metrics.ts';
-import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { expireDuePoints } from '../loyalty/loyalty.service.ts';
