@@ -8,7 +8,7 @@ import { posLogFileSource } from '../ingest/poslog/poslog-source.ts';
 import { toMajor } from '../money.ts';
 
 /*
- * `cli import <file>… [--store S] [--json] [--strict]`: CSV lines (.csv, .csv.gz) and POSLog (.xml).
+ * `cli import <file>… [--store S] [--json] [--strict]`: CSV lines (.csv, .csv.gz) and POSLog (.xml, .xml.gz).
  * Each file is applied whole or not at all. A progress line (lines/s, ETA) goes to stderr on a TTY; with
  * --json one JSON object goes to stdout at the end. Exit code 1 when a file could not be imported.
  */
@@ -56,7 +56,7 @@ export async function runImport(deps: AppDeps, args: string[]): Promise<ImportSu
     allowPositionals: true,
     options: { store: { type: 'string' }, json: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false } },
   });
-  if (positionals.length === 0) throw new Error('usage: import <file.csv|file.csv.gz|file.xml>… [--store S] [--json] [--strict]');
+  if (positionals.length === 0) throw new Error('usage: import <file.csv|file.csv.gz|file.xml|file.xml.gz>… [--store S] [--json] [--strict]');
   const storeId = values.store ?? deps.config.STORE_ID;
   const totals: ImportTotals = emptyTotals();
   const failed: ImportSummary['failed'] = [];

@@ -90,7 +90,7 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   import: {
-    help: 'import <file.csv|.csv.gz|.xml>… [--store S] [--json] [--strict]   imports history (idempotent)',
+    help: 'import <file.csv|.csv.gz|.xml|.xml.gz>… [--store S] [--json] [--strict]   imports history (idempotent)',
     run: async (args) => {
       const deps = openAppliance(config());
       let summary;

@@ -22,7 +22,8 @@ export function ingestRoutes(deps: AppDeps) {
     assertStorableText(raw, 'the transaction');
     return normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
   };
-  // The customer's scores follow their new transaction, after the answer (never on the POS's time).
+  // The customer's scores follow their new transaction: queued here, scored later off the POS path
+  // (a rescore of a write that then rolls back only rescores the customer as they were).
   const store = (input: TransactionInput) => () => {
     const outcome = applyTransaction(ingestDeps, input, deps.clock());
     if (outcome.status === 201 && outcome.result.customer_id) deps.rescore.enqueue(outcome.result.customer_id);

@@ -1,7 +1,6 @@
-import { DAY_MS } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
-import type { LineInput, TransactionInput } from './transaction-input.ts';
+import { type LineInput, MAX_FUTURE_MS, type TransactionInput } from './transaction-input.ts';
 import { MAX_AMOUNT, type TransactionParsed } from './transaction.schema.ts';
 
 export interface NormalizeContext {
@@ -13,8 +12,6 @@ export interface NormalizeContext {
 
 type Issue = { path: string; message: string };
 
-/** POS clocks drift; a sale more than a day ahead of ours is a wrong clock, not a sale. */
-const MAX_FUTURE_MS = DAY_MS;
 
 /**
  * Wire JSON (already shape-checked by zod) → TransactionInput in minor units, with the checks zod

@@ -1,3 +1,5 @@
+import { DAY_MS } from '../clock.ts';
+
 /**
  * A transaction as every source (JSON API, CSV import, POSLog) hands it to the ingest service:
  * already normalized to minor units, thousandths and epoch milliseconds. Signs follow `kind`:
@@ -40,3 +42,6 @@ export interface TransactionInput {
   original: { storeId: string; terminalId: string; receiptNo: string } | null;
   source: 'api' | 'import' | 'poslog' | 'seed';
 }
+
+/** POS clocks drift; a transaction stamped more than this ahead of the store's clock is a wrong clock, not a sale. */
+export const MAX_FUTURE_MS = DAY_MS;

@@ -29,7 +29,7 @@ export interface WriteQueue {
    */
   runDerived<T>(work: () => T): Promise<T>;
   runMany<T>(works: ReadonlyArray<() => T>): Promise<Array<{ ok: true; value: T } | { ok: false; error: unknown }>>;
-  /** Waits until everything queued so far is committed. */
+  /** Waits until everything queued so far is committed and on disk. */
   drain(): Promise<void>;
 }
 

@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { openFileBytes } from '../file-bytes.ts';
 
 /*
  * Streaming reader of the transaction-lines CSV (`customer_id,transaction_id,occurred_at,sku,quantity,
@@ -56,23 +54,9 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\
 export async function* readLinesCsv(path: string, opts: ReadLinesCsvOptions = {}): AsyncGenerator<LinesCsvRow[]> {
   const scale = 10 ** (opts.minorDigits ?? 2);
   const chunkRows = opts.chunkRows ?? 8192;
-  const handle = await open(path, 'r').catch((e: unknown) => {
+  const source = await openFileBytes(path, opts.onProgress).catch((e: unknown) => {
     throw new CsvFileError(path, e instanceof Error ? e.message : String(e));
   });
-  const magic = Buffer.alloc(2);
-  const { bytesRead: magicBytes } = await handle.read(magic, 0, 2, 0);
-  const totalBytes = (await handle.stat()).size;
-  await handle.close();
-  const gzip = magicBytes === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  let bytesRead = 0;
-  raw.on('data', (b: Buffer | string) => {
-    bytesRead += b.length;
-    opts.onProgress?.(bytesRead, totalBytes);
-  });
-  const source = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (e) => source.destroy(e));
 
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let carry = '';

@@ -1,7 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { openFileBytes } from '../file-bytes.ts';
 import type { FileSource } from '../import.service.ts';
 import type { TransactionInput } from '../transaction-input.ts';
 import { mapPosLogTransaction, type PosLogContext } from './map-poslog-transaction.ts';
@@ -34,23 +31,9 @@ export function posLogFileSource(file: string, opts: PosLogSourceOptions): FileS
 }
 
 async function* readPosLogFile(file: string, opts: PosLogSourceOptions, reject: (r: { line: number | null; reason: string }) => void): AsyncGenerator<TransactionInput[]> {
-  const handle = await open(file, 'r').catch((e: unknown) => {
+  const bytes = await openFileBytes(file, opts.onProgress).catch((e: unknown) => {
     throw new PosLogFileError(file, e instanceof Error ? e.message : String(e));
   });
-  const magic = Buffer.alloc(2);
-  const { bytesRead: magicBytes } = await handle.read(magic, 0, 2, 0);
-  const totalBytes = (await handle.stat()).size;
-  await handle.close();
-
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  let bytesRead = 0;
-  raw.on('data', (b: Buffer | string) => {
-    bytesRead += b.length;
-    opts.onProgress?.(bytesRead, totalBytes);
-  });
-  const gzip = magicBytes === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const bytes: Readable = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (e) => bytes.destroy(e));
 
   try {
     for await (const nodes of readPosLogTransactions(decodeXmlStream(bytes as AsyncIterable<Uint8Array>))) {
