@@ -51,8 +51,8 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
   // the length of the file keeps them in memory until the one COMMIT.
   const cacheBefore = sqlite.query<{ cache_size: number }, []>('PRAGMA cache_size').get()?.cache_size ?? -65536;
   sqlite.exec('PRAGMA cache_size = -262144');
-  sqlite.run('BEGIN IMMEDIATE');
   try {
+    sqlite.run('BEGIN IMMEDIATE');
     const reject = (r: { line: number | null; reason: string }) => {
       if (opts.strict) throw new AppError(422, 'validation_failed', `${source.file}:${r.line ?? '?'}: ${r.reason}`, [{ file: source.file, ...r }]);
       file.rejected.push({ file: source.file, ...r });
@@ -80,7 +80,9 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
   } finally {
     sqlite.exec(`PRAGMA cache_size = ${cacheBefore}`);
   }
-  await deps.durable?.();
+  await deps.durable?.().catch((error: unknown) => {
+    throw new Error(`${source.file}: committed, but the disk did not confirm it (${error instanceof Error ? error.message : String(error)}); importing it again adds nothing twice`);
+  });
   totals.files += 1;
   totals.transactions += file.transactions;
   totals.duplicates += file.duplicates;

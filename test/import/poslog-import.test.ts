@@ -413,6 +413,23 @@ describe('POST /api/v1/poslog', () => {
     expect(ncr.counts()).toEqual(before);
   });
 
+  it('refuses a receipt over the same total cap as the JSON API, and stores nothing of it', async () => {
+    const huge = '200000000.00';
+    const body = `<?xml version="1.0"?><POSLog><Transaction>
+      <RetailStoreID>S001</RetailStoreID><WorkstationID>5</WorkstationID><SequenceNumber>9001</SequenceNumber>
+      <EndDateTime>2026-11-20T10:15:00+08:00</EndDateTime>
+      <RetailTransaction>
+        <LineItem><Sale><ItemID>A1</ItemID><RegularSalesUnitPrice>${huge}</RegularSalesUnitPrice><ExtendedAmount>${huge}</ExtendedAmount><Quantity>1</Quantity></Sale></LineItem>
+        <LineItem><Tender TenderType="Cash"><Amount>${huge}</Amount></Tender></LineItem>
+      </RetailTransaction></Transaction></POSLog>`;
+    const before = store.counts();
+    const res = await post(store, body);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ stored: 0, rejected: 1, results: [{ receipt_no: '9001', status: 'rejected' }] });
+    expect(res.body.results[0].error.message).toMatch(/sale total is more than 100000000/);
+    expect(store.counts()).toEqual(before);
+  });
+
   it('skips cancelled, voided, training and suspended transactions and says why', async () => {
     const res = await post(store, readFileSync(fixture('poslog-cancelled.xml'), 'utf8'));
     expect(res.status).toBe(200);

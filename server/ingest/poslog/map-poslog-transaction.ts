@@ -1,5 +1,5 @@
-import { DAY_MS } from '../../clock.ts';
-import type { TransactionInput } from '../transaction-input.ts';
+import { MAX_FUTURE_MS, type TransactionInput } from '../transaction-input.ts';
+import { MAX_AMOUNT } from '../transaction.schema.ts';
 import { customerOf } from './poslog-customer.ts';
 import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';
 import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
@@ -42,8 +42,6 @@ export type PosLogOutcome =
 
 const NOT_HAPPENED = /cancel|void|suspend|training/i;
 
-/** POS clocks drift; a sale more than a day ahead of ours is a wrong clock, not a sale. */
-const MAX_FUTURE_MS = DAY_MS;
 
 export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOutcome {
   const line = tx.line;
@@ -100,6 +98,11 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   if (!hasSale && pay.tenders.every((t) => t.signed >= 0)) for (const t of pay.tenders) t.signed = -t.signed;
   const totals = reconcileTotals(active, transactionDiscountOptions(lineItems, ctx.minorDigits), pay, ctx.minorDigits);
   if (!totals.ok) return reject(totals.reason);
+  // The same cap as the JSON API (transaction.schema.ts): no receipt earns points on a number like 5e10.
+  for (const direction of ['sale', 'return'] as const) {
+    const sum = active.filter((i) => i.direction === direction).reduce((s, i) => s + (i.input.amount ?? 0), 0);
+    if (sum > MAX_AMOUNT * 10 ** ctx.minorDigits) return reject(`the ${direction} total is more than ${MAX_AMOUNT}`);
+  }
   if (totals.discount && !allocateDiscount(active.filter((i) => i.direction === totals.discountOn), totals.discount.parts)) {
     const money = (v: number) => (v / 10 ** ctx.minorDigits).toFixed(ctx.minorDigits);
     return reject(`discounts ${money(totals.discount.total)} are more than the ${totals.discountOn === 'sale' ? 'sold' : 'returned'} lines`);
