@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'wrong_store'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  /** 503: the store could not commit or confirm a write; the caller retries (a retry is a replay). */
+  | 'unavailable'
   | 'internal';
 
 export class AppError extends Error {

@@ -77,6 +77,7 @@ describe('write queue', () => {
     const error = await a.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).status).toBe(503);
+    expect((error as AppError).code).toBe('unavailable');
   });
 
   it('groups later writes while an fsync is running, and keeps going after it', async () => {

@@ -64,7 +64,7 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
       sqlite.run('COMMIT');
     } catch (error) {
       if (sqlite.inTransaction) sqlite.run('ROLLBACK');
-      const failure = new AppError(503, 'internal', 'the store database could not commit; nothing was stored', {
+      const failure = new AppError(503, 'unavailable', 'the store database could not commit; nothing was stored', {
         cause: error instanceof Error ? error.message : String(error),
       });
       for (const item of group) item.reject(failure);
@@ -83,7 +83,7 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
       (error: unknown) => {
         // Committed but not known to be on disk: no success may be claimed. A retry of the same
         // transaction is answered from what was stored (replay), so nothing is counted twice.
-        const failure = new AppError(503, 'internal', 'the store database could not confirm the write; retry', {
+        const failure = new AppError(503, 'unavailable', 'the store database could not confirm the write; retry', {
           cause: error instanceof Error ? error.message : String(error),
         });
         for (const item of facts) item.reject(failure);
