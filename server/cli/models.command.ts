@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../errors.ts';
@@ -6,6 +6,7 @@ import { parseAsOf } from '../scoring/as-of.ts';
 import { readHistoriesFromCsv, type CustomerHistory } from '../scoring/history.ts';
 import { trainCustomerModels } from '../scoring/customer-training.ts';
 import { loadCustomerScorer } from '../scoring/customer-scorer.ts';
+import { modelSetName, PARTIAL_SUFFIX } from '../scoring/serving/model-registry.ts';
 import { trainRanker } from '../scoring/recommend/train-ranker.ts';
 import { createRecommender } from '../scoring/recommend/recommender.ts';
 
@@ -55,11 +56,13 @@ export async function runTrain(args: string[], log: Log = (m) => console.error(m
   if (fromDb && values.lines) throw new AppError(400, 'bad_request', 'give either --lines or --from-db, not both');
   if (fromDb && !store) throw new AppError(400, 'bad_request', '--from-db needs the store database');
   // From the store: as of now, a 90-day horizon, and a new set under DATA_DIR/models that the running
-  // appliance picks up (newest name wins) without a restart.
+  // appliance picks up (newest name wins) without a restart. It is trained into `<name>.tmp` and renamed
+  // when complete, so the appliance never serves half a set.
   const asOf = fromDb && !values['as-of'] ? store!.now : parseAsOf(values['as-of']);
   const horizonDays = fromDb && !values['horizon-days'] ? 90 : positiveInt(values['horizon-days'], '--horizon-days');
-  const outDir = values.out ?? (fromDb ? join(store!.modelsDir, new Date(asOf).toISOString().replace(/[-:]/g, '').slice(0, 15) + 'Z') : undefined);
-  if (!outDir) throw new AppError(400, 'bad_request', '--out <dir> is required');
+  const finalDir = values.out ?? (fromDb ? join(store!.modelsDir, modelSetName(store!.now)) : undefined);
+  if (!finalDir) throw new AppError(400, 'bad_request', '--out <dir> is required');
+  const outDir = values.out ? finalDir : `${finalDir}${PARTIAL_SUFFIX}`;
   let histories: Map<string, CustomerHistory>;
   if (fromDb) {
     histories = store!.histories(asOf);
@@ -73,7 +76,8 @@ export async function runTrain(args: string[], log: Log = (m) => console.error(m
   const t1 = performance.now();
   const ranker = await trainRanker(histories, asOf, outDir);
   log(`item ranker: ${ranker.status} in ${Math.round(performance.now() - t1)} ms`);
-  return { out: outDir, customer, ranker, customerMs: t1 - t0, rankerMs: performance.now() - t1 };
+  if (outDir !== finalDir) renameSync(outDir, finalDir);
+  return { out: finalDir, customer, ranker, customerMs: t1 - t0, rankerMs: performance.now() - t1 };
 }
 
 function csvField(v: string): string {
@@ -110,4 +114,3 @@ export async function runPredict(args: string[], log: Log = (m) => console.error
   }
 }
 
-export const MODELS_DIR_DEFAULT = join(import.meta.dirname, '..', '..', 'models', 'default');

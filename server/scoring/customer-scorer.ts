@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.ts';
 import type { CustomerHistory } from './history.ts';
@@ -6,7 +6,7 @@ import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES } from './customer-featu
 import { isBgNbdParams } from './bgnbd.ts';
 import { buildCustomerRows } from './customer-rows.ts';
 import { CUSTOMER_MODELS_FILE, type CustomerModelsManifest } from './customer-training.ts';
-import { applyLink, loadOnnxModel, type OnnxModel } from './onnx-model.ts';
+import { applyLink, loadOnnxModelWith, readModelJson } from './onnx-model.ts';
 
 /*
  * The trained customer models from a models dir: p_purchase and expected_purchases at the model's horizon,
@@ -28,16 +28,16 @@ export interface CustomerScorer {
 export async function loadCustomerScorer(modelsDir: string): Promise<CustomerScorer> {
   const path = join(modelsDir, CUSTOMER_MODELS_FILE);
   if (!existsSync(path)) throw new AppError(404, 'not_found', `no customer models in ${modelsDir} (missing ${CUSTOMER_MODELS_FILE}); run cli train first`);
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as CustomerModelsManifest;
+  const manifest = readModelJson<CustomerModelsManifest>(path);
   if (manifest.kind !== 'customer-models' || !isBgNbdParams(manifest.bgnbd)) throw new AppError(422, 'bad_request', `${path} is not a customer models manifest`);
-  if (manifest.feature_names.join(',') !== CUSTOMER_FEATURE_NAMES.join(',')) {
+  if (!Array.isArray(manifest.feature_names) || manifest.feature_names.join(',') !== CUSTOMER_FEATURE_NAMES.join(',')) {
     throw new AppError(422, 'bad_request', `models in ${modelsDir} were trained on other features; retrain them`);
   }
-  const pModel = await loadOnnxModel(join(modelsDir, manifest.models.p_purchase.onnx));
-  const eModel: OnnxModel = await loadOnnxModel(join(modelsDir, manifest.models.expected_purchases.onnx));
-  for (const m of [pModel, eModel]) {
-    if (m.numFeatures !== CUSTOMER_FEATURE_COUNT) throw new AppError(422, 'bad_request', `${m.path} expects ${m.numFeatures} features, not ${CUSTOMER_FEATURE_COUNT}`);
-  }
+  const pModel = await loadOnnxModelWith(join(modelsDir, manifest.models.p_purchase.onnx), CUSTOMER_FEATURE_COUNT);
+  const eModel = await loadOnnxModelWith(join(modelsDir, manifest.models.expected_purchases.onnx), CUSTOMER_FEATURE_COUNT).catch(async (error: unknown) => {
+    await pModel.close();
+    throw error;
+  });
   const H = manifest.horizon_days;
   return {
     manifest,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors.ts';
 
@@ -15,6 +16,25 @@ export interface OnnxModel {
   /** Row-major float32 rows of `numFeatures` each (NaN = missing); returns one output per row. */
   run(rows: Float32Array, count: number): Promise<Float32Array>;
   close(): Promise<void>;
+}
+
+/** A model card or manifest; a file that is not JSON is a bad model directory (422), not a crash. */
+export function readModelJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new AppError(422, 'bad_request', `${path} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Loads an ONNX model expecting `numFeatures` inputs; nothing stays open when it does not fit. */
+export async function loadOnnxModelWith(path: string, numFeatures: number): Promise<OnnxModel> {
+  const model = await loadOnnxModel(path);
+  if (model.numFeatures !== numFeatures) {
+    await model.close();
+    throw new AppError(422, 'bad_request', `${path} expects ${model.numFeatures} features, not ${numFeatures}`);
+  }
+  return model;
 }
 
 export async function loadOnnxModel(path: string, opts: { threads?: number } = {}): Promise<OnnxModel> {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors.ts';
 import type { CustomerHistory } from '../history.ts';
-import { loadOnnxModel } from '../onnx-model.ts';
+import { loadOnnxModelWith, readModelJson } from '../onnx-model.ts';
 import { customerCandidates, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';
 import type { ItemStats } from './item-stats.ts';
 import { purchaseSequence } from './purchase-sequence.ts';
@@ -43,7 +43,7 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
   const cardPath = join(modelsDir, RANKER_CARD);
   const onnxPath = join(modelsDir, RANKER_ONNX);
   if (!existsSync(cardPath) || !existsSync(onnxPath)) return null;
-  const card = JSON.parse(readFileSync(cardPath, 'utf8')) as RankerCard;
+  const card = readModelJson<RankerCard>(cardPath);
   if (card.status !== 'trained') return null;
   const names = card.features ?? [];
   if (names.length !== FEATURE_COUNT || names.some((n, i) => n !== RANKER_FEATURES[i])) {
@@ -51,12 +51,11 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
   }
   const onnxBytes = readFileSync(onnxPath);
   const itemsBytes = readFileSync(join(modelsDir, RANKER_ITEMS));
-  if (card.files && (sha256(onnxBytes) !== card.files.onnxSha256 || sha256(itemsBytes) !== card.files.itemsSha256)) {
+  if (!card.files || sha256(onnxBytes) !== card.files.onnxSha256 || sha256(itemsBytes) !== card.files.itemsSha256) {
     throw new AppError(422, 'bad_request', `${modelsDir}: ranker files do not match the hashes in ${RANKER_CARD}`);
   }
   const ctx = itemContext(JSON.parse(itemsBytes.toString('utf8')) as ItemStats);
-  const model = await loadOnnxModel(onnxPath);
-  if (model.numFeatures !== FEATURE_COUNT) throw new AppError(422, 'bad_request', `${onnxPath} expects ${model.numFeatures} features, not ${FEATURE_COUNT}`);
+  const model = await loadOnnxModelWith(onnxPath, FEATURE_COUNT);
 
   async function rank(histories: readonly CustomerHistory[], asOf: number, k: number): Promise<Recommendation[][]> {
     const out: Recommendation[][] = [];

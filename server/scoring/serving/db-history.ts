@@ -48,19 +48,19 @@ export function historyFromDb(sqlite: Database, customerId: string, asOf: number
  * The histories of the next `limit` identified customers after `afterId` in id order (keyset pages, so
  * no statement stays open while the caller scores and writes). Empty when there are no more.
  */
-export function historiesAfter(sqlite: Database, asOf: number, afterId: string, limit: number): CustomerHistory[] {
+export function historiesAfter(sqlite: Database, asOf: number, afterId: string, limit: number, skewMs = SKEW_MS): CustomerHistory[] {
   const ids = sqlite
-    .query<{ customer_id: string }, [string, number]>(
-      'SELECT DISTINCT customer_id FROM transactions WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
+    .query<{ customer_id: string }, [string, number, number]>(
+      'SELECT DISTINCT customer_id FROM transactions WHERE customer_id > ? AND occurred_at <= ? ORDER BY customer_id LIMIT ?',
     )
-    .all(afterId, limit);
+    .all(afterId, asOf + skewMs, limit);
   const lastId = ids[ids.length - 1]?.customer_id;
   if (lastId === undefined) return [];
   const rows = sqlite
     .query<Row, [string, string, number]>(
       `${SELECT} WHERE t.customer_id > ? AND t.customer_id <= ? AND t.occurred_at <= ? ORDER BY t.customer_id, t.occurred_at, t.id, l.line_no`,
     )
-    .all(afterId, lastId, asOf + SKEW_MS);
+    .all(afterId, lastId, asOf + skewMs);
   const out: CustomerHistory[] = [];
   const last = { txId: null as string | null };
   for (const r of rows) {
@@ -75,11 +75,15 @@ export function historiesAfter(sqlite: Database, asOf: number, afterId: string, 
   return out;
 }
 
-/** Every identified customer's history at `asOf`, for retraining on the store's own data. */
+/**
+ * Every identified customer's history at `asOf`, for retraining on the store's own data: strictly the facts
+ * at or before it (no clock-skew allowance, which would let a day after a past as-of into training).
+ */
 export function storeHistories(sqlite: Database, asOf: number): Map<string, CustomerHistory> {
   const out = new Map<string, CustomerHistory>();
-  for (let page = historiesAfter(sqlite, asOf, '', 10_000); page.length > 0; page = historiesAfter(sqlite, asOf, page[page.length - 1]!.customerId, 10_000)) {
-    for (const h of page) out.set(h.customerId, h);
+  const page = (after: string) => historiesAfter(sqlite, asOf, after, 10_000, 0);
+  for (let rows = page(''); rows.length > 0; rows = page(rows[rows.length - 1]!.customerId)) {
+    for (const h of rows) out.set(h.customerId, h);
   }
   return out;
 }

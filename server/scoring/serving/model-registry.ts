@@ -38,9 +38,18 @@ export interface ModelRegistry {
   close(): Promise<void>;
 }
 
+/** Model sets under DATA_DIR/models are named by the time they were made, so the newest sorts last. */
+export function modelSetName(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace(':', '')}Z`; // 2026-11-23T0930Z
+}
+
+/** A set still being written (renamed to its final name when complete); never served. */
+export const PARTIAL_SUFFIX = '.tmp';
+
 export function candidateModelDirs(dataModelsDir: string, shippedDir: string): string[] {
   const own = existsSync(dataModelsDir)
     ? readdirSync(dataModelsDir)
+        .filter((name) => !name.endsWith(PARTIAL_SUFFIX))
         .map((name) => join(dataModelsDir, name))
         .filter((dir) => statSync(dir).isDirectory())
         .sort()
@@ -51,9 +60,9 @@ export function candidateModelDirs(dataModelsDir: string, shippedDir: string): s
 
 function versionOf(dir: string): string {
   const hash = createHash('sha256');
-  for (const file of [CUSTOMER_MODELS_FILE, RANKER_CARD]) {
-    const path = join(dir, file);
-    if (existsSync(path)) hash.update(readFileSync(path));
+  // Cards and weights: new trees dropped in under the same card are a new version too.
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.onnx')).sort()) {
+    hash.update(file).update(readFileSync(join(dir, file)));
   }
   return `${basename(dir)}@${hash.digest('hex').slice(0, 12)}`;
 }
@@ -77,28 +86,34 @@ export function createModelRegistry(opts: { candidates: () => string[]; log: (li
   let held: Held | null = null;
   let reloading: Promise<string | null> | null = null;
 
+  /** Closes a retired set once nobody is running it. */
+  const closeIfIdle = (h: Held) => {
+    if (h.retired && h.users === 0) closeSet(h.set).catch((error: unknown) => opts.log(`models: closing ${h.set.version} failed: ${String(error)}`));
+  };
   const release = (h: Held) => {
     h.users -= 1;
-    if (h.retired && h.users === 0) void closeSet(h.set);
+    closeIfIdle(h);
   };
 
   async function reloadNow(): Promise<string | null> {
     for (const dir of opts.candidates()) {
       const version = versionOf(dir);
       if (held?.set.version === version) return version;
+      let set: ModelSet;
       try {
-        const set = await loadModelSet(dir);
-        const old = held;
-        held = { set, users: 0, retired: false };
-        opts.log(`models: serving ${set.version}${old ? ` (was ${old.set.version})` : ''}`);
-        if (old) {
-          old.retired = true;
-          if (old.users === 0) await closeSet(old.set);
-        }
-        return version;
+        set = await loadModelSet(dir);
       } catch (error) {
         opts.log(`models: ${dir} cannot be served, trying the next: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
       }
+      const old = held;
+      held = { set, users: 0, retired: false };
+      opts.log(`models: serving ${set.version}${old ? ` (was ${old.set.version})` : ''}`);
+      if (old) {
+        old.retired = true;
+        closeIfIdle(old);
+      }
+      return version;
     }
     return held?.set.version ?? null;
   }

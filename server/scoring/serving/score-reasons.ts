@@ -12,7 +12,7 @@ export interface ScoreReason {
   text: string;
 }
 
-/** Distinct local purchase days (sales only), ascending, in epoch days. */
+/** Distinct purchase days (sales only), ascending, as UTC epoch days: a rhythm in whole days, close enough for words. */
 function purchaseDays(history: CustomerHistory, asOf: number): number[] {
   const days = new Set<number>();
   for (const b of history.baskets) if (!b.isReturn && b.at <= asOf) days.add(Math.floor(b.at / DAY_MS));
