@@ -1,3 +1,4 @@
+import { DAY_MS } from '../clock.ts';
 import type { Basket, CustomerHistory } from './history.ts';
 import { conditionalExpectedTransactions, probabilityAlive, type BgNbdParams, type Rfm } from './bgnbd.ts';
 
@@ -9,7 +10,7 @@ import { conditionalExpectedTransactions, probabilityAlive, type BgNbdParams, ty
  * (the trees route them by their learned default). Money stays in minor units; trees do not care about scale.
  */
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 /** BG/NBD parameters are fitted with times in weeks. */
 export const BGNBD_UNIT_DAYS = 7;
 

@@ -1,5 +1,5 @@
 import type { CustomerHistory } from './history.ts';
-import { BGNBD_UNIT_DAYS, CUSTOMER_FEATURE_COUNT, DAY_MS, rfmAt, writeCustomerFeatures } from './customer-features.ts';
+import { BGNBD_UNIT_DAYS, CUSTOMER_FEATURE_COUNT, rfmAt, writeCustomerFeatures } from './customer-features.ts';
 import { conditionalExpectedTransactions, probabilityAnyPurchase, type BgNbdParams } from './bgnbd.ts';
 
 /*
@@ -55,6 +55,3 @@ export function buildCustomerRows(
   return { ids, x: x.subarray(0, ids.length * CUSTOMER_FEATURE_COUNT), offsetAny: Float32Array.from(offA), offsetCount: Float32Array.from(offC) };
 }
 
-export function daysBetween(from: number, to: number): number {
-  return Math.floor((to - from) / DAY_MS);
-}

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../clock.ts';
 import type { PurchaseSequence } from './purchase-sequence.ts';
 
 /*
@@ -8,7 +9,7 @@ import type { PurchaseSequence } from './purchase-sequence.ts';
  * held out) and the serving snapshot see windows of the same shape.
  */
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 export const RECENT_DAYS = 28;
 const NEIGHBOURS_PER_ITEM = 30;
 const MIN_CO_BASKETS = 2;
@@ -145,7 +146,3 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-/** Lookup from SKU to item index, built once per loaded stats. */
-export function indexOfSkus(stats: ItemStats): Map<string, number> {
-  return new Map(stats.skus.map((sku, i) => [sku, i]));
-}
