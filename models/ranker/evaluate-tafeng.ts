@@ -15,8 +15,9 @@ import { trainRanker } from '../../server/scoring/recommend/train-ranker.ts';
  * The targets are read only to score; training sees the lines at or before as-of only.
  */
 
-const lines = process.argv[2] ?? '/work/shared/datasets/tafeng/lines.csv.gz';
-const targets = process.argv[3] ?? '/work/shared/datasets/tafeng/next_basket_validation.csv';
+const tafeng = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'tafeng');
+const lines = process.argv[2] ?? join(tafeng, 'lines.csv.gz');
+const targets = process.argv[3] ?? join(tafeng, 'next_basket_validation.csv');
 const asOf = Date.parse(process.argv[4] ?? '2001-03-01T12:00:00+08:00');
 const seconds = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
 
