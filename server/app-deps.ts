@@ -6,8 +6,8 @@ import type { WalSync } from './db/wal-sync.ts';
 import type { WriteQueue } from './ingest/write-queue.ts';
 import type { LifecycleRules } from './lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from './loyalty/loyalty-rules.ts';
-import type { ModelRegistry } from './scoring/serving/model-registry.ts';
 import type { RescoreQueue } from './scoring/serving/rescore-queue.ts';
+import type { ScoreEngine } from './scoring/serving/score-engine.ts';
 import type { ScoringDeps } from './scoring/serving/scores.service.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
@@ -21,8 +21,8 @@ export interface AppDeps {
   /** Makes what was committed on `sqlite` durable (see db/wal-sync.ts). */
   walSync: WalSync;
   writes: WriteQueue;
-  /** The served models (hot-swapped; empty until `models.reload()`). */
-  models: ModelRegistry;
+  /** The served models and what scores with them (hot-swapped; empty until `models.reload()`). */
+  models: ScoreEngine;
   scoring: ScoringDeps;
   /** Customers to rescore after their transactions, off the POS path. */
   rescore: RescoreQueue;

@@ -8,6 +8,8 @@ import { createWriteQueue } from './ingest/write-queue.ts';
 import { createWalSync } from './db/wal-sync.ts';
 import { candidateModelDirs, createModelRegistry } from './scoring/serving/model-registry.ts';
 import { createRescoreQueue } from './scoring/serving/rescore-queue.ts';
+import { createInlineScoreEngine, type ScoreEngine } from './scoring/serving/score-engine.ts';
+import { createWorkerScoreEngine } from './scoring/serving/worker-score-engine.ts';
 import type { ScoringDeps } from './scoring/serving/scores.service.ts';
 import { lifecycleRulesFrom } from './lifecycle/lifecycle-rules.ts';
 import { loyaltyRulesFrom } from './loyalty/loyalty-rules.ts';
@@ -25,14 +27,19 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
   const walSync = createWalSync(`${file}-wal`);
   const writes = createWriteQueue(db.$client, { durable: walSync.durable });
   const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
-  const models = createModelRegistry({ candidates: () => candidateModelDirs(join(config.DATA_DIR, 'models'), shipped), log });
-  const scoring: ScoringDeps = {
-    sqlite: db.$client,
-    models,
-    write: (work) => writes.runDerived(work),
-    returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
-    k: config.SCORING_RECOMMENDATIONS,
-  };
+  const dataModelsDir = join(config.DATA_DIR, 'models');
+  const models: ScoreEngine = config.SCORING_WORKER
+    ? createWorkerScoreEngine(
+        { file, dataModelsDir, shippedDir: shipped, returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS, k: config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
+        log,
+      )
+    : createInlineScoreEngine({
+        sqlite: db.$client,
+        models: createModelRegistry({ candidates: () => candidateModelDirs(dataModelsDir, shipped), log }),
+        returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
+        k: config.SCORING_RECOMMENDATIONS,
+      });
+  const scoring: ScoringDeps = { sqlite: db.$client, engine: models, write: (work) => writes.runDerived(work) };
   return {
     config,
     db,

@@ -80,6 +80,8 @@ export const configSchema = z.object({
   MODELS_DIR: z.string().default(''),
   /** How often DATA_DIR/models is checked for a newer model set (hot swap); 0 = only at start. */
   MODELS_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** Score on a worker thread (the server); off, scoring runs on the caller's thread (one-shot CLI commands). */
+  SCORING_WORKER: boolFromEnv.default(true),
   /** Recommendations kept per customer. */
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });

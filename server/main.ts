@@ -39,6 +39,7 @@ function main(): void {
     await deps.writes.drain();
     await deps.models.close();
     deps.sqlite.close();
+    deps.walSync.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

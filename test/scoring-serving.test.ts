@@ -6,6 +6,8 @@ import { DAY_MS } from '../server/clock.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
 import { CUSTOMER_MODELS_FILE } from '../server/scoring/customer-training.ts';
+import { createModelRegistry } from '../server/scoring/serving/model-registry.ts';
+import { createInlineScoreEngine } from '../server/scoring/serving/score-engine.ts';
 import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/scores.service.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
@@ -14,20 +16,23 @@ import { createTestAppliance, sale, type TestAppliance } from './support/test-ap
  * rescoring after a transaction, returned items never recommended, and a hot swap under load.
  */
 
-let t: TestAppliance;
-beforeEach(() => {
-  t = createTestAppliance();
-  seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
-});
-afterEach(async () => {
-  await t.deps.rescore.idle();
-  await t.deps.models.close();
-  t.close();
-});
+describe.each([
+  { engine: 'the scoring worker (the server)', SCORING_WORKER: '1' },
+  { engine: 'inline scoring (one-shot commands)', SCORING_WORKER: '0' },
+])('scores in the store, $engine', ({ SCORING_WORKER }) => {
+  let t: TestAppliance;
+  beforeEach(() => {
+    t = createTestAppliance({ env: { SCORING_WORKER } });
+    seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+  });
+  afterEach(async () => {
+    await t.deps.rescore.idle();
+    await t.deps.models.close();
+    t.close();
+  });
 
-const buyers = () => t.deps.sqlite.query<{ id: string }, []>('SELECT DISTINCT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL').all().map((r) => r.id);
+  const buyers = () => t.deps.sqlite.query<{ id: string }, []>('SELECT DISTINCT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL').all().map((r) => r.id);
 
-describe('scores in the store', () => {
   it('scores every buyer with the shipped models and shows scores, reasons and recommendations in the profile', async () => {
     const version = await t.deps.models.reload();
     expect(version).toMatch(/^default@[0-9a-f]{12}$/);
@@ -113,5 +118,24 @@ describe('scores in the store', () => {
       .all(ids[0]!, ids[1]!, ids[2]!)
       .map((r) => r.model_version);
     expect(versions).toEqual([version, version, version]);
+  });
+
+  it('scores exactly as the other engine does', async () => {
+    await t.deps.models.reload();
+    const ids = buyers().slice(0, 40);
+    const other = createInlineScoreEngine({
+      sqlite: t.deps.sqlite,
+      models: createModelRegistry({ candidates: () => [SHIPPED_MODELS_DIR], log: () => undefined }),
+      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
+      k: t.config.SCORING_RECOMMENDATIONS,
+    });
+    await other.reload();
+    try {
+      const [mine, theirs] = await Promise.all([t.deps.models.score(ids, t.clock()), other.score(ids, t.clock())]);
+      expect(mine!.rows.length).toBe(ids.length);
+      expect(mine).toEqual(theirs);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -104,7 +104,19 @@ describe('WAL fsync', () => {
     await expect(Promise.all(Array.from({ length: 20 }, () => sync.durable()))).resolves.toHaveLength(20);
     const missing = createWalSync(join(dir, 'nope.db-wal'));
     await expect(missing.durable()).rejects.toThrow();
+    // The last connection closing deletes the WAL; the next one makes a new file, which is what gets synced.
     sqlite.close();
+    const reopened = new Database(join(dir, 'w.db'));
+    reopened.exec("INSERT INTO t VALUES ('y')");
+    await sync.durable();
+    // This process's descriptors on the WAL: none may point at the deleted file.
+    const onWal = readdirSync('/proc/self/fd')
+      .map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } })
+      .filter((target) => target.startsWith(join(dir, 'w.db-wal')));
+    expect(onWal.length).toBeGreaterThan(0);
+    expect(onWal.filter((target) => target.includes('(deleted)'))).toEqual([]);
+    reopened.close();
+    sync.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });

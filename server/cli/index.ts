@@ -147,7 +147,8 @@ const commands: Record<string, { help: string; run: Command }> = {
   rescore: {
     help: 'rescore   scores every customer with the served models (shipped, or newest in DATA_DIR/models)',
     run: async () => {
-      const deps = openAppliance(config());
+      // A one-shot command: scoring on this thread, nothing to keep free.
+      const deps = openAppliance({ ...config(), SCORING_WORKER: false });
       try {
         const t0 = performance.now();
         const version = await deps.models.reload();

@@ -53,7 +53,9 @@ export function createTestAppliance(opts: { now?: string; env?: Record<string, s
   }
 
   function close() {
+    void deps.models.close();
     deps.sqlite.close();
+    deps.walSync.close();
     rmSync(dir, { recursive: true, force: true });
   }
 

@@ -4,8 +4,9 @@ import { rescoreCustomers, type ScoringDeps } from './scores.service.ts';
  * "Rescore this customer" after each of their transactions, off the POS path: the answer to the
  * terminal never waits for a model. Customer ids collect for a moment and are scored together (one
  * ONNX run per model for the lot); a customer enqueued while a run is going is scored in the next one.
- * Scoring shares the event loop with ingest, so it takes at most about a fifth of it: batches are small,
- * and after a batch that took t ms the next one starts no sooner than 4·t later. Under a POS rush scores lag (each
+ * The server's engine scores on its own thread; the event loop only stores the rows (~10 µs each). On a
+ * 2-core box that thread still competes with the POS for CPU, so after a batch that took t ms the next
+ * starts no sooner than t later: scoring takes at most about half a core. Under a rush scores lag (each
  * carries its scored_at); sales never wait.
  */
 
@@ -21,16 +22,15 @@ export function createRescoreQueue(
   opts: { delayMs?: number; maxBatch?: number; log?: (line: string) => void } = {},
 ): RescoreQueue {
   const delayMs = opts.delayMs ?? 25;
-  // Reading, featurizing and ranking one customer takes a few hundred µs of the event loop: small batches
-  // keep each pause short enough that a POS request waiting behind one still answers in milliseconds.
-  const maxBatch = opts.maxBatch ?? 25;
+  // A few hundred µs per customer: a batch of 100 is tens of ms of work, stored in one write.
+  const maxBatch = opts.maxBatch ?? 100;
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<void> = Promise.resolve();
   let lastBatchMs = 0;
 
   const schedule = () => {
-    timer ??= setTimeout(runNow, Math.max(delayMs, 4 * lastBatchMs));
+    timer ??= setTimeout(runNow, Math.max(delayMs, lastBatchMs));
   };
 
   const runNow = () => {

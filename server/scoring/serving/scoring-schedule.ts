@@ -17,7 +17,7 @@ export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { s
     if (busy) return;
     busy = true;
     try {
-      const version = !started || deps.config.MODELS_POLL_SECONDS > 0 ? await deps.models.reload() : (deps.models.current()?.version ?? null);
+      const version = !started || deps.config.MODELS_POLL_SECONDS > 0 ? await deps.models.reload() : deps.models.version();
       // The last full rescoring is remembered in the database: a restart does not rescore a million
       // customers that were scored with these models this morning.
       const last = lastFullRescore(deps.sqlite);

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import type { ScoreReason } from './score-reasons.ts';
-import type { StoredRecommendation } from './scores.service.ts';
+import type { StoredRecommendation } from './score-engine.ts';
 
 /** A customer's stored scores as the profile shows them (null until first scored). Money in minor units. */
 export interface StoredScores {

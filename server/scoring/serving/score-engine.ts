@@ -1,0 +1,121 @@
+import type { Database } from 'bun:sqlite';
+import { DAY_MS } from '../../clock.ts';
+import type { CustomerHistory } from '../history.ts';
+import type { Recommendation } from '../recommend/recommender.ts';
+import { historiesAfter, historyFromDb } from './db-history.ts';
+import type { ModelRegistry, ModelSet } from './model-registry.ts';
+import { scoreReasons } from './score-reasons.ts';
+
+/*
+ * Computes scores (reads histories, features, ONNX) without writing anything: the caller stores the rows
+ * through the write queue. Two engines answer the same questions: `createInlineScoreEngine` on the
+ * calling thread (CLI, tests, and inside the scoring worker), and the worker proxy of
+ * worker-score-engine.ts that the server uses so that scoring never holds the event loop the POS needs.
+ */
+
+/** One customer's scores, in the form stored in customer_scores (JSON columns already serialized). */
+export interface ScoreRow {
+  customerId: string;
+  pPurchase: number;
+  expectedPurchases: number;
+  /** Minor units. */
+  clv: number;
+  reasonsJson: string;
+  recommendationsJson: string;
+}
+
+export interface ScoredChunk {
+  version: string;
+  horizonDays: number;
+  rows: ScoreRow[];
+  /** The last customer id considered (for `scoreAfter` paging; '' when there was none). */
+  lastId: string;
+}
+
+export interface ScoreEngine {
+  /** Loads the best model set if it differs from the served one; returns the version now served. */
+  reload(): Promise<string | null>;
+  /** The version served now (null before the first reload or without models). */
+  version(): string | null;
+  /** Scores these customers as of `now`; null when no models are served. */
+  score(customerIds: readonly string[], now: number): Promise<ScoredChunk | null>;
+  /** Scores the next `limit` customers with a purchase after `afterId` in id order; no rows when none are left. */
+  scoreAfter(afterId: string, limit: number, now: number): Promise<ScoredChunk | null>;
+  close(): Promise<void>;
+}
+
+export interface StoredRecommendation {
+  sku: string;
+  name: string | null;
+  score: number;
+  reason: string;
+}
+
+export interface InlineEngineDeps {
+  /** Read only: histories and item names. */
+  sqlite: Database;
+  models: ModelRegistry;
+  returnBlockDays: number;
+  /** Recommendations kept per customer. */
+  k: number;
+}
+
+/** SKUs in returns at or before asOf and within the block window. */
+function recentlyReturned(history: CustomerHistory, asOf: number, blockDays: number): Set<string> {
+  const skus = new Set<string>();
+  for (const b of history.baskets) if (b.isReturn && b.at <= asOf && asOf - b.at <= blockDays * DAY_MS) for (const i of b.items) skus.add(i.sku);
+  return skus;
+}
+
+/** Net spend per purchase (minor units): the basket value CLV multiplies. */
+function averageBasket(history: CustomerHistory, asOf: number): number {
+  let net = 0;
+  let sales = 0;
+  for (const b of history.baskets) {
+    if (b.at > asOf) continue;
+    net += b.amountMinor;
+    if (!b.isReturn) sales += 1;
+  }
+  return sales === 0 ? 0 : Math.max(0, net / sales);
+}
+
+async function scoreHistories(deps: InlineEngineDeps, set: ModelSet, histories: CustomerHistory[], now: number): Promise<ScoreRow[]> {
+  const scores = await set.scorer.score(histories, now);
+  // Ask for a few more than kept: returned items are dropped after ranking.
+  const recs = set.recommender ? await set.recommender.explainMany(histories, now, deps.k + 5) : new Map<string, Recommendation[]>();
+  const byId = new Map(histories.map((h) => [h.customerId, h]));
+  const names = deps.sqlite.query<{ name: string | null }, [string]>('SELECT name FROM catalog_items WHERE sku = ?');
+  return scores.map((s) => {
+    const history = byId.get(s.customerId)!;
+    const blocked = recentlyReturned(history, now, deps.returnBlockDays);
+    const recommendations: StoredRecommendation[] = (recs.get(s.customerId) ?? [])
+      .filter((r) => !blocked.has(r.sku))
+      .slice(0, deps.k)
+      .map((r) => ({ sku: r.sku, name: names.get(r.sku)?.name ?? null, score: Math.round(r.score * 1e4) / 1e4, reason: r.reason.text }));
+    return {
+      customerId: s.customerId,
+      pPurchase: s.pPurchase,
+      expectedPurchases: s.expectedPurchases,
+      clv: Math.round(s.expectedPurchases * averageBasket(history, now)),
+      reasonsJson: JSON.stringify(scoreReasons(history, now, { pPurchase: s.pPurchase, horizonDays: set.horizonDays })),
+      recommendationsJson: JSON.stringify(recommendations),
+    };
+  });
+}
+
+export function createInlineScoreEngine(deps: InlineEngineDeps): ScoreEngine {
+  const run = (histories: () => CustomerHistory[], now: number) =>
+    deps.models.use(async (set): Promise<ScoredChunk | null> => {
+      if (!set) return null;
+      const hs = histories();
+      const rows = await scoreHistories(deps, set, hs, now);
+      return { version: set.version, horizonDays: set.horizonDays, rows, lastId: hs[hs.length - 1]?.customerId ?? '' };
+    });
+  return {
+    reload: () => deps.models.reload(),
+    version: () => deps.models.current()?.version ?? null,
+    score: (ids, now) => run(() => ids.map((id) => historyFromDb(deps.sqlite, id, now)), now),
+    scoreAfter: (afterId, limit, now) => run(() => historiesAfter(deps.sqlite, now, afterId, limit), now),
+    close: () => deps.models.close(),
+  };
+}
