@@ -5,7 +5,8 @@
  * p50/p99 of the profile lookup (with scores and recommendations) over HTTP at 500 requests/s offered
  * by a separate load-generator process. Appends the figures to bench/RESULTS.md.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { Database } from 'bun:sqlite';
+import { appendFileSync, createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openAppliance } from '../server/appliance.ts';
@@ -67,16 +68,24 @@ await deps.models.close();
 deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
 deps.sqlite.close();
 
-// 3. Profile lookups over HTTP at 500/s from a separate process.
+// 3. Profile lookups over HTTP at 500/s from a separate process. The store's file is read through once
+// first: an appliance that has served all day has its database in the OS page cache (a 5 GB file on a
+// 24 GB box); a freshly generated one is partly on disk, and each lookup's first touch of a page would then
+// measure the disk, not the appliance.
 const idsFile = join(runDir, 'ids.txt');
 writeFileSync(idsFile, sample.join('\n'));
 const server = await startSteadyServer({ DATA_DIR: runDir, MODELS_POLL_SECONDS: '0' }, log);
 const url = server.url;
+// A server starting on another day than the fixture's runs the day's sweep first (a write per customer
+// whose points expire): its WAL is copied into the database by the checkpoint thread for a while after.
+// The lookups are measured once that is done, as in the store's day after the nightly work.
+await waitForCheckpoint(join(runDir, 'store.db'));
+await warmPageCache(join(runDir, 'store.db'));
 let lookups: { ok: number; failed: number; p50_ms: number; p99_ms: number };
 try {
   const seconds = Number(values.seconds);
   const child = Bun.spawn(
-    [process.execPath, 'bench/support/load-generator.ts', JSON.stringify({ url, token, mode: 'open', target: 'profile', idsFile, rate: 500, connections: 32, durationMs: seconds * 1000, warmupMs: 2000, pool: 0, seed: 1, terminalPrefix: 'x' })],
+    [process.execPath, 'bench/support/load-generator.ts', JSON.stringify({ url, token, mode: 'open', target: 'profile', idsFile, rate: 500, connections: 32, durationMs: seconds * 1000, warmupMs: 5000, pool: 0, seed: 1, terminalPrefix: 'x' })],
     { stdout: 'pipe', stderr: 'inherit' },
   );
   lookups = JSON.parse(await new Response(child.stdout).text());
@@ -95,8 +104,30 @@ const report = [
   '|---|---|---|',
   `| full rescoring (history from SQLite, features, 2 customer models + ranker, writes) | ${round(fullSeconds)} s (${Math.round(full.customers / fullSeconds)} customers/s, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB) | ≤ 30 s |`,
   `| one customer as after a transaction, p50 / p99 | ${round(percentile(one, 0.5))} / ${round(percentile(one, 0.99))} ms | p99 ≤ 2 ms |`,
-  `| profile + recommendations over HTTP at 500/s, p50 / p99 | ${lookups.p50_ms} / ${lookups.p99_ms} ms (${lookups.failed} failed) | p99 ≤ 5 ms |`,
+  `| profile + recommendations over HTTP at 500/s (OS page cache warm, 5 s warm-up), p50 / p99 | ${lookups.p50_ms} / ${lookups.p99_ms} ms (${lookups.failed} failed) | p99 ≤ 5 ms |`,
   '',
 ].join('\n');
 console.log(report);
 appendFileSync('bench/RESULTS.md', `${report}\n`);
+
+/** Reads a file through, leaving it in the OS page cache. */
+async function warmPageCache(file: string): Promise<void> {
+  for await (const _ of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    // Only the reading matters.
+  }
+}
+
+/** Waits (at most 5 minutes) until every frame in the WAL has been copied into the database file. */
+async function waitForCheckpoint(file: string): Promise<void> {
+  const db = new Database(file);
+  try {
+    const deadline = Date.now() + 5 * 60_000;
+    for (;;) {
+      const r = db.query<{ log: number; checkpointed: number }, []>('PRAGMA wal_checkpoint(PASSIVE)').get()!;
+      if (r.log === r.checkpointed || Date.now() > deadline) return;
+      await Bun.sleep(500);
+    }
+  } finally {
+    db.close();
+  }
+}

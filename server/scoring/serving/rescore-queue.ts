@@ -22,7 +22,7 @@ export function createRescoreQueue(
   opts: { delayMs?: number; maxBatch?: number; log?: (line: string) => void } = {},
 ): RescoreQueue {
   const delayMs = opts.delayMs ?? 25;
-  // A few hundred µs per customer: a batch of 100 is tens of ms of work, stored in one write.
+  // A few hundred µs per customer: a batch of 100 is tens of ms of the scoring thread, stored 25 rows a write.
   const maxBatch = opts.maxBatch ?? 100;
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;

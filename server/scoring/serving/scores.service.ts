@@ -57,12 +57,15 @@ export async function rescoreEveryone(
   // The version everyone was scored with: if the models are swapped mid-run, the first one is recorded, so
   // the schedule sees the new version as not yet applied to everyone and runs again.
   let version: string | null = null;
+  // The next chunk is scored (on the worker's thread) while this one is stored.
+  let next = deps.engine.scoreAfter(afterId, limit, now);
   for (;;) {
-    const chunk = await deps.engine.scoreAfter(afterId, limit, now);
+    const chunk = await next;
     if (!chunk) break;
     version ??= chunk.version;
     if (chunk.lastId === '') break;
     afterId = chunk.lastId;
+    next = deps.engine.scoreAfter(afterId, limit, now);
     await storeScores(deps, chunk, now);
     customers += chunk.rows.length;
     opts.onProgress?.(customers);
