@@ -53,10 +53,13 @@ try {
 
   const hello = await load({ mode: 'closed', target: 'hello' });
   log(`hello route: ${hello.per_second} req/s`);
-  const max = await load({ mode: 'closed', target: 'ingest' });
-  log(`ingest, closed loop ${connections} connections: ${max.per_second} tx/s (p50 ${max.p50_ms} ms, p99 ${max.p99_ms} ms, ${max.failed} failed)`);
+  // The paced run first: after the closed loop the server still works off its backlog for a while (tens of
+  // thousands of customers to rescore, a WAL of hundreds of MB to checkpoint), which is not the state of a
+  // store taking 1,000 tx/s.
   const paced = await load({ mode: 'open', target: 'ingest', rate: 1000 });
   log(`ingest at 1000 tx/s offered: p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms (${paced.failed} failed)`);
+  const max = await load({ mode: 'closed', target: 'ingest' });
+  log(`ingest, closed loop ${connections} connections: ${max.per_second} tx/s (p50 ${max.p50_ms} ms, p99 ${max.p99_ms} ms, ${max.failed} failed)`);
 
   const report = [
     `## bench:ingest — ${new Date().toISOString().slice(0, 10)}`,
