@@ -59,16 +59,21 @@ export async function rescoreEveryone(
   let version: string | null = null;
   // The next chunk is scored (on the worker's thread) while this one is stored.
   let next = deps.engine.scoreAfter(afterId, limit, now);
-  for (;;) {
-    const chunk = await next;
-    if (!chunk) break;
-    version ??= chunk.version;
-    if (chunk.lastId === '') break;
-    afterId = chunk.lastId;
-    next = deps.engine.scoreAfter(afterId, limit, now);
-    await storeScores(deps, chunk, now);
-    customers += chunk.rows.length;
-    opts.onProgress?.(customers);
+  try {
+    for (;;) {
+      const chunk = await next;
+      if (!chunk) break;
+      version ??= chunk.version;
+      if (chunk.lastId === '') break;
+      afterId = chunk.lastId;
+      next = deps.engine.scoreAfter(afterId, limit, now);
+      await storeScores(deps, chunk, now);
+      customers += chunk.rows.length;
+      opts.onProgress?.(customers);
+    }
+  } finally {
+    // If storing failed, the chunk scored ahead is dropped; its failure must not surface as unhandled.
+    next.catch(() => undefined);
   }
   if (version) {
     const done = version;

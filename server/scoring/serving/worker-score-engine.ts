@@ -27,7 +27,7 @@ export type WorkerRequest =
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string } | { log: string };
 
-type Op = WorkerRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
+type Op = WorkerRequest['op'];
 type Args<O extends Op> = Omit<Extract<WorkerRequest, { op: O }>, 'id' | 'op'>;
 
 export function createWorkerScoreEngine(init: WorkerInit, log: (line: string) => void): ScoreEngine {
