@@ -5,7 +5,7 @@ import type { Subprocess } from 'bun';
  * steady state: listening, the start-up rescoring of every customer and the day's sweep finished (a
  * benchmark that starts while the store rescores 100k customers measures the rescoring, not the route).
  */
-export async function startSteadyServer(env: Record<string, string>, log: (s: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startSteadyServer(env: Record<string, string>, log: (s: string) => void): Promise<{ url: string; startLog: string[]; stop(): Promise<void> }> {
   const port = 18_000 + Math.floor(Math.random() * 3000);
   const child: Subprocess<'ignore', 'pipe', 'inherit'> = Bun.spawn([process.execPath, 'server/main.ts'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE_DEMO: '0', ...env },
@@ -24,13 +24,15 @@ export async function startSteadyServer(env: Record<string, string>, log: (s: st
     if (done) throw new Error(`server exited early:\n${seen}`);
     seen += decoder.decode(value);
   }
-  log(seen.trim().split('\n').filter((l) => /^(models|scores|scoring|daily sweep)/.test(l)).join('; '));
+  const startLog = seen.trim().split('\n').filter((l) => /^(models|scores|scoring|daily sweep)/.test(l));
+  log(startLog.join('; '));
   // Keep draining its output so the pipe never blocks it.
   void (async () => {
     for (;;) if ((await reader.read()).done) break;
   })();
   return {
     url: `http://127.0.0.1:${port}`,
+    startLog,
     async stop() {
       child.kill('SIGTERM');
       await child.exited;
