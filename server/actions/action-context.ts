@@ -17,6 +17,16 @@ export interface ContextDeps {
   popularItems: () => SuggestedItem[];
   /** New arrivals and back-in-stock items of a category (store-wide, so callers may cache it). */
   newInCategory: (category: string) => Array<SuggestedItem & { why: 'new' | 'back' }>;
+  /** An item's precomputed co-purchase neighbours (store-wide, so callers may cache it). */
+  neighborsOf: (sku: string) => ItemNeighbor[];
+}
+
+// An Intl formatter costs tens of microseconds to build and nothing to reuse: one per currency.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+function moneyFormat(currency: string): Intl.NumberFormat {
+  let f = moneyFormats.get(currency);
+  if (!f) moneyFormats.set(currency, (f = new Intl.NumberFormat('en', { style: 'currency', currency })));
+  return f;
 }
 
 /** Store-local calendar date and minute of day at `now`. */
@@ -70,8 +80,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
     now,
     localDate: local.date,
     storeName: config.STORE_NAME,
-    formatMoney: (minor) =>
-      new Intl.NumberFormat('en', { style: 'currency', currency: config.STORE_CURRENCY }).format(minor / 10 ** config.STORE_CURRENCY_MINOR_DIGITS),
+    formatMoney: (minor) => moneyFormat(config.STORE_CURRENCY).format(minor / 10 ** config.STORE_CURRENCY_MINOR_DIGITS),
     customer: {
       id: customerId,
       name: c.name,
@@ -98,7 +107,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
     lastReturnAt: returns.reduce<number | null>((m, r) => (m === null || r.at > m ? r.at : m), null),
     popularItems: deps.popularItems(),
     newInFavourite: favourite ? deps.newInCategory(favourite) : [],
-    complementary: complementaryItems(sqlite, lastBasket.map((i) => i.sku)),
+    complementary: complementaryItems(deps.neighborsOf, lastBasket.map((i) => i.sku)),
     upcomingHoliday: upcomingHoliday(config.HOLIDAYS, local.date),
   };
 }
@@ -114,17 +123,35 @@ export function newInCategory(sqlite: Database, category: string, now: number): 
     .all(category, now - 30 * DAY_MS, now - 7 * DAY_MS);
 }
 
-/** Items most often bought with these (neighbours precomputed by the daily sweep), best first. */
-function complementaryItems(sqlite: Database, skus: string[]): SuggestedItem[] {
-  if (skus.length === 0) return [];
-  const marks = skus.map(() => '?').join(',');
+export interface ItemNeighbor extends SuggestedItem {
+  score: number;
+}
+
+/** The neighbours of one item, best first, with their catalog names (recomputed by the daily sweep). */
+export function itemNeighbors(sqlite: Database, sku: string): ItemNeighbor[] {
   return sqlite
-    .query<SuggestedItem, string[]>(
-      `SELECT n.neighbor AS sku, c.name FROM item_neighbors n LEFT JOIN catalog_items c ON c.sku = n.neighbor
-       WHERE n.sku IN (${marks}) AND n.neighbor NOT IN (${marks})
-       GROUP BY n.neighbor ORDER BY sum(n.score) DESC, n.neighbor LIMIT 5`,
+    .query<ItemNeighbor, [string]>(
+      `SELECT n.neighbor AS sku, c.name, n.score FROM item_neighbors n LEFT JOIN catalog_items c ON c.sku = n.neighbor
+       WHERE n.sku = ? ORDER BY n.score DESC, n.neighbor`,
     )
-    .all(...skus, ...skus);
+    .all(sku);
+}
+
+/** Items most often bought with these (summed neighbour scores), best first, none of them already in the basket. */
+function complementaryItems(neighborsOf: (sku: string) => ItemNeighbor[], skus: string[]): SuggestedItem[] {
+  const inBasket = new Set(skus);
+  const scored = new Map<string, ItemNeighbor>();
+  for (const sku of inBasket) {
+    for (const n of neighborsOf(sku)) {
+      if (inBasket.has(n.sku)) continue;
+      const seen = scored.get(n.sku);
+      scored.set(n.sku, seen ? { ...seen, score: seen.score + n.score } : n);
+    }
+  }
+  return [...scored.values()]
+    .sort((a, b) => b.score - a.score || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
+    .slice(0, 5)
+    .map(({ sku, name }) => ({ sku, name }));
 }
 
 function upcomingHoliday(holidays: Array<{ date: string; name: string }>, localDate: string): ActionContext['upcomingHoliday'] {

@@ -8,7 +8,7 @@ import type { Stage } from '../lifecycle/lifecycle-rules.ts';
 import { isoOrNull } from '../money.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
 import { getMetric } from '../stats/store-metrics.ts';
-import { buildActionContext, localTime, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
+import { buildActionContext, type ItemNeighbor, itemNeighbors, localTime, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
 import type { ActionCandidate, ActionContext, Channel, SuggestedItem } from './action-types.ts';
 import { applyGuardrails, type GuardrailState, parseQuietHours } from './guardrails.ts';
 
@@ -105,6 +105,13 @@ export function createActionsService(deps: AppDeps) {
     if (!items) byCategory.set(category, (items = newInCategory(sqlite, category, deps.clock())));
     return items;
   };
+  const neighborCache = refreshedEvery(deps.clock, POPULAR_TTL_MS, () => new Map<string, ItemNeighbor[]>());
+  const cachedNeighbors = (sku: string) => {
+    const bySku = neighborCache();
+    let items = bySku.get(sku);
+    if (!items) bySku.set(sku, (items = itemNeighbors(sqlite, sku)));
+    return items;
+  };
   const quietHours = parseQuietHours(config.ACTIONS_QUIET_HOURS);
 
   function guardrailState(ctx: ActionContext, now: number): GuardrailState {
@@ -142,7 +149,7 @@ export function createActionsService(deps: AppDeps) {
   async function actionsFor(rawId: string): Promise<{ actions: ActionView[]; suppressed: Array<{ type: string; reason: string }> }> {
     const now = deps.clock();
     const id = liveCustomerId(sqlite, rawId);
-    const ctx = buildActionContext({ sqlite, config, rules: deps.rules, popularItems: cachedPopular, newInCategory: cachedNewInCategory }, id, now);
+    const ctx = buildActionContext({ sqlite, config, rules: deps.rules, popularItems: cachedPopular, newInCategory: cachedNewInCategory, neighborsOf: cachedNeighbors }, id, now);
     const { kept, suppressed } = applyGuardrails(proposeActions(ctx), guardrailState(ctx, now));
     const openRows = () =>
       sqlite.query<ActionRow, [string, number]>("SELECT * FROM actions WHERE customer_id = ? AND status = 'open' AND expires_at > ?").all(id, now);
