@@ -10,6 +10,7 @@ import { appendFileSync, createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openAppliance } from '../server/appliance.ts';
+import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { createToken } from '../server/auth/token.service.ts';
 import { DAY_MS } from '../server/clock.ts';
 import { testConfig } from '../server/config.ts';
@@ -35,6 +36,8 @@ const now = Math.max(Date.now(), BIG_STORE_NOW + DAY_MS);
 
 const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-scoring-run') }, log);
 const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now, log);
+// As in the server (main.ts): the WAL is checkpointed by its own thread, never inside a write's COMMIT.
+const checkpoints = startCheckpointer(deps.sqlite, join(runDir, 'store.db'), log);
 const version = await deps.models.reload();
 if (!version) throw new Error('no shipped models in models/default');
 
@@ -51,7 +54,8 @@ const full = await rescoreEveryone(deps.scoring, now, {
 const fullSeconds = (performance.now() - t0) / 1000;
 log(`full rescoring: ${full.customers} customers in ${round(fullSeconds)} s`);
 
-// 2. One customer at a time, as after their transaction.
+// 2. One customer at a time, as after their transaction, once the WAL that rescoring everyone left is folded in.
+await waitForCheckpoint(join(runDir, 'store.db'));
 const sample = deps.sqlite
   .query<{ customer_id: string }, []>('SELECT customer_id FROM customer_scores ORDER BY random() LIMIT 2000')
   .all()
@@ -66,6 +70,7 @@ one.sort((a, b) => a - b);
 log(`one customer: p50 ${round(percentile(one, 0.5))} ms, p99 ${round(percentile(one, 0.99))} ms`);
 const { token } = createToken(deps.sqlite, 'clerk', 'bench', now);
 await deps.models.close();
+checkpoints.stop();
 // Rescoring everyone rewrote a row per customer: fold that WAL into the database now, so the lookups
 // below measure the store's steady state, not a checkpoint of gigabytes running beside them.
 deps.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
@@ -107,7 +112,7 @@ const report = [
   '',
   '| figure | measured | target |',
   '|---|---|---|',
-  `| full rescoring (history from SQLite, features, 2 customer models + ranker, writes) | ${round(fullSeconds)} s (${Math.round(full.customers / fullSeconds)} customers/s, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB) | ≤ 30 s |`,
+  `| full rescoring (history from SQLite, features, 2 customer models + ranker, writes) | ${round(fullSeconds)} s (${Math.round(full.customers / fullSeconds)} customers/s, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB) | goal ≤ 30 s |`,
   `| one customer as after a transaction, p50 / p99 | ${round(percentile(one, 0.5))} / ${round(percentile(one, 0.99))} ms | p99 ≤ 2 ms |`,
   `| profile + recommendations over HTTP at 500/s (OS page cache warm, 5 s warm-up), p50 / p99 | ${lookups.p50_ms} / ${lookups.p99_ms} ms (${lookups.failed} failed) | p99 ≤ 5 ms |`,
   '',
