@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../app-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError, errorBody } from '../errors.ts';
-import { limitBody } from '../http/request-body.ts';
+import { bodyBytes, limitBody } from '../http/request-body.ts';
 import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './ingest.service.ts';
 import { mapPosLogTransaction } from './poslog/map-poslog-transaction.ts';
 import { PosLogFormatError, parsePosLogDocument } from './poslog/read-poslog-xml.ts';
@@ -48,7 +48,7 @@ export function posLogRoutes(deps: AppDeps) {
     }
     let nodes: XmlNode[];
     try {
-      nodes = parsePosLogDocument(decodeXml(new Uint8Array(await c.req.arrayBuffer()), charsetOf(contentType)));
+      nodes = parsePosLogDocument(decodeXml(await bodyBytes(c), charsetOf(contentType)));
     } catch (error) {
       if (!(error instanceof PosLogFormatError)) throw error;
       throw new AppError(400, 'malformed_xml', `the body is not a well-formed POSLog document: ${error.message}`, { line: error.line, column: error.column });
