@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
+import { dbPath, openDb, WAL_SIZE_LIMIT_BYTES } from '../server/db/open.ts';
 
 it('checkpoints the WAL into the database from its worker while the writer never does', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'checkpointer-'));
@@ -30,6 +31,29 @@ it('checkpoints the WAL into the database from its worker while the writer never
     expect(lines).toEqual([]); // the watchdog had no reason to step in
   } finally {
     checkpoints.stop();
+    sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('gives the WAL file back down to its limit after a burst, at the first commit once it restarts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wal-limit-'));
+  const db = openDb(dbPath(dir));
+  const sqlite = db.$client;
+  try {
+    sqlite.exec('CREATE TABLE scratch (x BLOB)');
+    const insert = sqlite.query('INSERT INTO scratch VALUES (randomblob(4000))');
+    sqlite.transaction(() => {
+      for (let i = 0; i < (WAL_SIZE_LIMIT_BYTES * 1.5) / 4000; i++) insert.run();
+    })();
+    const wal = `${dbPath(dir)}-wal`;
+    expect(statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    const ck = sqlite.query('PRAGMA wal_checkpoint(PASSIVE)').get() as { busy: number; log: number; checkpointed: number };
+    expect(ck.checkpointed).toBe(ck.log);
+    sqlite.exec('DELETE FROM scratch WHERE rowid = 1'); // the next writer restarts the WAL
+    expect(statSync(wal).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    expect(sqlite.query('SELECT count(*) AS n FROM scratch').get()).toEqual({ n: Math.ceil((WAL_SIZE_LIMIT_BYTES * 1.5) / 4000) - 1 });
+  } finally {
     sqlite.close();
     rmSync(dir, { recursive: true, force: true });
   }
