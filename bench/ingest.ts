@@ -52,9 +52,8 @@ try {
   };
 
   // The paced run first: after the closed loop the server still works off its backlog for a while (tens of
-  // thousands of customers to rescore, a WAL of hundreds of MB to checkpoint), and after the hello route's
-  // flood of ~700k requests it was measurably slower too (p99 ~29 ms against ~8): neither is the state of a
-  // store taking 1,000 tx/s.
+  // thousands of customers to rescore, a WAL of hundreds of MB to checkpoint), and right after the hello
+  // route's flood of ~700k requests this script measured it slower too: neither is a store taking 1,000 tx/s.
   const paced = await load({ mode: 'open', target: 'ingest', rate: 1000 });
   log(`ingest at 1000 tx/s offered: p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms (${paced.failed} failed)`);
   const hello = await load({ mode: 'closed', target: 'hello' });
