@@ -58,3 +58,31 @@ it('gives the WAL file back down to its limit after a burst, at the first commit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('after a burst, restarts the WAL from its own thread so no later write of the store pays for the truncation', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wal-restart-'));
+  const db = openDb(dbPath(dir));
+  const sqlite = db.$client;
+  const checkpoints = startCheckpointer(sqlite, dbPath(dir), () => undefined);
+  try {
+    sqlite.exec('CREATE TABLE scratch (x BLOB)');
+    const insert = sqlite.query('INSERT INTO scratch VALUES (randomblob(4000))');
+    sqlite.transaction(() => {
+      for (let i = 0; i < (WAL_SIZE_LIMIT_BYTES * 1.5) / 4000; i++) insert.run();
+    })();
+    const wal = `${dbPath(dir)}-wal`;
+    expect(statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    let size = statSync(wal).size;
+    for (let i = 0; i < 100 && size > WAL_SIZE_LIMIT_BYTES; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      size = statSync(wal).size;
+    }
+    expect(size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES); // with no write from this connection
+    expect(sqlite.query("SELECT value FROM store_metrics WHERE key = 'wal_restarted'").get()).toEqual({ value: 'true' });
+    expect(sqlite.query('SELECT count(*) AS n FROM scratch').get()).toEqual({ n: Math.ceil((WAL_SIZE_LIMIT_BYTES * 1.5) / 4000) });
+  } finally {
+    checkpoints.stop();
+    sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

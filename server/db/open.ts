@@ -30,8 +30,8 @@ const QUERY_CACHE_SIZE = 512;
  * on the store box's disk for good (measured: 1 GB more for every 12 s of 1,000 tx/s, while the writes never
  * paused long enough for the WAL to restart). With this limit SQLite truncates it back to this size at the
  * first commit after it restarts. That commit pays for the truncation (~170 ms per GB given back, measured
- * on this box's disk), once after each burst; bursts that large are the nightly rescoring, sweeps and
- * imports, not POS traffic, whose pauses let the WAL restart long before it grows.
+ * on this box's disk), once after each burst; the server's checkpoint thread makes that commit itself as
+ * soon as the WAL is folded in (checkpoint-worker.ts), so it is not a sale's.
  */
 export const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
 
