@@ -139,3 +139,13 @@ describe.each([
     }
   });
 });
+
+it('closes the scoring thread cleanly while it is still scoring (a shutdown during full rescoring)', async () => {
+  const child = Bun.spawn([process.execPath, 'test/support/close-while-scoring.ts'], { stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  expect(err).not.toMatch(/panic|terminate called/);
+  expect(code).toBe(0);
+  const result = JSON.parse(out.trim().split('\n').pop()!) as { closed: boolean; outcome: string };
+  // The chunk asked for before the close is answered in full, not cut off.
+  expect(result.outcome).toMatch(/^scored [1-9]\d*$/);
+}, 60_000);

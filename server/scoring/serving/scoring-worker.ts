@@ -63,6 +63,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'scoreAfter':
       return engine.scoreAfter(request.afterId, request.limit, request.now);
     case 'close':
+      // A chunk still in ONNX (its run finishes on onnxruntime's side) must not find its session and this
+      // thread gone: the main thread terminates the worker once this answers, and a native callback into a
+      // terminated thread aborts the whole process.
+      await Promise.allSettled([...inFlight]);
       await engine.close();
       sqlite?.close();
       engine = null;
@@ -70,9 +74,18 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
+/** Requests being handled (they interleave: each awaits its ONNX runs). */
+const inFlight = new Set<Promise<unknown>>();
+
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
-  handle(request).then(
+  const work = handle(request);
+  if (request.op !== 'close') {
+    inFlight.add(work);
+    const done = () => inFlight.delete(work);
+    work.then(done, done);
+  }
+  work.then(
     (value) => self.postMessage({ id: request.id, ok: true, value } satisfies WorkerReply),
     (error: unknown) => self.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
   );
