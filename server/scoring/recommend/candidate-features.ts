@@ -60,13 +60,69 @@ export interface ItemContext {
   stats: ItemStats;
   indexOf: Map<string, number>;
   popRank: Int32Array;
+  scratch: CoPurchaseScratch;
+}
+
+/**
+ * Per-item accumulators of the co-purchase scores, indexed by item and reused for every customer (zeroed
+ * again where touched): a customer's history spreads over thousands of neighbour entries, and as Maps
+ * they were most of what scoring allocated, and so most of the garbage collections that stretched the
+ * slowest rescorings. customerCandidates is synchronous, so two calls never share them at once.
+ */
+interface CoPurchaseScratch {
+  lastSum: Float64Array;
+  lastMax: Float64Array;
+  recent: Float64Array;
+  history: Float64Array;
+  /** Best recency-weighted score from a recent-basket item, and that item's SKU (for reasons). */
+  partnerScore: Float64Array;
+  partnerSku: Array<string | undefined>;
+  /** 1-based rank among the recent-basket neighbours; 0 = not one. */
+  recentRank: Int32Array;
+  /** Items touched by this customer (to zero afterwards) and those reached from recent baskets. */
+  touched: number[];
+  isTouched: Uint8Array;
+  recentItems: number[];
+  isRecent: Uint8Array;
+}
+
+function coPurchaseScratch(items: number): CoPurchaseScratch {
+  return {
+    lastSum: new Float64Array(items),
+    lastMax: new Float64Array(items),
+    recent: new Float64Array(items),
+    history: new Float64Array(items),
+    partnerScore: new Float64Array(items),
+    partnerSku: new Array<string | undefined>(items).fill(undefined),
+    recentRank: new Int32Array(items),
+    touched: [],
+    isTouched: new Uint8Array(items),
+    recentItems: [],
+    isRecent: new Uint8Array(items),
+  };
+}
+
+function clearScratch(k: CoPurchaseScratch): void {
+  for (const j of k.touched) {
+    k.lastSum[j] = 0;
+    k.lastMax[j] = 0;
+    k.recent[j] = 0;
+    k.history[j] = 0;
+    k.partnerScore[j] = 0;
+    k.partnerSku[j] = undefined;
+    k.recentRank[j] = 0;
+    k.isTouched[j] = 0;
+    k.isRecent[j] = 0;
+  }
+  k.touched.length = 0;
+  k.recentItems.length = 0;
 }
 
 export function itemContext(stats: ItemStats): ItemContext {
   const order = stats.skus.map((_, i) => i).sort((a, b) => (stats.basketCount[b] as number) - (stats.basketCount[a] as number) || a - b);
   const popRank = new Int32Array(stats.skus.length);
   order.forEach((item, rank) => (popRank[item] = rank + 1));
-  return { stats, indexOf: new Map(stats.skus.map((sku, i) => [sku, i])), popRank };
+  return { stats, indexOf: new Map(stats.skus.map((sku, i) => [sku, i])), popRank, scratch: coPurchaseScratch(stats.skus.length) };
 }
 
 interface Personal {
@@ -132,33 +188,63 @@ export function customerCandidates(s: PurchaseSequence, refTime: number, ctx: It
   }
 
   // Co-purchase scores of neighbour items: with the last basket, the last few (weighted), and the whole history.
-  const coLastSum = new Map<number, number>();
-  const coLastMax = new Map<number, number>();
-  const coRecent = new Map<number, number>();
-  const coHistory = new Map<number, number>();
-  const partner = new Map<number, [number, string]>();
-  const spread = (item: number, w: number, target: Map<number, number>, max?: Map<number, number>, from?: string) => {
+  const k = ctx.scratch;
+  clearScratch(k); // in case a previous call threw half-way
+  const touch = (j: number) => {
+    if (k.isTouched[j] === 0) {
+      k.isTouched[j] = 1;
+      k.touched.push(j);
+    }
+  };
+  const spreadLast = (item: number) => {
+    const ids = stats.neighbourIds[item] as number[];
+    const scores = stats.neighbourScores[item] as number[];
+    for (let t = 0; t < ids.length; t++) {
+      const j = ids[t] as number;
+      const v = scores[t] as number;
+      touch(j);
+      k.lastSum[j] = (k.lastSum[j] as number) + v;
+      if (v > (k.lastMax[j] as number)) k.lastMax[j] = v;
+    }
+  };
+  const spreadRecent = (item: number, w: number, from: string) => {
     const ids = stats.neighbourIds[item] as number[];
     const scores = stats.neighbourScores[item] as number[];
     for (let t = 0; t < ids.length; t++) {
       const j = ids[t] as number;
       const v = (scores[t] as number) * w;
-      target.set(j, (target.get(j) ?? 0) + v);
-      if (max && v > (max.get(j) ?? 0)) max.set(j, v);
-      if (from !== undefined && v > (partner.get(j)?.[0] ?? 0)) partner.set(j, [v, from]);
+      touch(j);
+      if (k.isRecent[j] === 0) {
+        k.isRecent[j] = 1;
+        k.recentItems.push(j);
+      }
+      k.recent[j] = (k.recent[j] as number) + v;
+      if (v > (k.partnerScore[j] as number)) {
+        k.partnerScore[j] = v;
+        k.partnerSku[j] = from;
+      }
+    }
+  };
+  const spreadHistory = (item: number, w: number) => {
+    const ids = stats.neighbourIds[item] as number[];
+    const scores = stats.neighbourScores[item] as number[];
+    for (let t = 0; t < ids.length; t++) {
+      const j = ids[t] as number;
+      touch(j);
+      k.history[j] = (k.history[j] as number) + (scores[t] as number) * w;
     }
   };
   for (let r = 0; r < RECENT_BASKET_WEIGHTS.length && r < n; r++) {
     for (const sku of s.baskets[n - 1 - r] as string[]) {
       const item = indexOf.get(sku);
       if (item === undefined) continue;
-      if (r === 0) spread(item, 1, coLastSum, coLastMax);
-      spread(item, RECENT_BASKET_WEIGHTS[r] as number, coRecent, undefined, sku);
+      if (r === 0) spreadLast(item);
+      spreadRecent(item, RECENT_BASKET_WEIGHTS[r] as number, sku);
     }
   }
   for (const [sku, p] of personal) {
     const item = indexOf.get(sku);
-    if (item !== undefined) spread(item, p.decayB3 / sumB3, coHistory);
+    if (item !== undefined) spreadHistory(item, p.decayB3 / sumB3);
   }
 
   // Candidate set: own items, then neighbours, then popular items; never a returned SKU.
@@ -169,10 +255,10 @@ export function customerCandidates(s: PurchaseSequence, refTime: number, ctx: It
   const personalRank = new Map<string, number>(own.map(([sku], r) => [sku, r + 1]));
   const chosen = new Map<string, number>(); // sku → source bits: 1 own, 2 neighbour, 4 popular
   for (const [sku] of own) chosen.set(sku, 1);
-  const neighbourOrder = [...coRecent.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  const coRank = new Map<number, number>(neighbourOrder.map(([item], r) => [item, r + 1]));
+  const neighbourOrder = k.recentItems.sort((a, b) => (k.recent[b] as number) - (k.recent[a] as number) || a - b);
+  neighbourOrder.forEach((item, r) => (k.recentRank[item] = r + 1));
   let added = 0;
-  for (const [item] of neighbourOrder) {
+  for (const item of neighbourOrder) {
     if (added >= limits.neighbours) break;
     const sku = stats.skus[item] as string;
     if (s.returned.has(sku)) continue;
@@ -232,14 +318,14 @@ export function customerCandidates(s: PurchaseSequence, refTime: number, ctx: It
       out[o + F.i_share] = 0;
     }
     const item = indexOf.get(sku);
-    const best = item === undefined ? undefined : partner.get(item);
-    partners.push(best ? { sku: best[1], cosine: best[0] } : null);
+    const partnerSku = item === undefined ? undefined : k.partnerSku[item];
+    partners.push(partnerSku === undefined ? null : { sku: partnerSku, cosine: k.partnerScore[item as number] as number });
     if (item !== undefined) {
-      out[o + F.co_last_sum] = coLastSum.get(item) ?? 0;
-      out[o + F.co_last_max] = coLastMax.get(item) ?? 0;
-      out[o + F.co_recent_sum] = coRecent.get(item) ?? 0;
-      out[o + F.co_history_sum] = coHistory.get(item) ?? 0;
-      out[o + F.co_rank] = coRank.get(item) ?? Number.NaN;
+      out[o + F.co_last_sum] = k.lastSum[item] as number;
+      out[o + F.co_last_max] = k.lastMax[item] as number;
+      out[o + F.co_recent_sum] = k.recent[item] as number;
+      out[o + F.co_history_sum] = k.history[item] as number;
+      out[o + F.co_rank] = k.recentRank[item] || Number.NaN;
       const pop = (stats.basketCount[item] as number) / Math.max(1, stats.baskets);
       const recentPop = (stats.recentCount[item] as number) / Math.max(1, stats.recentBaskets);
       out[o + F.g_pop] = pop;
@@ -256,6 +342,7 @@ export function customerCandidates(s: PurchaseSequence, refTime: number, ctx: It
     out[o + F.src_neighbour] = bits & 2 ? 1 : 0;
     out[o + F.src_popular] = bits & 4 ? 1 : 0;
   });
+  clearScratch(k);
   return { skus, partners, features: out };
 }
 
