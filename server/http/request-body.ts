@@ -74,7 +74,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * are 422 unless `allowBadText` (the batch route checks per item instead): they cannot be stored byte-exact
  * (SQLite's text functions stop at NUL, PostgreSQL refuses it, an unpaired surrogate has no UTF-8 form).
  */
-export async function readJson(c: Context, opts: { allowBadText?: boolean } = {}): Promise<unknown> {
+export async function readJson(c: Context, opts: { allowBadText?: boolean; what?: string } = {}): Promise<unknown> {
   const type = c.req.header('content-type');
   if (type !== undefined && !JSON_MEDIA_TYPE.test(type.trim())) {
     throw new AppError(415, 'unsupported_media_type', 'the body must be application/json (UTF-8)', { content_type: type });
@@ -94,7 +94,7 @@ export async function readJson(c: Context, opts: { allowBadText?: boolean } = {}
   // Decoded strictly from UTF-8, the text holds no unpaired surrogate, and JSON allows no raw control
   // character inside a string: a NUL or a lone surrogate can only come from a \u escape. Without one,
   // there is nothing to look for.
-  if (!opts.allowBadText && text.includes('\\u')) assertStorableText(value);
+  if (!opts.allowBadText && text.includes('\\u')) assertStorableText(value, opts.what);
   return value;
 }
 

@@ -18,8 +18,8 @@ export function ingestRoutes(deps: AppDeps) {
     phoneRegion: deps.config.STORE_PHONE_REGION,
     now: deps.clock(),
   });
-  const toInput = (raw: unknown): TransactionInput => {
-    assertStorableText(raw, 'the transaction');
+  const toInput = (raw: unknown, opts: { textChecked?: boolean } = {}): TransactionInput => {
+    if (!opts.textChecked) assertStorableText(raw, 'the transaction');
     return normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
   };
   // The customer's scores follow their new transaction: queued here, scored later off the POS path
@@ -31,7 +31,7 @@ export function ingestRoutes(deps: AppDeps) {
   };
 
   app.post('/transactions', limitBody(deps.config.MAX_BODY_BYTES), auth, async (c) => {
-    const input = toInput(await readJson(c));
+    const input = toInput(await readJson(c, { what: 'the transaction' }), { textChecked: true });
     const outcome = await deps.writes.run(store(input));
     return c.json(outcome.result, outcome.status);
   });
