@@ -38,6 +38,8 @@ describe.each([
     expect(version).toMatch(/^default@[0-9a-f]{12}$/);
     const report = await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 64 });
     expect(report.customers).toBe(buyers().length);
+    // Pages of 64, each scored while the one before is stored: each buyer scored once, none left out.
+    expect(t.deps.sqlite.query('SELECT count(*) AS n, count(DISTINCT customer_id) AS d FROM customer_scores').get()).toEqual({ n: buyers().length, d: buyers().length });
 
     const frequent = t.deps.sqlite
       .query<{ customer_id: string }, []>('SELECT customer_id FROM customer_stats ORDER BY sale_count DESC LIMIT 1')
@@ -134,6 +136,27 @@ describe.each([
       const [mine, theirs] = await Promise.all([t.deps.models.score(ids, t.clock()), other.score(ids, t.clock())]);
       expect(mine!.rows.length).toBe(ids.length);
       expect(mine).toEqual(theirs);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('stores for everyone, page by page, what one engine computes for each', async () => {
+    await t.deps.models.reload();
+    await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 50 });
+    const other = createInlineScoreEngine({
+      sqlite: t.deps.sqlite,
+      models: createModelRegistry({ candidates: () => [SHIPPED_MODELS_DIR], log: () => undefined }),
+      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
+      k: t.config.SCORING_RECOMMENDATIONS,
+    });
+    await other.reload();
+    try {
+      const theirs = (await other.score(buyers(), t.clock()))!.rows
+        .map((r) => ({ customer_id: r.customerId, p_purchase: r.pPurchase, clv: r.clv, reasons: r.reasonsJson, recommendations: r.recommendationsJson }))
+        .sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
+      const stored = t.deps.sqlite.query('SELECT customer_id, p_purchase, clv, reasons, recommendations FROM customer_scores ORDER BY customer_id').all();
+      expect(stored).toEqual(theirs);
     } finally {
       await other.close();
     }
