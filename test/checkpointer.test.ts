@@ -36,23 +36,30 @@ it('checkpoints the WAL into the database from its worker while the writer never
   }
 });
 
+/** One transaction of 1.5 × the WAL's size limit in 4,000-byte rows; returns the rows written. */
+function writeBurst(sqlite: Database): number {
+  sqlite.exec('CREATE TABLE scratch (x BLOB)');
+  const insert = sqlite.query('INSERT INTO scratch VALUES (randomblob(4000))');
+  const rows = Math.ceil((WAL_SIZE_LIMIT_BYTES * 1.5) / 4000);
+  sqlite.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run();
+  })();
+  return rows;
+}
+
 it('gives the WAL file back down to its limit after a burst, at the first commit once it restarts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wal-limit-'));
   const db = openDb(dbPath(dir));
   const sqlite = db.$client;
   try {
-    sqlite.exec('CREATE TABLE scratch (x BLOB)');
-    const insert = sqlite.query('INSERT INTO scratch VALUES (randomblob(4000))');
-    sqlite.transaction(() => {
-      for (let i = 0; i < (WAL_SIZE_LIMIT_BYTES * 1.5) / 4000; i++) insert.run();
-    })();
+    const rows = writeBurst(sqlite);
     const wal = `${dbPath(dir)}-wal`;
     expect(statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
     const ck = sqlite.query('PRAGMA wal_checkpoint(PASSIVE)').get() as { busy: number; log: number; checkpointed: number };
     expect(ck.checkpointed).toBe(ck.log);
     sqlite.exec('DELETE FROM scratch WHERE rowid = 1'); // the next writer restarts the WAL
     expect(statSync(wal).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
-    expect(sqlite.query('SELECT count(*) AS n FROM scratch').get()).toEqual({ n: Math.ceil((WAL_SIZE_LIMIT_BYTES * 1.5) / 4000) - 1 });
+    expect(sqlite.query('SELECT count(*) AS n FROM scratch').get()).toEqual({ n: rows - 1 });
   } finally {
     sqlite.close();
     rmSync(dir, { recursive: true, force: true });
@@ -65,11 +72,7 @@ it('after a burst, restarts the WAL from its own thread so no later write of the
   const sqlite = db.$client;
   const checkpoints = startCheckpointer(sqlite, dbPath(dir), () => undefined);
   try {
-    sqlite.exec('CREATE TABLE scratch (x BLOB)');
-    const insert = sqlite.query('INSERT INTO scratch VALUES (randomblob(4000))');
-    sqlite.transaction(() => {
-      for (let i = 0; i < (WAL_SIZE_LIMIT_BYTES * 1.5) / 4000; i++) insert.run();
-    })();
+    const rows = writeBurst(sqlite);
     const wal = `${dbPath(dir)}-wal`;
     expect(statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
     let size = statSync(wal).size;
@@ -79,7 +82,7 @@ it('after a burst, restarts the WAL from its own thread so no later write of the
     }
     expect(size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES); // with no write from this connection
     expect(sqlite.query("SELECT value FROM store_metrics WHERE key = 'wal_restarted'").get()).toEqual({ value: 'true' });
-    expect(sqlite.query('SELECT count(*) AS n FROM scratch').get()).toEqual({ n: Math.ceil((WAL_SIZE_LIMIT_BYTES * 1.5) / 4000) });
+    expect(sqlite.query('SELECT count(*) AS n FROM scratch').get()).toEqual({ n: rows });
   } finally {
     checkpoints.stop();
     sqlite.close();

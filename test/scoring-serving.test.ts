@@ -31,6 +31,14 @@ describe.each([
     t.close();
   });
 
+  /** A second engine on the calling thread with the shipped models, to compare against. */
+  const inlineEngine = () =>
+    createInlineScoreEngine({
+      sqlite: t.deps.sqlite,
+      models: createModelRegistry({ candidates: () => [SHIPPED_MODELS_DIR], log: () => undefined }),
+      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
+      k: t.config.SCORING_RECOMMENDATIONS,
+    });
   const buyers = () => t.deps.sqlite.query<{ id: string }, []>('SELECT DISTINCT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL').all().map((r) => r.id);
 
   it('scores every buyer with the shipped models and shows scores, reasons and recommendations in the profile', async () => {
@@ -125,12 +133,7 @@ describe.each([
   it('scores exactly as the other engine does', async () => {
     await t.deps.models.reload();
     const ids = buyers().slice(0, 40);
-    const other = createInlineScoreEngine({
-      sqlite: t.deps.sqlite,
-      models: createModelRegistry({ candidates: () => [SHIPPED_MODELS_DIR], log: () => undefined }),
-      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
-      k: t.config.SCORING_RECOMMENDATIONS,
-    });
+    const other = inlineEngine();
     await other.reload();
     try {
       const [mine, theirs] = await Promise.all([t.deps.models.score(ids, t.clock()), other.score(ids, t.clock())]);
@@ -144,12 +147,7 @@ describe.each([
   it('stores for everyone, page by page, what one engine computes for each', async () => {
     await t.deps.models.reload();
     await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 50 });
-    const other = createInlineScoreEngine({
-      sqlite: t.deps.sqlite,
-      models: createModelRegistry({ candidates: () => [SHIPPED_MODELS_DIR], log: () => undefined }),
-      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
-      k: t.config.SCORING_RECOMMENDATIONS,
-    });
+    const other = inlineEngine();
     await other.reload();
     try {
       const theirs = (await other.score(buyers(), t.clock()))!.rows
