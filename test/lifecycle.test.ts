@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/clock.ts';
-import { sweepLifecycle } from '../server/lifecycle/lifecycle.service.ts';
+import { recomputeAllLifecycle, sweepLifecycle } from '../server/lifecycle/lifecycle.service.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -98,6 +98,36 @@ describe('lifecycle stages', () => {
       t.close();
     }
     setup(); // for afterEach
+  });
+
+  it('a long history: each sale reads only the recent purchases, and the row equals the rebuild from all facts', async () => {
+    setup({ LIFECYCLE_PERSONAL_GAP: '1', LIFECYCLE_REFUNDS_UNDO_PURCHASE: '1' });
+    // 260 sales (a long history, past SHORT_HISTORY): every 2 days for 200, then every 5 days, a few returned
+    // in full (uncounted), and one posted late (older than the last): the usual gap follows the last 50 gaps
+    // (5 days), not all of them (2).
+    let id = '';
+    const row = () => t.deps.sqlite.query('SELECT * FROM customer_lifecycle WHERE customer_id = ?').get(id) as Record<string, unknown>;
+    for (let i = 0; i < 260; i++) {
+      advanceDays(i < 200 ? 2 : 5);
+      const sold = await buy('11110009', 20, { terminal_id: 'T8', receipt_no: `L${i}` });
+      id = sold.customer_id;
+      if (i % 40 === 7) {
+        await buy('11110009', 20, { kind: 'return', receipt_no: `LR${i}`, customer: undefined, original: { terminal_id: 'T8', receipt_no: `L${i}` } });
+      }
+    }
+    const sameAsRebuild = () => {
+      const incremental = row();
+      recomputeAllLifecycle(t.deps.sqlite, t.deps.lifecycle, Number(incremental.evaluated_at));
+      expect(row()).toEqual(incremental);
+      return incremental;
+    };
+    const afterNewest = sameAsRebuild(); // the last sale was the newest: derived from the row
+    expect(afterNewest.purchase_count).toBe(260 - 7);
+    expect(afterNewest.median_gap_ms).toBe(5 * DAY_MS);
+    expect(afterNewest.first_purchase_at).toBe(start + 2 * DAY_MS);
+    expect(afterNewest.second_purchase_at).toBe(start + 4 * DAY_MS);
+    await buy('11110009', 20, { receipt_no: 'LATE', occurred_at: iso(t.clock() - 3 * DAY_MS) });
+    expect(sameAsRebuild().purchase_count).toBe(261 - 7); // an older sale: recounted from the facts
   });
 
   it('personal-gap mode: at risk once twice the customer\'s own median gap has passed', async () => {

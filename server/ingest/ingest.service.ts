@@ -147,7 +147,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   insertLines(sqlite, id, input.lines, sign);
   if (customerId) {
     if (deps.deferLifecycle) deps.deferLifecycle.add(customerId);
-    else evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt);
+    else evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt, input.kind === 'sale' ? 'sale' : 'other');
     if (input.kind === 'sale') attributeConversion(sqlite, customerId, id, input.occurredAt, total, deps.attributionMs);
   }
 

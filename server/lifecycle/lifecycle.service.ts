@@ -1,5 +1,17 @@
 import type { Database } from 'bun:sqlite';
-import { type LifecycleFacts, type LifecycleRules, lifecycleFacts, type Stage, type StageAt, stageAt, timeTransitions } from './lifecycle-rules.ts';
+import { DAY_MS } from '../clock.ts';
+import {
+  type LifecycleFacts,
+  type LifecycleRules,
+  lifecycleFacts,
+  type PurchaseSummary,
+  RECENT_PURCHASES,
+  type Stage,
+  type StageAt,
+  stageAt,
+  summarizePurchases,
+  timeTransitions,
+} from './lifecycle-rules.ts';
 
 /*
  * Keeps customer_lifecycle current: on every fact about a customer (evaluateCustomerLifecycle, inside the
@@ -30,22 +42,40 @@ const factsOf = (r: LifecycleRow): LifecycleFacts => ({
   activeSince: r.active_since,
 });
 
-/** Sale times that count as purchases: with the refund rule, a sale fully returned does not. */
-function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: string): number[] {
-  // The common case reads the covering index transactions_customer_time (customer_id, occurred_at, kind,
-  // total) alone: no lookup of each transaction's row. Only a customer with returns, under the refund
-  // rule, needs ids and original_tx_id. A linked return carries its sale's customer (it takes it when it
-  // names none), so the customer's own returns are the ones that can undo their sales.
+/**
+ * The customer's counted purchases, summarized (see PurchaseSummary): with the refund rule, a sale fully
+ * returned does not count. A linked return carries its sale's customer (it takes it when it names none), so
+ * the customer's own returns are the ones that can undo their sales. A short history is read whole from the
+ * covering index transactions_customer_time (customer_id, occurred_at, kind, total); a long one through a
+ * count and its two ends (the count still walks that index, in SQLite; a sale newer than every other skips
+ * even that, see appendedSale).
+ */
+function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: string): PurchaseSummary {
+  // Most histories are short: read them whole from the covering index, as one list.
   const times = sqlite
-    .query<unknown, [string]>("SELECT occurred_at, kind = 'sale' FROM transactions WHERE customer_id = ? ORDER BY occurred_at")
-    .values(customerId) as Array<[number, number]>;
-  const purchases: number[] = [];
-  for (const [at, isSale] of times) {
-    if (isSale === 1) purchases.push(at);
-    else if (rules.refundsUndoPurchase) return countedPurchasesWithRefunds(sqlite, customerId);
+    .query<unknown, [string, number]>("SELECT occurred_at, kind = 'sale' FROM transactions WHERE customer_id = ? ORDER BY occurred_at LIMIT ?")
+    .values(customerId, SHORT_HISTORY + 1) as Array<[number, number]>;
+  if (times.length <= SHORT_HISTORY) {
+    const purchases: number[] = [];
+    for (const [at, isSale] of times) {
+      if (isSale === 1) purchases.push(at);
+      else if (rules.refundsUndoPurchase) return summarizePurchases(countedPurchasesWithRefunds(sqlite, customerId));
+    }
+    return summarizePurchases(purchases);
   }
-  return purchases;
+  const refunded = rules.refundsUndoPurchase ? fullyRefundedSales(sqlite, customerId) : new Set<string>();
+  const sales = sqlite.query<{ n: number }, [string]>("SELECT count(*) AS n FROM transactions WHERE customer_id = ? AND kind = 'sale'").get(customerId)!.n;
+  const firstTwo = sqlite
+    .query<{ id: string; occurred_at: number }, [string, number]>(
+      "SELECT id, occurred_at FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at LIMIT ?",
+    )
+    .all(customerId, 2 + refunded.size)
+    .filter((r) => !refunded.has(r.id));
+  return { count: sales - refunded.size, first: firstTwo[0]?.occurred_at ?? null, second: firstTwo[1]?.occurred_at ?? null, recent: recentPurchases(sqlite, rules, customerId) };
 }
+
+/** Histories up to this many transactions are read whole; longer ones through counts and their two ends. */
+const SHORT_HISTORY = 200;
 
 function countedPurchasesWithRefunds(sqlite: Database, customerId: string): number[] {
   const rows = sqlite
@@ -56,6 +86,84 @@ function countedPurchasesWithRefunds(sqlite: Database, customerId: string): numb
   const refunded = new Map<string, number>();
   for (const r of rows) if (r.kind === 'return' && r.original_tx_id) refunded.set(r.original_tx_id, (refunded.get(r.original_tx_id) ?? 0) - r.total);
   return rows.filter((r) => r.kind === 'sale' && !(r.total > 0 && (refunded.get(r.id) ?? 0) >= r.total)).map((r) => r.occurred_at);
+}
+
+/**
+ * After a sale newer than all the customer's others: one more purchase than the row held, the same first
+ * (and second, unless this is it). A new sale cannot have been returned yet, so under the refund rule too it
+ * counts. Only the recent window is read.
+ */
+function appendedSale(sqlite: Database, rules: LifecycleRules, customerId: string, prev: LifecycleRow, saleAt: number): PurchaseSummary {
+  return {
+    count: prev.purchase_count + 1,
+    first: prev.first_purchase_at,
+    second: prev.second_purchase_at ?? saleAt,
+    recent: recentPurchases(sqlite, rules, customerId),
+  };
+}
+
+/** A return is dated after its sale; a day of leeway for terminals whose clocks disagree. */
+const RETURN_CLOCK_LEEWAY_MS = DAY_MS;
+
+/**
+ * The last RECENT_PURCHASES counted purchase times, ascending; reads only as far back as it needs. Usually
+ * from the covering index alone: under the refund rule, only a return dated within the window can have
+ * undone one of its sales, and only then are the sales' ids read and checked.
+ */
+function recentPurchases(sqlite: Database, rules: LifecycleRules, customerId: string): number[] {
+  const times = sqlite
+    .query<{ occurred_at: number }, [string, number]>(
+      "SELECT occurred_at FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at DESC LIMIT ?",
+    )
+    .all(customerId, RECENT_PURCHASES)
+    .map((r) => r.occurred_at);
+  const oldest = times[times.length - 1];
+  const returnsInWindow =
+    rules.refundsUndoPurchase &&
+    oldest !== undefined &&
+    sqlite
+      .query<{ n: number }, [string, number]>("SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id = ? AND occurred_at >= ? AND kind = 'return' LIMIT 1)")
+      .get(customerId, oldest - RETURN_CLOCK_LEEWAY_MS)!.n > 0;
+  if (!returnsInWindow) return times.reverse();
+  const page = sqlite.query<{ id: string; occurred_at: number; total: number }, [string, number]>(
+    "SELECT id, occurred_at, total FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at DESC LIMIT ?",
+  );
+  for (let limit = RECENT_PURCHASES; ; limit *= 2) {
+    const rows = page.all(customerId, limit);
+    const refunded = refundedAmong(sqlite, customerId, rows);
+    const kept = rows.filter((r) => !refunded.has(r.id));
+    if (kept.length >= RECENT_PURCHASES || rows.length < limit) return kept.slice(0, RECENT_PURCHASES).map((r) => r.occurred_at).reverse();
+  }
+}
+
+/**
+ * Which of these sales (total > 0) the customer's own linked returns refund in full: one probe each of the
+ * index transactions_original (the unary + keeps the planner off the customer's index, a scan of their whole history).
+ */
+function refundedAmong(sqlite: Database, customerId: string, sales: ReadonlyArray<{ id: string; total: number }>): Set<string> {
+  const returned = sqlite
+    .query<{ id: string; refunded: number }, [string, string]>(
+      `SELECT original_tx_id AS id, -sum(total) AS refunded FROM transactions
+       WHERE original_tx_id IS NOT NULL AND original_tx_id IN (SELECT value FROM json_each(?)) AND +customer_id = ? AND +kind = 'return'
+       GROUP BY original_tx_id`,
+    )
+    .all(JSON.stringify(sales.map((s) => s.id)), customerId);
+  const refunded = new Map(returned.map((r) => [r.id, r.refunded]));
+  return new Set(sales.filter((s) => s.total > 0 && (refunded.get(s.id) ?? 0) >= s.total).map((s) => s.id));
+}
+
+/** Ids of the customer's sales (total > 0) that the customer's own linked returns refund in full. */
+function fullyRefundedSales(sqlite: Database, customerId: string): Set<string> {
+  const rows = sqlite
+    .query<{ id: string }, [string]>(
+      `SELECT s.id FROM (
+         SELECT original_tx_id AS id, -sum(total) AS refunded FROM transactions
+         WHERE customer_id = ?1 AND kind = 'return' AND original_tx_id IS NOT NULL GROUP BY original_tx_id) r
+       JOIN transactions s ON s.id = r.id
+       WHERE s.customer_id = ?1 AND s.kind = 'sale' AND s.total > 0 AND r.refunded >= s.total`,
+    )
+    .all(customerId);
+  return new Set(rows.map((r) => r.id));
 }
 
 function recordChange(sqlite: Database, customerId: string, from: Stage | null, to: StageAt, now: number): void {
@@ -83,14 +191,25 @@ function writeRow(sqlite: Database, customerId: string, s: StageAt, f: Lifecycle
  * Stage changes that time alone caused before that fact are recorded first, at their own moments; the
  * change the fact caused is dated at the fact (or when the new stage began, if later).
  */
-export function evaluateCustomerLifecycle(sqlite: Database, rules: LifecycleRules, customerId: string, now: number, factAt = now): StageAt {
+export function evaluateCustomerLifecycle(
+  sqlite: Database,
+  rules: LifecycleRules,
+  customerId: string,
+  now: number,
+  factAt = now,
+  /** The fact is a sale (stored just now) of this customer at factAt. */
+  fact: 'sale' | 'other' = 'other',
+): StageAt {
   const customer = sqlite
     .query<{ joined_at: number }, [string]>('SELECT coalesce(registered_at, created_at) AS joined_at FROM customers WHERE id = ?')
     .get(customerId);
   if (!customer) throw new Error(`evaluateCustomerLifecycle: no customer ${customerId}`);
-  const facts = lifecycleFacts(rules, customer.joined_at, countedPurchases(sqlite, rules, customerId));
-  const next = stageAt(rules, facts, now);
   const prev = sqlite.query<LifecycleRow, [string]>('SELECT * FROM customer_lifecycle WHERE customer_id = ?').get(customerId);
+  // A long history's newest sale is derived from the row; any other fact, or a short history, is read again.
+  const newest = fact === 'sale' && prev !== null && prev.last_purchase_at !== null && factAt >= prev.last_purchase_at && prev.purchase_count >= SHORT_HISTORY;
+  const purchases = newest ? appendedSale(sqlite, rules, customerId, prev, factAt) : countedPurchases(sqlite, rules, customerId);
+  const facts = lifecycleFacts(rules, customer.joined_at, purchases);
+  const next = stageAt(rules, facts, now);
   if (!prev) recordChange(sqlite, customerId, null, next, now);
   else {
     let current: StageAt = { stage: prev.stage, since: prev.since };
@@ -173,7 +292,7 @@ export function recomputeAllLifecycle(sqlite: Database, rules: LifecycleRules, n
     const joinedAt = joined.get(customerId);
     if (joinedAt === undefined) return;
     joined.delete(customerId);
-    const facts = lifecycleFacts(rules, joinedAt, purchases);
+    const facts = lifecycleFacts(rules, joinedAt, summarizePurchases(purchases));
     writeRow(sqlite, customerId, stageAt(rules, facts, now), facts, now);
   };
   let current: string | null = null;
