@@ -5,6 +5,7 @@ import { recordEvent } from '../identity/customer-events.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { newId } from '../ids.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
+import type { PointsOf } from '../loyalty/loyalty.service.ts';
 import { isoOrNull } from '../money.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
 import { getMetric } from '../stats/store-metrics.ts';
@@ -146,10 +147,17 @@ export function createActionsService(deps: AppDeps) {
    * The ranked actions for a customer now. Shown actions are persisted (so outcomes can be posted and
    * caps counted); an open action of the same type is reused, so repeated lookups do not multiply them.
    */
-  async function actionsFor(rawId: string): Promise<{ actions: ActionView[]; suppressed: Array<{ type: string; reason: string }> }> {
+  async function actionsFor(
+    rawId: string,
+    opts: { pointsOf?: PointsOf } = {},
+  ): Promise<{ actions: ActionView[]; suppressed: Array<{ type: string; reason: string }> }> {
     const now = deps.clock();
     const id = liveCustomerId(sqlite, rawId);
-    const ctx = buildActionContext({ sqlite, config, rules: deps.rules, popularItems: cachedPopular, newInCategory: cachedNewInCategory, neighborsOf: cachedNeighbors }, id, now);
+    const ctx = buildActionContext(
+      { sqlite, config, rules: deps.rules, popularItems: cachedPopular, newInCategory: cachedNewInCategory, neighborsOf: cachedNeighbors, pointsOf: opts.pointsOf },
+      id,
+      now,
+    );
     const { kept, suppressed } = applyGuardrails(proposeActions(ctx), guardrailState(ctx, now));
     const openRows = () =>
       sqlite.query<ActionRow, [string, number]>("SELECT * FROM actions WHERE customer_id = ? AND status = 'open' AND expires_at > ?").all(id, now);

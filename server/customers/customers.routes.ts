@@ -8,6 +8,7 @@ import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from 
 import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/customer-write.service.ts';
 import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
+import { pointsOnce } from '../loyalty/loyalty.service.ts';
 import { getProfile } from './profile.service.ts';
 
 export function customerRoutes(deps: AppDeps, actions: ActionsService) {
@@ -22,8 +23,9 @@ export function customerRoutes(deps: AppDeps, actions: ActionsService) {
   };
   /** The profile with what to do now: the associate's whole card in one answer. */
   const profile = async (id: string) => {
-    const p = getProfile(profileDeps, id, deps.clock());
-    return { ...p, actions: (await actions.actionsFor(p.id)).actions };
+    const pointsOf = pointsOnce(deps.sqlite, deps.rules);
+    const p = getProfile({ ...profileDeps, pointsOf }, id, deps.clock());
+    return { ...p, actions: (await actions.actionsFor(p.id, { pointsOf })).actions };
   };
   const body = limitBody(deps.config.MAX_BODY_BYTES);
   const phoneRegion = deps.config.STORE_PHONE_REGION;

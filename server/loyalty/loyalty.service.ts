@@ -229,3 +229,20 @@ export function pointsView(sqlite: Database, rules: LoyaltyRules, customerId: st
     tier: tierFor(rules, earnedInWindow(entries, now)),
   };
 }
+
+/** Reads a customer's points: pointsView itself, or a memo of it (see pointsOnce). */
+export type PointsOf = (customerId: string, now: number) => PointsView;
+
+/**
+ * pointsView once per customer for one request: the profile and its actions both show the points, and
+ * replaying a long ledger twice doubled what a regular's lookup cost. Moments apart within one request
+ * read as the same moment.
+ */
+export function pointsOnce(sqlite: Database, rules: LoyaltyRules): PointsOf {
+  const seen = new Map<string, PointsView>();
+  return (customerId, now) => {
+    let view = seen.get(customerId);
+    if (!view) seen.set(customerId, (view = pointsView(sqlite, rules, customerId, now)));
+    return view;
+  };
+}
