@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppDeps } from './app-deps.ts';
@@ -32,6 +33,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
     ? createWorkerScoreEngine(
         { file, dataModelsDir, shippedDir: shipped, returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS, k: config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
         log,
+        Math.min(config.SCORING_THREADS, availableParallelism()),
       )
     : createInlineScoreEngine({
         sqlite: db.$client,

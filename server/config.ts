@@ -82,6 +82,8 @@ export const configSchema = z.object({
   MODELS_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Score on a worker thread (the server); off, scoring runs on the caller's thread (one-shot CLI commands). */
   SCORING_WORKER: boolFromEnv.default(true),
+  /** Scoring threads that share full rescoring (each holds its own ONNX sessions and page cache); at most the box's cores. */
+  SCORING_THREADS: z.coerce.number().int().min(1).max(16).default(2),
   /** Recommendations kept per customer. */
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });

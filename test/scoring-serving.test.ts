@@ -17,12 +17,12 @@ import { createTestAppliance, sale, type TestAppliance } from './support/test-ap
  */
 
 describe.each([
-  { engine: 'the scoring worker (the server)', SCORING_WORKER: '1' },
+  { engine: 'the scoring workers (the server)', SCORING_WORKER: '1' },
   { engine: 'inline scoring (one-shot commands)', SCORING_WORKER: '0' },
 ])('scores in the store, $engine', ({ SCORING_WORKER }) => {
   let t: TestAppliance;
   beforeEach(() => {
-    t = createTestAppliance({ env: { SCORING_WORKER } });
+    t = createTestAppliance({ env: { SCORING_WORKER, SCORING_THREADS: '2' } });
     seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
   });
   afterEach(async () => {
@@ -46,7 +46,7 @@ describe.each([
     expect(version).toMatch(/^default@[0-9a-f]{12}$/);
     const report = await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 64 });
     expect(report.customers).toBe(buyers().length);
-    // Pages of 64, each scored while the one before is stored: each buyer scored once, none left out.
+    // Ranges of 64 handed to the threads in turn: each buyer scored once, none left out.
     expect(t.deps.sqlite.query('SELECT count(*) AS n, count(DISTINCT customer_id) AS d FROM customer_scores').get()).toEqual({ n: buyers().length, d: buyers().length });
 
     const frequent = t.deps.sqlite
@@ -144,7 +144,7 @@ describe.each([
     }
   });
 
-  it('stores for everyone, page by page, what one engine computes for each', async () => {
+  it('stores for everyone, range by range over its threads, what one engine computes for each', async () => {
     await t.deps.models.reload();
     await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 50 });
     const other = inlineEngine();

@@ -5,12 +5,13 @@
  */
 import { seedDemoStore } from '../../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../../server/ingest/ingest.service.ts';
+import { chunkEnd } from '../../server/scoring/serving/db-history.ts';
 import { createTestAppliance } from './test-appliance.ts';
 
 const t = createTestAppliance({ env: { SCORING_WORKER: '1' } });
 seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 11, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
 await t.deps.models.reload();
-const inFlight = t.deps.models.scoreAfter('', 1000, t.clock()).then(
+const inFlight = t.deps.models.scoreRange('', chunkEnd(t.deps.sqlite, t.clock(), '', 1000)!, t.clock()).then(
   (chunk) => `scored ${chunk?.rows.length ?? 0}`,
   (error: unknown) => `failed: ${error instanceof Error ? error.message : String(error)}`,
 );

@@ -45,22 +45,36 @@ export function historyFromDb(sqlite: Database, customerId: string, asOf: number
 }
 
 /**
+ * The last of the next `limit` identified customers after `afterId` in id order, or null when none is left:
+ * the end of a keyset page, found from the covering index alone (no history read), so pages can be handed
+ * out before the previous one is scored.
+ */
+export function chunkEnd(sqlite: Database, asOf: number, afterId: string, limit: number, skewMs = SKEW_MS): string | null {
+  const row = sqlite
+    .query<{ id: string | null }, [string, number, number]>(
+      `SELECT max(customer_id) AS id FROM (
+         SELECT DISTINCT customer_id FROM transactions WHERE customer_id > ? AND occurred_at <= ? ORDER BY customer_id LIMIT ?)`,
+    )
+    .get(afterId, asOf + skewMs, limit);
+  return row?.id ?? null;
+}
+
+/**
  * The histories of the next `limit` identified customers after `afterId` in id order (keyset pages, so
  * no statement stays open while the caller scores and writes). Empty when there are no more.
  */
 export function historiesAfter(sqlite: Database, asOf: number, afterId: string, limit: number, skewMs = SKEW_MS): CustomerHistory[] {
-  const ids = sqlite
-    .query<{ customer_id: string }, [string, number, number]>(
-      'SELECT DISTINCT customer_id FROM transactions WHERE customer_id > ? AND occurred_at <= ? ORDER BY customer_id LIMIT ?',
-    )
-    .all(afterId, asOf + skewMs, limit);
-  const lastId = ids[ids.length - 1]?.customer_id;
-  if (lastId === undefined) return [];
+  const lastId = chunkEnd(sqlite, asOf, afterId, limit, skewMs);
+  return lastId === null ? [] : historiesBetween(sqlite, asOf, afterId, lastId, skewMs);
+}
+
+/** The histories of the identified customers with ids in (afterId, throughId], in id order. */
+export function historiesBetween(sqlite: Database, asOf: number, afterId: string, throughId: string, skewMs = SKEW_MS): CustomerHistory[] {
   const rows = sqlite
     .query<Row, [string, string, number]>(
       `${SELECT} WHERE t.customer_id > ? AND t.customer_id <= ? AND t.occurred_at <= ? ORDER BY t.customer_id, t.occurred_at, t.id, l.line_no`,
     )
-    .all(afterId, lastId, asOf + skewMs);
+    .all(afterId, throughId, asOf + skewMs);
   const out: CustomerHistory[] = [];
   const last = { txId: null as string | null };
   for (const r of rows) {

@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../../clock.ts';
 import type { CustomerHistory } from '../history.ts';
 import type { Recommendation } from '../recommend/recommender.ts';
-import { historiesAfter, historyFromDb } from './db-history.ts';
+import { historiesBetween, historyFromDb } from './db-history.ts';
 import type { ModelRegistry, ModelSet } from './model-registry.ts';
 import { scoreReasons } from './score-reasons.ts';
 
@@ -28,8 +28,6 @@ export interface ScoredChunk {
   version: string;
   horizonDays: number;
   rows: ScoreRow[];
-  /** The last customer id considered (for `scoreAfter` paging; '' when there was none). */
-  lastId: string;
 }
 
 export interface ScoreEngine {
@@ -39,8 +37,10 @@ export interface ScoreEngine {
   version(): string | null;
   /** Scores these customers as of `now`; null when no models are served. */
   score(customerIds: readonly string[], now: number): Promise<ScoredChunk | null>;
-  /** Scores the next `limit` customers with a purchase after `afterId` in id order; no rows when none are left. */
-  scoreAfter(afterId: string, limit: number, now: number): Promise<ScoredChunk | null>;
+  /** Scores the customers with a purchase whose ids are in (afterId, throughId]; see chunkEnd for the ranges. */
+  scoreRange(afterId: string, throughId: string, now: number): Promise<ScoredChunk | null>;
+  /** How many ranges it scores at the same time (its threads): full rescoring keeps that many busy. */
+  parallelism(): number;
   close(): Promise<void>;
 }
 
@@ -109,13 +109,14 @@ export function createInlineScoreEngine(deps: InlineEngineDeps): ScoreEngine {
       if (!set) return null;
       const hs = histories();
       const rows = await scoreHistories(deps, set, hs, now);
-      return { version: set.version, horizonDays: set.horizonDays, rows, lastId: hs[hs.length - 1]?.customerId ?? '' };
+      return { version: set.version, horizonDays: set.horizonDays, rows };
     });
   return {
     reload: () => deps.models.reload(),
     version: () => deps.models.current()?.version ?? null,
     score: (ids, now) => run(() => ids.map((id) => historyFromDb(deps.sqlite, id, now)), now),
-    scoreAfter: (afterId, limit, now) => run(() => historiesAfter(deps.sqlite, now, afterId, limit), now),
+    scoreRange: (afterId, throughId, now) => run(() => historiesBetween(deps.sqlite, now, afterId, throughId), now),
+    parallelism: () => 1,
     close: () => deps.models.close(),
   };
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { getMetric, setMetric } from '../../stats/store-metrics.ts';
+import { chunkEnd } from './db-history.ts';
 import type { ScoreEngine, ScoredChunk } from './score-engine.ts';
 
 /*
@@ -45,7 +46,11 @@ export async function rescoreCustomers(deps: ScoringDeps, customerIds: readonly 
   return chunk.rows.length;
 }
 
-/** Rescores every identified customer, `chunk` at a time (features, one ONNX run per model, stored in small writes). */
+/**
+ * Rescores every identified customer, `chunk` at a time in id order (features, one ONNX run per model, stored
+ * in small writes). The ranges are handed out ahead, one more than the engine scores at once, so each of its
+ * threads has the next range while this thread stores the last one.
+ */
 export async function rescoreEveryone(
   deps: ScoringDeps,
   now: number,
@@ -53,27 +58,35 @@ export async function rescoreEveryone(
 ): Promise<{ customers: number; version: string | null }> {
   const limit = opts.chunk ?? 5000;
   let customers = 0;
-  let afterId = '';
   // The version everyone was scored with: if the models are swapped mid-run, the first one is recorded, so
   // the schedule sees the new version as not yet applied to everyone and runs again.
   let version: string | null = null;
-  // The next chunk is scored (on the worker's thread) while this one is stored.
-  let next = deps.engine.scoreAfter(afterId, limit, now);
+  let cursor = '';
+  const inFlight: Array<Promise<ScoredChunk | null>> = [];
+  const handOut = (): void => {
+    const end = chunkEnd(deps.sqlite, now, cursor, limit);
+    if (end === null) return;
+    inFlight.push(deps.engine.scoreRange(cursor, end, now));
+    cursor = end;
+  };
   try {
-    for (;;) {
-      const chunk = await next;
-      if (!chunk) break;
+    for (let i = 0; i <= deps.engine.parallelism(); i++) handOut();
+    for (let scored = inFlight.shift(); scored; scored = inFlight.shift()) {
+      const chunk = await scored;
+      if (!chunk) {
+        // No models served: nothing to do, unless they went away half-way (then everyone was not rescored).
+        if (version) throw new Error('the models were unloaded during full rescoring');
+        break;
+      }
       version ??= chunk.version;
-      if (chunk.lastId === '') break;
-      afterId = chunk.lastId;
-      next = deps.engine.scoreAfter(afterId, limit, now);
+      handOut();
       await storeScores(deps, chunk, now);
       customers += chunk.rows.length;
       opts.onProgress?.(customers);
     }
   } finally {
-    // If storing failed, the chunk scored ahead is dropped; its failure must not surface as unhandled.
-    next.catch(() => undefined);
+    // If storing failed, the ranges scored ahead are dropped; their failures must not surface as unhandled.
+    for (const p of inFlight) p.catch(() => undefined);
   }
   if (version) {
     const done = version;

@@ -60,8 +60,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return engine.reload();
     case 'score':
       return engine.score(request.ids, request.now);
-    case 'scoreAfter':
-      return engine.scoreAfter(request.afterId, request.limit, request.now);
+    case 'scoreRange':
+      return engine.scoreRange(request.afterId, request.throughId, request.now);
     case 'close':
       // A chunk still in ONNX (its run finishes on onnxruntime's side) must not find its session and this
       // thread gone: the main thread terminates the worker once this answers, and a native callback into a

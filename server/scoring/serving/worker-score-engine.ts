@@ -2,8 +2,10 @@ import type { ScoreEngine, ScoredChunk } from './score-engine.ts';
 
 /*
  * The server's score engine: the same questions as the inline engine, answered by scoring-worker.ts on
- * its own thread. The worker starts on first use; if it dies, what was asked of it fails (rescoring is
- * derived work and is asked again later) and the next call starts a new one.
+ * threads of its own. Thread 0 answers everything and starts on first use; full rescoring spreads its
+ * ranges over up to `threads` of them (each with its own connection and ONNX sessions), the others starting
+ * when the first range reaches them. If a thread dies, what was asked of it fails (rescoring is derived
+ * work and is asked again later) and the next call starts a new one.
  */
 
 export interface WorkerInit {
@@ -22,7 +24,7 @@ export type WorkerRequest =
   | { id: number; op: 'init'; init: WorkerInit }
   | { id: number; op: 'reload' }
   | { id: number; op: 'score'; ids: readonly string[]; now: number }
-  | { id: number; op: 'scoreAfter'; afterId: string; limit: number; now: number }
+  | { id: number; op: 'scoreRange'; afterId: string; throughId: string; now: number }
   | { id: number; op: 'close' };
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string } | { log: string };
@@ -30,73 +32,97 @@ export type WorkerReply = { id: number; ok: true; value: unknown } | { id: numbe
 type Op = WorkerRequest['op'];
 type Args<O extends Op> = Omit<Extract<WorkerRequest, { op: O }>, 'id' | 'op'>;
 
-export function createWorkerScoreEngine(init: WorkerInit, log: (line: string) => void): ScoreEngine {
-  let worker: Worker | null = null;
+interface Thread {
+  worker: Worker;
+  pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>;
+  /** Its model set loaded (threads other than 0 load theirs when they start). */
+  ready: Promise<unknown>;
+}
+
+export function createWorkerScoreEngine(init: WorkerInit, log: (line: string) => void, threads = 1): ScoreEngine {
+  const pool: Array<Thread | null> = Array.from({ length: Math.max(1, threads) }, () => null);
   let nextId = 1;
+  let nextRange = 0;
   let served: string | null = null;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
-  const failAll = (message: string) => {
-    for (const p of pending.values()) p.reject(new Error(message));
-    pending.clear();
-  };
-
-  function post(w: Worker, request: WorkerRequest): Promise<unknown> {
+  function post(t: Thread, request: WorkerRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      pending.set(request.id, { resolve, reject });
-      w.postMessage(request);
+      t.pending.set(request.id, { resolve, reject });
+      t.worker.postMessage(request);
     });
   }
 
-  function started(): Worker {
-    if (worker) return worker;
-    const w = new Worker(new URL('./scoring-worker.ts', import.meta.url).href);
-    w.onmessage = (event: MessageEvent<WorkerReply>) => {
+  function started(i: number): Thread {
+    const existing = pool[i];
+    if (existing) return existing;
+    const worker = new Worker(new URL('./scoring-worker.ts', import.meta.url).href);
+    const t: Thread = { worker, pending: new Map(), ready: Promise.resolve() };
+    worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       const reply = event.data;
-      if ('log' in reply) return log(reply.log);
-      const p = pending.get(reply.id);
+      if ('log' in reply) return log(i === 0 ? reply.log : `scoring thread ${i}: ${reply.log}`);
+      const p = t.pending.get(reply.id);
       if (!p) return;
-      pending.delete(reply.id);
+      t.pending.delete(reply.id);
       if (reply.ok) p.resolve(reply.value);
       else p.reject(new Error(reply.error));
     };
-    w.onerror = (event) => {
+    worker.onerror = (event) => {
       log(`scoring worker failed: ${event.message}`);
-      if (worker === w) worker = null;
-      failAll(`scoring worker failed: ${event.message}`);
+      if (pool[i] === t) pool[i] = null;
+      for (const p of t.pending.values()) p.reject(new Error(`scoring worker failed: ${event.message}`));
+      t.pending.clear();
     };
     // Messages are handled in order, so init always precedes what follows it.
-    void post(w, { id: nextId++, op: 'init', init }).catch(() => undefined);
-    worker = w;
-    return w;
+    void post(t, { id: nextId++, op: 'init', init }).catch(() => undefined);
+    // Thread 0 loads when reload() asks; the others as they start, before their first range.
+    if (i > 0) t.ready = post(t, { id: nextId++, op: 'reload' });
+    pool[i] = t;
+    return t;
   }
 
-  function ask<O extends Op>(op: O, args: Args<O>): Promise<unknown> {
-    return post(started(), { id: nextId++, op, ...args } as WorkerRequest);
+  function ask<O extends Op>(i: number, op: O, args: Args<O>): Promise<unknown> {
+    const t = started(i);
+    const send = () => (pool[i] === t ? post(t, { id: nextId++, op, ...args } as WorkerRequest) : Promise.reject(new Error('the scoring engine is closed')));
+    // Thread 0 is asked at once (its messages keep their order); the others once their models are loaded.
+    return i === 0 ? send() : t.ready.then(send);
   }
 
-  const chunk = async (value: Promise<unknown>) => {
+  /** Thread 0's answers say what is served (a swap there is the store's swap); the others' are just rows. */
+  const chunk = async (value: Promise<unknown>, thread: number) => {
     const c = (await value) as ScoredChunk | null;
-    served = c?.version ?? null;
+    if (thread === 0) served = c?.version ?? null;
     return c;
   };
 
   return {
     async reload() {
-      served = (await ask('reload', {})) as string | null;
+      // The other running threads follow thread 0's swap; a thread that is not running loads when it starts.
+      const others = pool.flatMap((t, i) => (t && i > 0 ? [ask(i, 'reload', {})] : []));
+      served = (await ask(0, 'reload', {})) as string | null;
+      await Promise.allSettled(others);
       return served;
     },
     version: () => served,
     // Nothing is served before a reload has loaded a set: no thread is started just to say so.
-    score: (ids, now) => (served === null ? Promise.resolve(null) : chunk(ask('score', { ids, now }))),
-    scoreAfter: (afterId, limit, now) => (served === null ? Promise.resolve(null) : chunk(ask('scoreAfter', { afterId, limit, now }))),
+    score: (ids, now) => (served === null ? Promise.resolve(null) : chunk(ask(0, 'score', { ids, now }), 0)),
+    scoreRange: (afterId, throughId, now) => {
+      if (served === null) return Promise.resolve(null);
+      const i = nextRange++ % pool.length;
+      return chunk(ask(i, 'scoreRange', { afterId, throughId, now }), i);
+    },
+    parallelism: () => pool.length,
     async close() {
-      const w = worker;
-      if (!w) return;
-      await post(w, { id: nextId++, op: 'close' }).catch(() => undefined);
-      worker = null;
-      await w.terminate();
+      const running = pool.flatMap((t) => (t ? [t] : []));
+      pool.fill(null);
       served = null;
+      await Promise.all(
+        running.map(async (t) => {
+          await post(t, { id: nextId++, op: 'close' }).catch(() => undefined);
+          await t.worker.terminate();
+          for (const p of t.pending.values()) p.reject(new Error('the scoring engine is closed'));
+          t.pending.clear();
+        }),
+      );
     },
   };
 }
