@@ -163,7 +163,11 @@ describe.each([
 
 it('closes the scoring thread cleanly while it is still scoring (a shutdown during full rescoring)', async () => {
   const child = Bun.spawn([process.execPath, 'test/support/close-while-scoring.ts'], { stdout: 'pipe', stderr: 'pipe' });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  // A hung shutdown fails the test, and must not outlive it spinning on a core.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]).finally(() =>
+    clearTimeout(killer),
+  );
   expect(err).not.toMatch(/panic|terminate called/);
   expect(code).toBe(0);
   const result = JSON.parse(out.trim().split('\n').pop()!) as { closed: boolean; outcome: string };
