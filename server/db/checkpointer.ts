@@ -1,6 +1,4 @@
 import type { Database } from 'bun:sqlite';
-import type { CheckpointWorkerOptions } from './checkpoint-worker.ts';
-import { WAL_SIZE_LIMIT_BYTES } from './open.ts';
 
 /** If the worker has not checkpointed for this long, the main connection does it itself (a stall, but a bounded WAL). */
 const WORKER_SILENT_MS = 60_000;
@@ -18,7 +16,7 @@ export function startCheckpointer(sqlite: Database, file: string, log: (line: st
   worker.onmessage = () => {
     lastHeard = Date.now();
   };
-  worker.postMessage({ file, walSizeLimitBytes: WAL_SIZE_LIMIT_BYTES } satisfies CheckpointWorkerOptions);
+  worker.postMessage({ file });
   const watchdog = setInterval(() => {
     if (Date.now() - lastHeard < WORKER_SILENT_MS) return;
     log('checkpoint worker silent: checkpointing on the main thread');

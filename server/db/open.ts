@@ -25,17 +25,6 @@ export function dbPath(dataDir: string): string {
 const QUERY_CACHE_SIZE = 512;
 
 /**
- * The WAL file is reused from its start once everything in it is checkpointed, but never shrinks by itself:
- * after a burst (an import, rescoring a million customers, a busy hour) it would keep its high-water size
- * on the store box's disk for good (measured: 1 GB more for every 12 s of 1,000 tx/s, while the writes never
- * paused long enough for the WAL to restart). With this limit SQLite truncates it back to this size at the
- * first commit after it restarts. That commit pays for the truncation (~170 ms per GB given back, measured
- * on this box's disk), once after each burst; the server's checkpoint thread makes that commit itself as
- * soon as the WAL is folded in (checkpoint-worker.ts), so it is not a sale's.
- */
-export const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
-
-/**
  * Opens (creating if needed) the store database and applies pending migrations.
  * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
  * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
@@ -51,7 +40,6 @@ export function openDb(file: string): Db {
   sqlite.exec('PRAGMA foreign_keys = ON');
   sqlite.exec('PRAGMA cache_size = -65536'); // 64 MiB page cache
   sqlite.exec('PRAGMA temp_store = MEMORY');
-  sqlite.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const db = drizzle({ client: sqlite, schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return db;
