@@ -16,6 +16,15 @@ afterEach(() => t.close());
 const q = <T>(sql: string) => t.deps.sqlite.query(sql).get() as T;
 
 describe('demo store', () => {
+  it('seeds whatever the moment of the first start: registrations precede every visit, even two visits of one day', () => {
+    // `npm start` at 2026-11-23T18:26:55Z failed here: a customer's second visit of a day was moved before the
+    // first into opening hours, ahead of their registration, which then found its card taken.
+    const now = 1_795_458_415_292;
+    const summary = seedDemoStore(ingestDepsFrom(t.deps), { customers: 2000, months: 12, seed: 42, now, storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+    expect(summary.registered).toBeGreaterThan(1000);
+    expect(q<{ n: number }>('SELECT count(*) AS n FROM customers WHERE registered_at IS NOT NULL').n).toBe(summary.registered);
+  });
+
   it('writes a living store through the real ingest path', () => {
     const summary = seedDemoStore(ingestDepsFrom(t.deps), { customers: 300, months: 6, seed: 7, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
     expect(summary.transactions).toBeGreaterThan(1500);

@@ -60,7 +60,11 @@ export function seedDemoStore(
   const events: DemoEvent[] = [];
   let memberSales = 0;
   for (const c of customers) {
-    const times = purchaseTimes(rnd, c, opts.now).map((t) => inOpeningHours(rnd, t, opts));
+    // Moved to a random time within the same day's opening hours, two visits on one day can swap order:
+    // sorted again, so that the registration below precedes the earliest of them.
+    const times = purchaseTimes(rnd, c, opts.now)
+      .map((t) => inOpeningHours(rnd, t, opts))
+      .sort((a, b) => a - b);
     // Registration comes before the first purchase, or that purchase would already have created them.
     if (c.registered) events.push({ t: Math.round(Math.min(c.joinAt, (times[0] ?? Infinity) - 60_000)), kind: 'register', customer: c });
     for (const t of times) events.push({ t, kind: 'sale', customer: c });
