@@ -52,7 +52,7 @@ for (let i = 0; i < total; i++) {
   await post(i);
   sales.push(performance.now() - t0);
   if (marks.includes(i + 1)) {
-    const window = sales.slice(-200).sort((a, b) => a - b);
+    const last200 = sales.slice(-200).sort((a, b) => a - b);
     const looks: number[] = [];
     for (let k = 0; k < 20; k++) {
       const t1 = performance.now();
@@ -60,7 +60,7 @@ for (let i = 0; i < total; i++) {
       looks.push(performance.now() - t1);
     }
     looks.sort((a, b) => a - b);
-    const row = `| ${(i + 1).toLocaleString('en')} | ${round(percentile(window, 0.5))} / ${round(percentile(window, 0.99))} ms | ${round(percentile(looks, 0.5))} ms |`;
+    const row = `| ${(i + 1).toLocaleString('en')} | ${round(percentile(last200, 0.5))} / ${round(percentile(last200, 0.99))} ms | ${round(percentile(looks, 0.5))} ms |`;
     console.error(`[bench] ${row}`);
     rows.push(row);
   }

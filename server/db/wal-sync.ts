@@ -30,6 +30,7 @@ export function createWalSync(walFile: string): WalSync {
   const walFd = (): number => {
     if (fd !== null && fstatSync(fd).ino === statSync(walFile).ino) return fd;
     if (fd !== null) closeSync(fd);
+    // Forgotten before reopening: if the open fails, a closed number (maybe reused for another file) must not stay.
     fd = null;
     fd = openSync(walFile, 'r');
     return fd;

@@ -42,6 +42,9 @@ const factsOf = (r: LifecycleRow): LifecycleFacts => ({
   activeSince: r.active_since,
 });
 
+/** Histories up to this many transactions are read whole; longer ones through counts and their two ends. */
+const SHORT_HISTORY = 200;
+
 /**
  * The customer's counted purchases, summarized (see PurchaseSummary): with the refund rule, a sale fully
  * returned does not count. A linked return carries its sale's customer (it takes it when it names none), so
@@ -74,9 +77,7 @@ function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: s
   return { count: sales - refunded.size, first: firstTwo[0]?.occurred_at ?? null, second: firstTwo[1]?.occurred_at ?? null, recent: recentPurchases(sqlite, rules, customerId) };
 }
 
-/** Histories up to this many transactions are read whole; longer ones through counts and their two ends. */
-const SHORT_HISTORY = 200;
-
+/** A short history's counted sale times, ascending, when the refund rule applies and the customer has returns. */
 function countedPurchasesWithRefunds(sqlite: Database, customerId: string): number[] {
   const rows = sqlite
     .query<{ id: string; kind: 'sale' | 'return'; occurred_at: number; total: number; original_tx_id: string | null }, [string]>(
