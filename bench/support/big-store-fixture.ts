@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAppliance } from '../../server/appliance.ts';
 import { testConfig } from '../../server/config.ts';
@@ -7,6 +7,12 @@ import { writeBigStore } from './big-store.ts';
 
 /** The day the generated stores end; benchmarks run "a day later". */
 export const BIG_STORE_NOW = Date.parse('2026-11-22T12:00:00+08:00');
+
+/** How many migrations the schema has: a cached store built before the latest one is built again. */
+function schemaVersion(): number {
+  const journal = JSON.parse(readFileSync(join(import.meta.dir, '../../server/db/migrations/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
+  return journal.entries.length;
+}
 
 /**
  * A generated store with derived tables rebuilt, cached under .tmp (building 20M lines takes minutes),
@@ -17,7 +23,7 @@ export function bigStoreFixture(
   log: (s: string) => void,
 ): string {
   const now = spec.now ?? BIG_STORE_NOW;
-  const baseDir = join('.tmp', `${spec.cacheName ?? 'bench-intel'}-${spec.customers}-${spec.lines}`);
+  const baseDir = join('.tmp', `${spec.cacheName ?? 'bench-intel'}-${spec.customers}-${spec.lines}-m${schemaVersion()}`);
   if (!existsSync(join(baseDir, 'ready'))) {
     rmSync(baseDir, { recursive: true, force: true });
     mkdirSync(baseDir, { recursive: true });
