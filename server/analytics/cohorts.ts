@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { customerRanges, IN_RANGE, type Steps } from '../lifecycle/sweep-steps.ts';
 import { zoneOffsetMinutes } from '../time/zone-offset.ts';
 
 /*
@@ -15,28 +16,33 @@ export interface Cohort {
 
 const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
-export function computeCohorts(sqlite: Database, timeZone: string, now: number): Cohort[] {
+/** In steps (sweep-steps.ts): the counts are read a page of customers at a time and summed. */
+export function* cohortsSteps(sqlite: Database, timeZone: string, now: number, pageSize: number): Steps<Cohort[]> {
   const offsetMs = zoneOffsetMinutes(timeZone, now) * 60_000;
-  const rows = sqlite
-    .query<{ cohort: string; month: string; n: number }, [number]>(
-      `WITH c AS (SELECT customer_id, strftime('%Y-%m', (first_purchase_at + ?1) / 1000, 'unixepoch') AS cohort
-                  FROM customer_lifecycle WHERE first_purchase_at IS NOT NULL)
-       SELECT c.cohort, m.month, count(*) AS n FROM c JOIN customer_months m ON m.customer_id = c.customer_id
-       WHERE m.sales > 0 AND m.month >= c.cohort GROUP BY c.cohort, m.month ORDER BY c.cohort, m.month`,
-    )
-    .all(offsetMs);
+  const page = sqlite.query<{ cohort: string; month: string; n: number }, [string, string, number]>(
+    `WITH c AS (SELECT customer_id, strftime('%Y-%m', (first_purchase_at + ?3) / 1000, 'unixepoch') AS cohort
+                FROM customer_lifecycle WHERE first_purchase_at IS NOT NULL AND ${IN_RANGE('customer_id')})
+     SELECT c.cohort, m.month, count(*) AS n FROM c JOIN customer_months m ON m.customer_id = c.customer_id
+     WHERE m.sales > 0 AND m.month >= c.cohort GROUP BY c.cohort, m.month`,
+  );
   const monthIndex = (a: string, b: string) => (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + Number(b.slice(5)) - Number(a.slice(5));
   const cohorts = new Map<string, { size: number; active: number[] }>();
-  for (const r of rows) {
-    const k = monthIndex(r.cohort, r.month);
-    const c = cohorts.get(r.cohort) ?? { size: 0, active: [] };
-    if (k === 0) c.size = r.n;
-    c.active[k] = r.n;
-    cohorts.set(r.cohort, c);
+  for (const { after, through } of customerRanges(sqlite, pageSize)) {
+    for (const r of page.all(after, through, offsetMs)) {
+      const k = monthIndex(r.cohort, r.month);
+      const c = cohorts.get(r.cohort) ?? { size: 0, active: [] };
+      if (k === 0) c.size += r.n;
+      c.active[k] = (c.active[k] ?? 0) + r.n;
+      cohorts.set(r.cohort, c);
+    }
+    yield;
   }
-  return [...cohorts.entries()].map(([cohort, c]) => ({
-    cohort,
-    customers: c.size,
-    retention: Array.from({ length: c.active.length }, (_, k) => share(c.active[k] ?? 0, c.size)),
-  }));
+  return [...cohorts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([cohort, c]) => ({
+      cohort,
+      customers: c.size,
+      retention: Array.from({ length: c.active.length }, (_, k) => share(c.active[k] ?? 0, c.size)),
+    }));
 }
+

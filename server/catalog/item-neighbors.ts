@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
+import type { Steps } from '../lifecycle/sweep-steps.ts';
 
 /*
  * Co-purchase neighbours for "often bought with": over the sales of the last `windowDays`, each pair of
@@ -7,20 +8,24 @@ import { DAY_MS } from '../clock.ts';
  * so a best seller that is in every basket does not become everyone's neighbour. Keeps the top `topN`
  * per item. Pairs seen fewer than `minTogether` times are noise and dropped.
  */
-export function computeItemNeighbors(
+/** Co-purchase pairs ranked per step, and items whose lists are rewritten per step. */
+const PAIRS_PER_STEP = 50_000;
+const ITEMS_PER_STEP = 500;
+
+export function* itemNeighborsSteps(
   sqlite: Database,
   now: number,
-  opts: { windowDays?: number; topN?: number; minTogether?: number } = {},
-): { items: number; pairs: number; popular30d: string[] } {
+  opts: { windowDays?: number; topN?: number; minTogether?: number; pageTransactions: number },
+): Steps<{ items: number; pairs: number; popular30d: string[] }> {
   const windowDays = opts.windowDays ?? 90;
   const topN = opts.topN ?? 10;
   const minTogether = opts.minTogether ?? 2;
   const index = new Map<string, number>();
   const skus: string[] = [];
   const itemCount: number[] = [];
-  const pairs = new Map<number, number>();
+  // Pair counts by the pair's lower item index: many small maps, none of which stalls a step when it grows.
+  const pairs: Array<Map<number, number> | undefined> = [];
   let basket: number[] = [];
-  let currentTx: string | null = null;
   // The same pass counts the last 30 days' sales lines per item: the store's popular items.
   const recentFrom = now - 30 * DAY_MS;
   const recentLines = new Map<number, number>();
@@ -30,34 +35,44 @@ export function computeItemNeighbors(
     for (let a = 0; a < items.length; a++) {
       for (let b = a + 1; b < items.length; b++) {
         const [x, y] = items[a]! < items[b]! ? [items[a]!, items[b]!] : [items[b]!, items[a]!];
-        const key = x * 2 ** 26 + y;
-        pairs.set(key, (pairs.get(key) ?? 0) + 1);
+        const counts = (pairs[x] ??= new Map());
+        counts.set(y, (counts.get(y) ?? 0) + 1);
       }
     }
     basket = [];
   };
-  // Rows of one transaction come together (nested loop over the time index, then the line primary key).
-  const rows = sqlite
-    .query<{ tx_id: string; sku: string; at: number }, [number]>(
-      `SELECT l.tx_id, l.sku, t.occurred_at AS at FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
-       WHERE t.occurred_at > ? AND t.kind = 'sale' AND l.void = 0 AND l.sku IS NOT NULL ORDER BY t.occurred_at`,
-    )
-    .all(now - windowDays * DAY_MS);
-  for (const r of rows) {
-    if (r.tx_id !== currentTx) {
+  // The window's sales a page of transactions per step, in (time, rowid) order; a page holds whole
+  // transactions, and the rows of one come together (the time index, then the line primary key).
+  const pageSize = opts.pageTransactions;
+  // One lower bound on the time index (the cursor's), so that each page starts where the last ended.
+  const page = sqlite.query<{ rid: number; at: number; id: string }, [number, number, number]>(
+    `SELECT rowid AS rid, occurred_at AS at, id FROM transactions
+     WHERE occurred_at >= ?1 AND (occurred_at > ?1 OR rowid > ?2) AND kind = 'sale'
+     ORDER BY occurred_at, rowid LIMIT ?3`,
+  );
+  const linesOf = sqlite.query<{ sku: string }, [string]>(
+    'SELECT sku FROM transaction_lines WHERE tx_id = ? AND void = 0 AND sku IS NOT NULL ORDER BY line_no',
+  );
+  // Starts after every sale at the window's first instant: the window is occurred_at > now − windowDays.
+  for (let cursor = { at: now - windowDays * DAY_MS, rid: Number.MAX_SAFE_INTEGER }; ; yield) {
+    const txs = page.all(cursor.at, cursor.rid, pageSize);
+    for (const tx of txs) {
+      for (const { sku } of linesOf.all(tx.id)) {
+        let i = index.get(sku);
+        if (i === undefined) {
+          i = skus.length;
+          index.set(sku, i);
+          skus.push(sku);
+        }
+        basket.push(i);
+        if (tx.at > recentFrom) recentLines.set(i, (recentLines.get(i) ?? 0) + 1);
+      }
       closeBasket();
-      currentTx = r.tx_id;
     }
-    let i = index.get(r.sku);
-    if (i === undefined) {
-      i = skus.length;
-      index.set(r.sku, i);
-      skus.push(r.sku);
-    }
-    basket.push(i);
-    if (r.at > recentFrom) recentLines.set(i, (recentLines.get(i) ?? 0) + 1);
+    if (txs.length < pageSize) break;
+    const last = txs[txs.length - 1]!;
+    cursor = { at: last.at, rid: last.rid };
   }
-  closeBasket();
   const popular30d = [...recentLines]
     .sort((a, b) => b[1] - a[1] || (skus[a[0]]! < skus[b[0]]! ? -1 : 1))
     .slice(0, 10)
@@ -73,23 +88,34 @@ export function computeItemNeighbors(
     }
     best.set(a, list);
   };
-  for (const [key, together] of pairs) {
-    if (together < minTogether) continue;
-    const x = Math.floor(key / 2 ** 26);
-    const y = key - x * 2 ** 26;
-    const score = together / Math.sqrt(itemCount[x]! * itemCount[y]!);
-    offer(x, y, score, together);
-    offer(y, x, score, together);
+  let seen = 0;
+  for (const [x, counts] of pairs.entries()) {
+    for (const [y, together] of counts ?? []) {
+      if (++seen % PAIRS_PER_STEP === 0) yield;
+      if (together < minTogether) continue;
+      const score = together / Math.sqrt(itemCount[x]! * itemCount[y]!);
+      offer(x, y, score, together);
+      offer(y, x, score, together);
+    }
   }
-  sqlite.run('DELETE FROM item_neighbors');
+  yield;
+  // Each item's list is replaced whole in one step, so a lookup between steps sees an item's old list or
+  // its new one, never a mix; items left without neighbours lose theirs at the end.
+  const remove = sqlite.query('DELETE FROM item_neighbors WHERE sku = ?');
   const insert = sqlite.query('INSERT INTO item_neighbors (sku, neighbor, score, together) VALUES (?, ?, ?, ?)');
   let written = 0;
+  let items = 0;
   for (const [a, list] of best) {
+    if (++items % ITEMS_PER_STEP === 0) yield;
+    remove.run(skus[a]!);
     list.sort((p, q) => q.score - p.score || q.together - p.together);
     for (const { n, score, together } of list.slice(0, topN)) {
       insert.run(skus[a]!, skus[n]!, score, together);
       written += 1;
     }
   }
+  const kept = new Set([...best.keys()].map((a) => skus[a]!));
+  const listed = sqlite.query<{ sku: string }, []>('SELECT DISTINCT sku FROM item_neighbors').all();
+  for (const { sku } of listed) if (!kept.has(sku)) remove.run(sku);
   return { items: best.size, pairs: written, popular30d };
 }

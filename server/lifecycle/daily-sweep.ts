@@ -4,16 +4,19 @@ import { getMetric, setMetric } from '../stats/store-metrics.ts';
 import { DAY_MS } from '../clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { expireDuePoints } from '../loyalty/loyalty.service.ts';
-import { computeCohorts } from '../analytics/cohorts.ts';
+import { cohortsSteps } from '../analytics/cohorts.ts';
 import { updateCatalog } from '../catalog/catalog.service.ts';
-import { computeItemNeighbors } from '../catalog/item-neighbors.ts';
+import { itemNeighborsSteps } from '../catalog/item-neighbors.ts';
 import type { LifecycleRules } from './lifecycle-rules.ts';
-import { sweepLifecycle } from './lifecycle.service.ts';
-import { scoreRfm } from './rfm.ts';
+import { sweepLifecycleSteps } from './lifecycle.service.ts';
+import { scoreRfmSteps } from './rfm.ts';
+import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps, type SweepPaging } from './sweep-steps.ts';
 
 /*
  * What time alone changes, once a day: lifecycle stages, points that expired, actions past their expiry,
- * and the store-wide thresholds the action rules read. Runs inside one transaction of the writer.
+ * and the store-wide figures the action rules and the overview read. A sequence of bounded steps
+ * (sweep-steps.ts): the server runs each as its own write, so POS transactions go on between them;
+ * `runDailySweep` runs them all in one transaction (CLI, tests, demo seeding).
  */
 
 export interface SweepReport {
@@ -27,14 +30,43 @@ export interface SweepReport {
 }
 
 /** Spend over the last 365 days that puts a customer in the top 10% (minor units). */
-function spendP90(sqlite: Database, now: number): number | null {
-  const row = sqlite
-    .query<{ s: number }, [number]>(
-      `WITH spend AS (SELECT sum(total) AS s FROM transactions WHERE occurred_at > ? AND customer_id IS NOT NULL GROUP BY customer_id HAVING s > 0)
-       SELECT s FROM spend ORDER BY s DESC LIMIT 1 OFFSET (SELECT max(0, count(*) / 10 - 1) FROM spend)`,
-    )
-    .get(now - 365 * DAY_MS);
-  return row?.s ?? null;
+function* spendP90Steps(sqlite: Database, now: number, pageSize: number): Steps<number | null> {
+  const spendOf = sqlite.query<{ s: number }, [string, string, number]>(
+    `SELECT sum(total) AS s FROM transactions WHERE ${IN_RANGE('customer_id')} AND occurred_at > ?3 GROUP BY customer_id HAVING s > 0`,
+  );
+  const spends: number[] = [];
+  for (const { after, through } of customerRanges(sqlite, pageSize)) {
+    for (const { s } of spendOf.all(after, through, now - 365 * DAY_MS)) spends.push(s);
+    yield;
+  }
+  if (spends.length === 0) return null;
+  // The value with a tenth of the spenders at or above it: the k-th largest, k = max(1, ⌊n / 10⌋).
+  const ascending = Float64Array.from(spends).sort();
+  return ascending[ascending.length - Math.max(1, Math.floor(spends.length / 10))]!;
+}
+
+/** Expires the points of every customer with a lot that expired since the last sweep. */
+function* expireDueSteps(sqlite: Database, now: number, paging: SweepPaging): Steps<number> {
+  const since = getMetric<number>(sqlite, 'points_expired_until') ?? 0;
+  // Pages of the ledger by id (its primary key), not a search by expiry: no index on expires_at to keep
+  // up on every sale for a query that runs once a day.
+  const duePage = sqlite.query<{ customer_id: string }, [number, number, number, number]>(
+    `SELECT DISTINCT customer_id FROM loyalty_ledger
+     WHERE id > ?1 AND id <= ?2 AND kind IN ('earn', 'adjust') AND expires_at > ?3 AND expires_at <= ?4`,
+  );
+  const lastId = sqlite.query<{ n: number | null }, []>('SELECT max(id) AS n FROM loyalty_ledger').get()?.n ?? 0;
+  const due = new Set<string>();
+  for (let after = 0; after < lastId; after += paging.ledgerRows) {
+    for (const { customer_id } of duePage.all(after, after + paging.ledgerRows, since, now)) due.add(customer_id);
+    yield;
+  }
+  const customers = [...due];
+  for (let i = 0; i < customers.length; i += paging.expiryBatch) {
+    for (const id of customers.slice(i, i + paging.expiryBatch)) expireDuePoints(sqlite, id, now);
+    yield;
+  }
+  setMetric(sqlite, 'points_expired_until', now, now);
+  return customers.length;
 }
 
 export interface SweepDeps {
@@ -49,28 +81,26 @@ export function sweepDepsFrom(deps: { sqlite: Database; rules: LoyaltyRules; lif
   return { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle, timeZone: deps.config.STORE_TZ };
 }
 
-export function runDailySweep(deps: SweepDeps, now: number): SweepReport {
+/** The sweep as steps; `ms` is the time from the first step to the last, pauses between them included. */
+export function* dailySweepSteps(deps: SweepDeps, now: number, paging: SweepPaging = DEFAULT_PAGING): Steps<SweepReport> {
   const t0 = performance.now();
   const { sqlite } = deps;
-  return sqlite.transaction(() => {
-    const lifecycle = sweepLifecycle(sqlite, deps.lifecycle, now);
-    // Only customers with a lot that expired since the last sweep need their ledger replayed.
-    const since = getMetric<number>(sqlite, 'points_expired_until') ?? 0;
-    const due = sqlite
-      .query<{ customer_id: string }, [number, number]>(
-        "SELECT DISTINCT customer_id FROM loyalty_ledger WHERE kind IN ('earn', 'adjust') AND expires_at > ? AND expires_at <= ?",
-      )
-      .all(since, now);
-    for (const { customer_id } of due) expireDuePoints(sqlite, customer_id, now);
-    setMetric(sqlite, 'points_expired_until', now, now);
-    const actionsExpired = sqlite.query("UPDATE actions SET status = 'expired' WHERE status = 'open' AND expires_at <= ?").run(now).changes;
-    const p90 = spendP90(sqlite, now);
-    setMetric(sqlite, 'spend365_p90', p90, now);
-    const rfm = scoreRfm(sqlite, now);
-    updateCatalog(sqlite);
-    const itemNeighbors = computeItemNeighbors(sqlite, now);
-    setMetric(sqlite, POPULAR_ITEMS_METRIC, withNames(sqlite, itemNeighbors.popular30d), now);
-    setMetric(sqlite, 'cohorts', computeCohorts(sqlite, deps.timeZone, now), now);
-    return { lifecycle, pointsExpired: { customers: due.length }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
-  })();
+  const lifecycle = yield* sweepLifecycleSteps(sqlite, deps.lifecycle, now, paging.customers);
+  const expired = yield* expireDueSteps(sqlite, now, paging);
+  const actionsExpired = sqlite.query("UPDATE actions SET status = 'expired' WHERE status = 'open' AND expires_at <= ?").run(now).changes;
+  const p90 = yield* spendP90Steps(sqlite, now, paging.customers);
+  setMetric(sqlite, 'spend365_p90', p90, now);
+  const rfm = yield* scoreRfmSteps(sqlite, now, paging.customers);
+  updateCatalog(sqlite);
+  yield;
+  const itemNeighbors = yield* itemNeighborsSteps(sqlite, now, { pageTransactions: paging.transactions });
+  setMetric(sqlite, POPULAR_ITEMS_METRIC, withNames(sqlite, itemNeighbors.popular30d), now);
+  yield;
+  setMetric(sqlite, 'cohorts', yield* cohortsSteps(sqlite, deps.timeZone, now, paging.customers), now);
+  return { lifecycle, pointsExpired: { customers: expired }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
+}
+
+/** The whole sweep now, in one transaction. */
+export function runDailySweep(deps: SweepDeps, now: number): SweepReport {
+  return deps.sqlite.transaction(() => drain(dailySweepSteps(deps, now)))();
 }

@@ -12,6 +12,7 @@ import {
   summarizePurchases,
   timeTransitions,
 } from './lifecycle-rules.ts';
+import { DEFAULT_PAGING, drain, type Steps } from './sweep-steps.ts';
 
 /*
  * Keeps customer_lifecycle current: on every fact about a customer (evaluateCustomerLifecycle, inside the
@@ -251,24 +252,37 @@ export function moveLifecycleHistory(sqlite: Database, fromCustomer: string, toC
 
 /**
  * The daily sweep: time alone moves customers (active → at risk → dormant, new → prospect). Reads only
- * customer_lifecycle (no transaction scan) and writes the changes. Returns how many customers changed.
+ * customer_lifecycle (no transaction scan), a page of customers per step, and writes the changes.
  */
-export function sweepLifecycle(sqlite: Database, rules: LifecycleRules, now: number): { scanned: number; changed: number } {
-  const rows = sqlite.query<LifecycleRow, []>("SELECT * FROM customer_lifecycle WHERE stage <> 'dormant'").all();
+export function* sweepLifecycleSteps(sqlite: Database, rules: LifecycleRules, now: number, pageSize = DEFAULT_PAGING.customers): Steps<{ scanned: number; changed: number }> {
+  const page = sqlite.query<LifecycleRow, [string, number]>(
+    "SELECT * FROM customer_lifecycle WHERE customer_id > ? AND stage <> 'dormant' ORDER BY customer_id LIMIT ?",
+  );
   const update = sqlite.query('UPDATE customer_lifecycle SET stage = ?, since = ?, evaluated_at = ? WHERE customer_id = ?');
+  let scanned = 0;
   let changed = 0;
-  for (const row of rows) {
-    let current: StageAt = { stage: row.stage, since: row.since };
-    const steps = timeTransitions(rules, factsOf(row), current, now);
-    if (steps.length === 0) continue;
-    for (const step of steps) {
-      recordChange(sqlite, row.customer_id, current.stage, step, now);
-      current = step;
+  for (let after = ''; ; yield) {
+    const rows = page.all(after, pageSize);
+    for (const row of rows) {
+      let current: StageAt = { stage: row.stage, since: row.since };
+      const steps = timeTransitions(rules, factsOf(row), current, now);
+      if (steps.length === 0) continue;
+      for (const step of steps) {
+        recordChange(sqlite, row.customer_id, current.stage, step, now);
+        current = step;
+      }
+      update.run(current.stage, current.since, now, row.customer_id);
+      changed += 1;
     }
-    update.run(current.stage, current.since, now, row.customer_id);
-    changed += 1;
+    scanned += rows.length;
+    if (rows.length < pageSize) return { scanned, changed };
+    after = rows[rows.length - 1]!.customer_id;
   }
-  return { scanned: rows.length, changed };
+}
+
+/** The lifecycle sweep in one go (tests). */
+export function sweepLifecycle(sqlite: Database, rules: LifecycleRules, now: number): { scanned: number; changed: number } {
+  return drain(sweepLifecycleSteps(sqlite, rules, now));
 }
 
 /**

@@ -1,16 +1,17 @@
 import type { AppDeps } from '../app-deps.ts';
 import { localTime } from '../actions/action-context.ts';
 import { getMetric, setMetric } from '../stats/store-metrics.ts';
-import { runDailySweep, sweepDepsFrom } from './daily-sweep.ts';
+import { dailySweepSteps, sweepDepsFrom } from './daily-sweep.ts';
+import { runStepwise } from './sweep-steps.ts';
 
 const CHECK_EVERY_MS = 15 * 60_000;
 
 const SWEPT_DAY_METRIC = 'daily_sweep_day';
 
 /**
- * Runs the daily sweep once per store-local day (checked at start and every 15 minutes), through the write
- * queue so it never interleaves with a POS transaction. The day of the last sweep is kept in the database:
- * a restart during opening hours does not sweep (and hold the POS for seconds on a big store) again.
+ * Runs the daily sweep once per store-local day (checked at start and every 15 minutes), a step at a time
+ * through the write queue: POS transactions go on between its steps and never wait for more than one.
+ * The day of the last sweep is kept in the database: a restart during opening hours does not sweep again.
  * Returns the interval handle for shutdown.
  */
 export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): ReturnType<typeof setInterval> {
@@ -20,10 +21,11 @@ export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): 
     const today = localTime(deps.config.STORE_TZ, deps.clock()).date;
     if (today === lastDay) return;
     lastDay = today;
-    deps.writes
-      .run(() => {
-        const report = runDailySweep(sweepDepsFrom(deps), deps.clock());
-        setMetric(deps.sqlite, SWEPT_DAY_METRIC, today, deps.clock());
+    const now = deps.clock();
+    runStepwise(deps.writes.run, dailySweepSteps(sweepDepsFrom(deps), now))
+      .then(async (report) => {
+        // Marked done only after its last step: a sweep cut short by a restart runs again (every step can be repeated).
+        await deps.writes.run(() => setMetric(deps.sqlite, SWEPT_DAY_METRIC, today, deps.clock()));
         return report;
       })
       .then((r) => log(`daily sweep: ${r.lifecycle.changed} stage changes, ${r.pointsExpired.customers} customers with expired points, ${r.actionsExpired} actions expired (${r.ms} ms)`))
