@@ -10,7 +10,8 @@ import { createActionsService } from '../server/actions/actions.service.ts';
 import { storeOverview } from '../server/analytics/analytics.service.ts';
 import { openAppliance } from '../server/appliance.ts';
 import { testConfig } from '../server/config.ts';
-import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
+import { dailySweepSteps, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
+import { runStepwise } from '../server/lifecycle/sweep-steps.ts';
 import { DAY_MS } from '../server/clock.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
@@ -27,11 +28,21 @@ const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now + DAY_MS)
 const count = (sql: string) => (deps.sqlite.query(sql).get() as { n: number }).n;
 log(`store: ${count('SELECT count(*) AS n FROM customers')} customers, ${count('SELECT count(*) AS n FROM transactions')} transactions, ${count('SELECT count(*) AS n FROM transaction_lines')} lines`);
 
-// 1. The daily sweep, a day after the data ends (time moves customers on).
+// 1. The daily sweep, a day after the data ends (time moves customers on), in steps as the server runs it:
+// each step a transaction of its own, which is the longest a POS sale can wait for the sweep.
+const stepMs: number[] = [];
+const oneStep = async <T>(work: () => T): Promise<T> => {
+  const t = performance.now();
+  const value = deps.sqlite.transaction(work)();
+  stepMs.push(performance.now() - t);
+  return value;
+};
 let t0 = performance.now();
-const sweep = runDailySweep(sweepDepsFrom(deps), now + DAY_MS);
+const sweep = await runStepwise(oneStep, dailySweepSteps(sweepDepsFrom(deps), now + DAY_MS));
 const sweepMs = performance.now() - t0;
-log(`sweep: ${round(sweepMs / 1000)} s (${sweep.lifecycle.changed} stage changes of ${sweep.lifecycle.scanned}, ${sweep.rfmScored} RFM scored)`);
+stepMs.sort((a, b) => a - b);
+const steps = `${stepMs.length} steps, each p50 ${round(percentile(stepMs, 0.5))} / p99 ${round(percentile(stepMs, 0.99))} / max ${round(stepMs[stepMs.length - 1]!)} ms`;
+log(`sweep: ${round(sweepMs / 1000)} s in ${steps} (${sweep.lifecycle.changed} stage changes of ${sweep.lifecycle.scanned}, ${sweep.rfmScored} RFM scored)`);
 
 // 2. analytics/overview over the last 12 months (best and median of 3).
 const overviewMs: number[] = [];
@@ -72,7 +83,8 @@ const report = [
   '',
   '| figure | measured | target |',
   '|---|---|---|',
-  `| daily sweep (stages, points expiry, RFM, thresholds) | ${round(sweepMs / 1000)} s | ≤ 30 s |`,
+  `| daily sweep (stages, points expiry, thresholds, RFM, neighbours, cohorts), in steps as the server runs it | ${round(sweepMs / 1000)} s | ≤ 30 s |`,
+  `| the sweep's steps (a POS sale waits for one at most) | ${steps} | — |`,
   `| analytics/overview, 12 months (median of 3) | ${round(overviewMs[1]! / 1000)} s | ≤ 2 s |`,
   `| actions for one customer, first look (persists), p50 / p99 | ${round(percentile(first, 0.5))} / ${round(percentile(first, 0.99))} ms | p99 ≤ 5 ms |`,
   `| actions for one customer, repeated look, p50 / p99 | ${round(percentile(repeat, 0.5))} / ${round(percentile(repeat, 0.99))} ms | p99 ≤ 5 ms |`,
