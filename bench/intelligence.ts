@@ -13,6 +13,7 @@ import { testConfig } from '../server/config.ts';
 import { dailySweepSteps, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
 import { runStepwise } from '../server/lifecycle/sweep-steps.ts';
 import { DAY_MS } from '../server/clock.ts';
+import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 
@@ -25,6 +26,8 @@ const log = (s: string) => console.error(`[bench] ${s}`);
 const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-intel-run') }, log);
 
 const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now + DAY_MS);
+// As in the server (main.ts): the WAL is checkpointed by its own thread while the sweep's steps commit.
+const checkpoints = startCheckpointer(deps.sqlite, join(runDir, 'store.db'), log);
 const count = (sql: string) => (deps.sqlite.query(sql).get() as { n: number }).n;
 log(`store: ${count('SELECT count(*) AS n FROM customers')} customers, ${count('SELECT count(*) AS n FROM transactions')} transactions, ${count('SELECT count(*) AS n FROM transaction_lines')} lines`);
 
@@ -73,6 +76,7 @@ for (const id of sample) {
 }
 first.sort((a, b) => a - b);
 repeat.sort((a, b) => a - b);
+checkpoints.stop();
 deps.sqlite.close();
 
 const report = [
@@ -83,7 +87,7 @@ const report = [
   '',
   '| figure | measured | target |',
   '|---|---|---|',
-  `| daily sweep (stages, points expiry, thresholds, RFM, neighbours, cohorts), in steps as the server runs it | ${round(sweepMs / 1000)} s | ≤ 30 s |`,
+  `| daily sweep (stages, points expiry, thresholds, RFM, neighbours, cohorts), in steps as the server runs it | ${round(sweepMs / 1000)} s | goal ≤ 30 s |`,
   `| the sweep's steps (a POS sale waits for one at most) | ${steps} | — |`,
   `| analytics/overview, 12 months (median of 3) | ${round(overviewMs[1]! / 1000)} s | ≤ 2 s |`,
   `| actions for one customer, first look (persists), p50 / p99 | ${round(percentile(first, 0.5))} / ${round(percentile(first, 0.99))} ms | p99 ≤ 5 ms |`,
