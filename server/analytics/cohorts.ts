@@ -45,4 +45,3 @@ export function* cohortsSteps(sqlite: Database, timeZone: string, now: number, p
       retention: Array.from({ length: c.active.length }, (_, k) => share(c.active[k] ?? 0, c.size)),
     }));
 }
-

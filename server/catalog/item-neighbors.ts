@@ -2,16 +2,16 @@ import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../clock.ts';
 import type { Steps } from '../lifecycle/sweep-steps.ts';
 
+/** Co-purchase pairs ranked per step, and items whose lists are rewritten per step. */
+const PAIRS_PER_STEP = 50_000;
+const ITEMS_PER_STEP = 500;
+
 /*
  * Co-purchase neighbours for "often bought with": over the sales of the last `windowDays`, each pair of
  * distinct items in one basket counts once; the score is the cosine together / sqrt(count(a) · count(b)),
  * so a best seller that is in every basket does not become everyone's neighbour. Keeps the top `topN`
  * per item. Pairs seen fewer than `minTogether` times are noise and dropped.
  */
-/** Co-purchase pairs ranked per step, and items whose lists are rewritten per step. */
-const PAIRS_PER_STEP = 50_000;
-const ITEMS_PER_STEP = 500;
-
 export function* itemNeighborsSteps(
   sqlite: Database,
   now: number,
