@@ -20,6 +20,7 @@ import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/sco
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 import { startSteadyServer } from './support/server-process.ts';
+import { waitForCheckpoint } from './support/wait-for-checkpoint.ts';
 
 const { values } = parseArgs({
   options: {
@@ -154,20 +155,5 @@ async function computeOnThisThread(ids: readonly string[]): Promise<number[]> {
 async function warmPageCache(file: string): Promise<void> {
   for await (const _ of createReadStream(file, { highWaterMark: 1 << 20 })) {
     // Only the reading matters.
-  }
-}
-
-/** Waits (at most 5 minutes) until every frame in the WAL has been copied into the database file. */
-async function waitForCheckpoint(file: string): Promise<void> {
-  const db = new Database(file);
-  try {
-    const deadline = Date.now() + 5 * 60_000;
-    for (;;) {
-      const r = db.query<{ log: number; checkpointed: number }, []>('PRAGMA wal_checkpoint(PASSIVE)').get()!;
-      if (r.log === r.checkpointed || Date.now() > deadline) return;
-      await Bun.sleep(500);
-    }
-  } finally {
-    db.close();
   }
 }
