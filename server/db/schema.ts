@@ -329,5 +329,6 @@ export const customerScores = sqliteTable(
     /** JSON [{sku, name, score, reason}] best first. */
     recommendations: text('recommendations').notNull(),
   },
-  (t) => [index('customer_scores_p').on(t.pPurchase)],
+  // No index on p_purchase (dropped in 0011): no query reads by it, and every rescoring, one after each
+  // identified sale, would move the customer's entry in it.
 );
