@@ -11,8 +11,9 @@ import { testConfig } from '../server/config.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
 import { dailySweepSteps, runDailySweep, sweepDepsFrom, type SweepReport } from '../server/lifecycle/daily-sweep.ts';
-import { runStepwise, type SweepPaging } from '../server/lifecycle/sweep-steps.ts';
-import { sale } from './support/test-appliance.ts';
+import { scoreRfmSteps } from '../server/lifecycle/rfm.ts';
+import { drain, runStepwise, type SweepPaging } from '../server/lifecycle/sweep-steps.ts';
+import { createTestAppliance, sale } from './support/test-appliance.ts';
 
 /*
  * The daily sweep in steps (as the server runs it, each step a write of its own) leaves the store exactly as
@@ -145,5 +146,28 @@ describe('daily sweep in steps', () => {
       .get(now - 365 * DAY_MS);
     expect(sql?.s).toBeGreaterThan(0);
     expect(report.spend365P90).toBe(sql!.s);
+  });
+});
+
+describe('RFM in steps', () => {
+  it('leaves a customer who appears between its reading and its writing as they are, not `lost`', async () => {
+    const t = createTestAppliance();
+    try {
+      for (const card of ['70000001', '70000002', '70000003']) {
+        expect((await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ customer: { loyalty_card: card } }) })).status).toBe(201);
+      }
+      const steps = scoreRfmSteps(t.deps.sqlite, t.clock(), 1000);
+      steps.next(); // the one range read
+      expect((await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ customer: { loyalty_card: '70000004' } }) })).status).toBe(201);
+      expect(drain(steps).scored).toBe(3);
+      const segments = t.deps.sqlite
+        .query<{ card: string; segment: string | null }, []>(
+          `SELECT k.value AS card, l.segment FROM customer_lifecycle l JOIN identity_links k ON k.customer_id = l.customer_id AND k.kind = 'card' ORDER BY card`,
+        )
+        .all();
+      expect(segments.map((s) => s.segment === null)).toEqual([false, false, false, true]);
+    } finally {
+      t.close();
+    }
   });
 });

@@ -56,6 +56,7 @@ export function* scoreRfmSteps(sqlite: Database, now: number, pageSize = DEFAULT
   const rs: number[] = [];
   const fs: number[] = [];
   const ms: number[] = [];
+  const lastId = sqlite.query<{ id: string | null }, []>('SELECT max(id) AS id FROM customers');
   for (const range of customerRanges(sqlite, pageSize)) {
     const rows = yearOf.all(range.after, range.through, fromMonth, now - 365 * DAY_MS);
     for (const x of rows) {
@@ -63,7 +64,10 @@ export function* scoreRfmSteps(sqlite: Database, now: number, pageSize = DEFAULT
       fs.push(x.f);
       ms.push(x.m);
     }
-    ranges.push(range);
+    // The last range ends at the last customer read now: one created before the scores are written keeps
+    // its row as it is (unscored until the next sweep), rather than be reset to `lost` unread.
+    const end = lastId.get()?.id ?? range.after;
+    ranges.push({ after: range.after, through: range.through < end ? range.through : end });
     perRange.push(rows);
     yield;
   }
