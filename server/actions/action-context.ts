@@ -4,7 +4,7 @@ import { DAY_MS } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
-import { type PointsOf, pointsView } from '../loyalty/loyalty.service.ts';
+import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
 import { zoneOffsetMinutes } from '../time/zone-offset.ts';
 import { daysUntilAnniversary } from './action-catalog.ts';
 import type { ActionContext, SuggestedItem } from './action-types.ts';
@@ -53,7 +53,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
       'SELECT stage, purchase_count, last_purchase_at, median_gap_ms FROM customer_lifecycle WHERE customer_id = ?',
     )
     .get(customerId);
-  const points = deps.pointsOf ? deps.pointsOf(customerId, now) : pointsView(sqlite, deps.rules, customerId, now);
+  const points = pointsFor(deps, customerId, now);
   const nextTierMin = points.tier.next ? (deps.rules.tiers.find((t) => t.name === points.tier.next?.name)?.min_points ?? 0) : 0;
   const spend365 = sqlite
     .query<{ s: number | null }, [string, number]>('SELECT sum(total) AS s FROM transactions WHERE customer_id = ? AND occurred_at > ?')

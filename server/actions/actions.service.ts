@@ -9,7 +9,7 @@ import type { PointsOf } from '../loyalty/loyalty.service.ts';
 import { isoOrNull } from '../money.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
 import { getMetric } from '../stats/store-metrics.ts';
-import { buildActionContext, type ItemNeighbor, itemNeighbors, localTime, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
+import { buildActionContext, itemNeighbors, localTime, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
 import type { ActionCandidate, ActionContext, Channel, SuggestedItem } from './action-types.ts';
 import { applyGuardrails, type GuardrailState, parseQuietHours } from './guardrails.ts';
 
@@ -94,25 +94,24 @@ function refreshedEvery<T>(clock: () => number, ttlMs: number, compute: (now: nu
   };
 }
 
+/** Values by key, each computed on first use; all of them forgotten together every `ttlMs` (as refreshedEvery). */
+function refreshedPerKey<T>(clock: () => number, ttlMs: number, compute: (key: string) => T): (key: string) => T {
+  const current = refreshedEvery(clock, ttlMs, () => new Map<string, T>());
+  return (key) => {
+    const byKey = current();
+    let value = byKey.get(key);
+    if (value === undefined) byKey.set(key, (value = compute(key)));
+    return value;
+  };
+}
+
 export function createActionsService(deps: AppDeps) {
   const { sqlite, config } = deps;
   // The sweep's daily list; computed here only before the first sweep of a new store.
   const cachedPopular = refreshedEvery(deps.clock, POPULAR_TTL_MS, (now) => getMetric<SuggestedItem[]>(sqlite, POPULAR_ITEMS_METRIC) ?? popularItems(sqlite, now));
-  // Store-wide per category and slow to change: kept for the same hour as the popular items.
-  const categoryCache = refreshedEvery(deps.clock, POPULAR_TTL_MS, () => new Map<string, ReturnType<typeof newInCategory>>());
-  const cachedNewInCategory = (category: string) => {
-    const byCategory = categoryCache();
-    let items = byCategory.get(category);
-    if (!items) byCategory.set(category, (items = newInCategory(sqlite, category, deps.clock())));
-    return items;
-  };
-  const neighborCache = refreshedEvery(deps.clock, POPULAR_TTL_MS, () => new Map<string, ItemNeighbor[]>());
-  const cachedNeighbors = (sku: string) => {
-    const bySku = neighborCache();
-    let items = bySku.get(sku);
-    if (!items) bySku.set(sku, (items = itemNeighbors(sqlite, sku)));
-    return items;
-  };
+  // Store-wide per category or item and slow to change: kept for the same hour as the popular items.
+  const cachedNewInCategory = refreshedPerKey(deps.clock, POPULAR_TTL_MS, (category) => newInCategory(sqlite, category, deps.clock()));
+  const cachedNeighbors = refreshedPerKey(deps.clock, POPULAR_TTL_MS, (sku) => itemNeighbors(sqlite, sku));
   const quietHours = parseQuietHours(config.ACTIONS_QUIET_HOURS);
 
   function guardrailState(ctx: ActionContext, now: number): GuardrailState {

@@ -6,7 +6,7 @@ import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { maskIdentifier } from '../identity/normalize-identifier.ts';
 import type { IdentifierRef } from '../ingest/transaction-input.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
-import { type PointsOf, pointsView } from '../loyalty/loyalty.service.ts';
+import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
 import { isoOrNull, toMajor } from '../money.ts';
 
 export interface ProfileDeps {
@@ -58,7 +58,7 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
     .all(id)
     .map((r) => ({ kind: r.kind, masked: maskIdentifier(r.kind, r.value) }));
   const mergedIds = sqlite.query<{ id: string }, [string]>('SELECT id FROM customers WHERE merged_into = ?').all(id).map((r) => r.id);
-  const points = deps.pointsOf ? deps.pointsOf(id, now) : pointsView(sqlite, deps.rules, id, now);
+  const points = pointsFor(deps, id, now);
   const lifecycle = sqlite
     .query<{ stage: string; since: number; median_gap_ms: number | null }, [string]>('SELECT stage, since, median_gap_ms FROM customer_lifecycle WHERE customer_id = ?')
     .get(id);

@@ -80,14 +80,12 @@ function countedPurchases(sqlite: Database, rules: LifecycleRules, customerId: s
 
 /** A short history's counted sale times, ascending, when the refund rule applies and the customer has returns. */
 function countedPurchasesWithRefunds(sqlite: Database, customerId: string): number[] {
-  const rows = sqlite
-    .query<{ id: string; kind: 'sale' | 'return'; occurred_at: number; total: number; original_tx_id: string | null }, [string]>(
-      'SELECT id, kind, occurred_at, total, original_tx_id FROM transactions WHERE customer_id = ? ORDER BY occurred_at',
-    )
-    .all(customerId);
-  const refunded = new Map<string, number>();
-  for (const r of rows) if (r.kind === 'return' && r.original_tx_id) refunded.set(r.original_tx_id, (refunded.get(r.original_tx_id) ?? 0) - r.total);
-  return rows.filter((r) => r.kind === 'sale' && !(r.total > 0 && (refunded.get(r.id) ?? 0) >= r.total)).map((r) => r.occurred_at);
+  const refunded = fullyRefundedSales(sqlite, customerId);
+  return sqlite
+    .query<{ id: string; occurred_at: number }, [string]>("SELECT id, occurred_at FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at")
+    .all(customerId)
+    .filter((r) => !refunded.has(r.id))
+    .map((r) => r.occurred_at);
 }
 
 /**

@@ -233,6 +233,11 @@ export function pointsView(sqlite: Database, rules: LoyaltyRules, customerId: st
 /** Reads a customer's points: pointsView itself, or a memo of it (see pointsOnce). */
 export type PointsOf = (customerId: string, now: number) => PointsView;
 
+/** The customer's points through `pointsOf` when the caller shares one reading, pointsView otherwise. */
+export function pointsFor(deps: { sqlite: Database; rules: LoyaltyRules; pointsOf?: PointsOf | undefined }, customerId: string, now: number): PointsView {
+  return deps.pointsOf ? deps.pointsOf(customerId, now) : pointsView(deps.sqlite, deps.rules, customerId, now);
+}
+
 /**
  * pointsView once per customer for one request: the profile and its actions both show the points, and
  * replaying a long ledger twice doubled what a regular's lookup cost. Moments apart within one request
