@@ -9,6 +9,7 @@ import { createWriteQueue } from './ingest/write-queue.ts';
 import { createWalSync } from './db/wal-sync.ts';
 import { candidateModelDirs, createModelRegistry } from './scoring/serving/model-registry.ts';
 import { createRescoreQueue } from './scoring/serving/rescore-queue.ts';
+import { createHybridScoreEngine } from './scoring/serving/hybrid-score-engine.ts';
 import { createInlineScoreEngine, type ScoreEngine } from './scoring/serving/score-engine.ts';
 import { createWorkerScoreEngine } from './scoring/serving/worker-score-engine.ts';
 import type { ScoringDeps } from './scoring/serving/scores.service.ts';
@@ -29,18 +30,25 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
   const writes = createWriteQueue(db.$client, { durable: walSync.durable });
   const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
   const dataModelsDir = join(config.DATA_DIR, 'models');
+  const inline = (registryLog: (line: string) => void): ScoreEngine =>
+    createInlineScoreEngine({
+      sqlite: db.$client,
+      models: createModelRegistry({ candidates: () => candidateModelDirs(dataModelsDir, shipped), log: registryLog }),
+      returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
+      k: config.SCORING_RECOMMENDATIONS,
+    });
+  // The server: one customer on the event loop, more on the scoring threads (hybrid-score-engine.ts). The
+  // threads' registry logs what is served and what failed to load; the event loop's loads the same sets.
   const models: ScoreEngine = config.SCORING_WORKER
-    ? createWorkerScoreEngine(
-        { file, dataModelsDir, shippedDir: shipped, returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS, k: config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
-        log,
-        Math.min(config.SCORING_THREADS, availableParallelism()),
+    ? createHybridScoreEngine(
+        inline(() => undefined),
+        createWorkerScoreEngine(
+          { file, dataModelsDir, shippedDir: shipped, returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS, k: config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
+          log,
+          Math.min(config.SCORING_THREADS, availableParallelism()),
+        ),
       )
-    : createInlineScoreEngine({
-        sqlite: db.$client,
-        models: createModelRegistry({ candidates: () => candidateModelDirs(dataModelsDir, shipped), log }),
-        returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
-        k: config.SCORING_RECOMMENDATIONS,
-      });
+    : inline(log);
   const scoring: ScoringDeps = { sqlite: db.$client, engine: models, write: (work) => writes.runDerived(work) };
   return {
     config,

@@ -6,8 +6,11 @@ import { DAY_MS } from '../server/clock.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
 import { CUSTOMER_MODELS_FILE } from '../server/scoring/customer-training.ts';
-import { createModelRegistry } from '../server/scoring/serving/model-registry.ts';
-import { createInlineScoreEngine } from '../server/scoring/serving/score-engine.ts';
+import { candidateModelDirs, createModelRegistry } from '../server/scoring/serving/model-registry.ts';
+import { createHybridScoreEngine } from '../server/scoring/serving/hybrid-score-engine.ts';
+import { createInlineScoreEngine, type ScoreEngine } from '../server/scoring/serving/score-engine.ts';
+import { createWorkerScoreEngine } from '../server/scoring/serving/worker-score-engine.ts';
+import { dbPath } from '../server/db/open.ts';
 import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/scores.service.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
@@ -157,6 +160,82 @@ describe.each([
       expect(stored).toEqual(theirs);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('the server engine', () => {
+  let t: TestAppliance;
+  beforeEach(() => {
+    t = createTestAppliance({ env: { SCORING_WORKER: '1' } });
+    seedDemoStore(ingestDepsFrom(t.deps), { customers: 120, months: 6, seed: 5, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+  });
+  afterEach(async () => {
+    await t.deps.models.close();
+    t.close();
+  });
+
+  /** The server's two engines over the store's candidates, or the calling thread's over `inlineCandidates`. */
+  const engines = (inlineCandidates?: () => string[]) => {
+    const calls = { inline: 0, threads: 0 };
+    // The real engines, counted: which one answered is the behaviour under test.
+    const counted = (engine: ScoreEngine, key: keyof typeof calls): ScoreEngine => ({
+      ...engine,
+      score: (ids, now) => {
+        calls[key] += 1;
+        return engine.score(ids, now);
+      },
+    });
+    const inline = createInlineScoreEngine({
+      sqlite: t.deps.sqlite,
+      models: createModelRegistry({ candidates: inlineCandidates ?? (() => candidateModelDirs(join(t.dir, 'models'), SHIPPED_MODELS_DIR)), log: () => undefined }),
+      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
+      k: t.config.SCORING_RECOMMENDATIONS,
+    });
+    const threads = createWorkerScoreEngine(
+      { file: dbPath(t.dir), dataModelsDir: join(t.dir, 'models'), shippedDir: SHIPPED_MODELS_DIR, returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS, k: t.config.SCORING_RECOMMENDATIONS, cacheKiB: 4096 },
+      () => undefined,
+    );
+    return { calls, engine: createHybridScoreEngine(counted(inline, 'inline'), counted(threads, 'threads')) };
+  };
+  const buyers = () => t.deps.sqlite.query<{ id: string }, []>('SELECT DISTINCT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL ORDER BY 1').all().map((r) => r.id);
+
+  it('scores one customer on the calling thread and more on the scoring threads, with the same result', async () => {
+    const { calls, engine } = engines();
+    try {
+      expect(await engine.reload()).toMatch(/^default@/);
+      const [a, b] = buyers();
+      const one = await engine.score([a!], t.clock());
+      expect(calls).toEqual({ inline: 1, threads: 0 });
+      const two = await engine.score([a!, b!], t.clock());
+      expect(calls).toEqual({ inline: 1, threads: 1 });
+      expect(one!.version).toBe(two!.version);
+      expect(one!.rows).toEqual(two!.rows.slice(0, 1));
+
+      // A newer set: the calling thread follows the threads' swap, and goes on scoring lone customers.
+      const newer = join(t.dir, 'models', '2099-01-01T0000Z');
+      cpSync(SHIPPED_MODELS_DIR, newer, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(newer, CUSTOMER_MODELS_FILE), 'utf8'));
+      writeFileSync(join(newer, CUSTOMER_MODELS_FILE), JSON.stringify({ ...manifest, as_of: '2099-01-01T00:00:00.000Z' }));
+      const swapped = await engine.reload();
+      expect(swapped).toMatch(/^2099-01-01T0000Z@/);
+      expect((await engine.score([b!], t.clock()))!.version).toBe(swapped);
+      expect(calls).toEqual({ inline: 2, threads: 1 });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('leaves even one customer to the scoring threads while the calling thread serves another version', async () => {
+    // The calling thread finds no models (it would score nothing): the store's version is the threads'.
+    const { calls, engine } = engines(() => []);
+    try {
+      await engine.reload();
+      const one = await engine.score([buyers()[0]!], t.clock());
+      expect(calls).toEqual({ inline: 0, threads: 1 });
+      expect(one!.rows).toHaveLength(1);
+    } finally {
+      await engine.close();
     }
   });
 });

@@ -4,10 +4,12 @@ import { rescoreCustomers, type ScoringDeps } from './scores.service.ts';
  * "Rescore this customer" after each of their transactions, off the POS path: the answer to the
  * terminal never waits for a model. Customer ids collect for a moment and are scored together (one
  * ONNX run per model for the lot); a customer enqueued while a run is going is scored in the next one.
- * The server's engine scores on its own thread; the event loop only stores the rows (~10 µs each). On a
- * 2-core box that thread still competes with the POS for CPU, so after a batch that took t ms the next
- * starts no sooner than t later: scoring takes at most about half a core. Under a rush scores lag (each
- * carries its scored_at); sales never wait.
+ * The server's engine scores a batch on its own thread and the event loop only stores the rows (~10 µs
+ * each); a batch of one customer, which only happens while sales come less often than every 25 ms, it
+ * scores on the event loop instead (hybrid-score-engine.ts). On a 2-core box the scoring thread still
+ * competes with the POS for CPU, so after a batch that took t ms the next starts no sooner than t later:
+ * scoring takes at most about half a core. Under a rush scores lag (each carries its scored_at); sales
+ * never wait behind more than one customer's scoring.
  */
 
 export interface RescoreQueue {
