@@ -4,7 +4,9 @@
  * with realistic sales (3–8 lines, 70% identified from a pool of `--customers` cards) sent by a load
  * generator in a separate process. Prints p50/p99 latency at 1,000 tx/s offered (open loop, run first), the
  * tx/s of the plain `/livez` route on the same server as the ceiling, and the maximum sustained tx/s
- * (closed loop); appends them to bench/RESULTS.md.
+ * (closed loop); beside them, the tx/s of the same sales validated and answered without storing
+ * (bench/support/validate-only-server.ts), what the HTTP and validation work alone allow on this machine.
+ * Appends them to bench/RESULTS.md.
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,31 +40,43 @@ const setup = openAppliance(testConfig({ DATA_DIR: runDir }));
 const { token } = createToken(setup.sqlite, 'terminal', 'bench', Date.now());
 setup.sqlite.close();
 
+interface LoadResult { ok: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; max_ms: number }
+let seed = 1;
+const load = async (url: string, o: Record<string, unknown>): Promise<LoadResult> => {
+  const child = Bun.spawn([bun, 'bench/support/load-generator.ts', JSON.stringify({
+    url, token, connections, durationMs, warmupMs: 2000, pool: customers, seed: seed++, terminalPrefix: `B${seed}T`, ...o,
+  })], { stdout: 'pipe', stderr: 'inherit' });
+  const out = await new Response(child.stdout).text();
+  if ((await child.exited) !== 0) throw new Error('load generator failed');
+  return JSON.parse(out) as LoadResult;
+};
+
+// A second ceiling, before the appliance starts (nothing else running): the same sales answered after the
+// HTTP and validation work alone, by a server that stores nothing.
+const validateOnly = Bun.spawn([bun, 'bench/support/validate-only-server.ts'], { stdout: 'pipe', stderr: 'inherit' });
+let validated: LoadResult;
+try {
+  const { value } = await validateOnly.stdout.getReader().read();
+  validated = await load(`http://127.0.0.1:${new TextDecoder().decode(value).trim()}`, { mode: 'closed', target: 'ingest' });
+} finally {
+  validateOnly.kill();
+  await validateOnly.exited;
+}
+log(`the same sales validated and answered without storing: ${validated.per_second} tx/s`);
+
 const server = await startSteadyServer({ DATA_DIR: runDir }, log);
 // Measured once the WAL of its start-up work (the day's sweep, rescoring) is copied into the database, as
 // in a store's day after the nightly work.
 await waitForCheckpoint(join(runDir, 'store.db'));
-const url = server.url;
 try {
-  interface LoadResult { ok: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; max_ms: number }
-  let seed = 1;
-  const load = async (o: Record<string, unknown>): Promise<LoadResult> => {
-    const child = Bun.spawn([bun, 'bench/support/load-generator.ts', JSON.stringify({
-      url, token, connections, durationMs, warmupMs: 2000, pool: customers, seed: seed++, terminalPrefix: `B${seed}T`, ...o,
-    })], { stdout: 'pipe', stderr: 'inherit' });
-    const out = await new Response(child.stdout).text();
-    if ((await child.exited) !== 0) throw new Error('load generator failed');
-    return JSON.parse(out) as LoadResult;
-  };
-
   // The paced run first: after the closed loop the server still works off its backlog for a while (tens of
   // thousands of customers to rescore, a WAL of hundreds of MB to checkpoint), and right after the hello
   // route's flood of ~700k requests this script measured it slower too: neither is a store taking 1,000 tx/s.
-  const paced = await load({ mode: 'open', target: 'ingest', rate: 1000 });
+  const paced = await load(server.url, { mode: 'open', target: 'ingest', rate: 1000 });
   log(`ingest at 1000 tx/s offered: p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms (${paced.failed} failed)`);
-  const hello = await load({ mode: 'closed', target: 'hello' });
+  const hello = await load(server.url, { mode: 'closed', target: 'hello' });
   log(`hello route: ${hello.per_second} req/s`);
-  const max = await load({ mode: 'closed', target: 'ingest' });
+  const max = await load(server.url, { mode: 'closed', target: 'ingest' });
   log(`ingest, closed loop ${connections} connections: ${max.per_second} tx/s (p50 ${max.p50_ms} ms, p99 ${max.p99_ms} ms, ${max.failed} failed)`);
 
   const report = [
@@ -78,7 +92,8 @@ try {
     `| latency at 1,000 tx/s offered, p50 / p99 | ${paced.p50_ms} / ${paced.p99_ms} ms | p99 ≤ 10 ms |`,
     `| plain \`GET /livez\` on the same server (ceiling) | ${hello.per_second} req/s | — |`,
     `| ingest / ceiling | ${Math.round((100 * max.per_second) / hello.per_second)}% | — |`,
-    `| failed requests (all phases) | ${hello.failed + max.failed + paced.failed} | 0 |`,
+    `| the same sales validated and answered without storing (body limit, JSON, schema, normalization, hash; separate server process) | ${validated.per_second} tx/s (p50 ${validated.p50_ms} ms) | — |`,
+    `| failed requests (all phases) | ${hello.failed + max.failed + paced.failed + validated.failed} | 0 |`,
     '',
   ].join('\n');
   console.log(report);
