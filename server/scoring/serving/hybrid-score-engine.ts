@@ -4,10 +4,10 @@ import type { ScoreEngine } from './score-engine.ts';
  * The server's engine. A request for one customer (the rescoring after a sale in a store that is not in a
  * rush) is scored on the event loop: ~0.3 ms (p50) to ~1.1 ms (p99) of its time on the 1M-customer bench
  * store, less than the two hand-offs between threads cost on an idle VM (a thread woken on an idle vCPU
- * answers up to 1–2 ms late). Anything bigger (a rescore batch under load, full rescoring) goes to the
- * scoring threads, so the POS never waits behind more than one customer's scoring. The rescore queue
- * collects the customers of 25 ms: batches of one happen only while sales arrive less often than that, and
- * then cost the event loop at most a few percent.
+ * answers up to a few ms late; bench/RESULTS.md). Anything bigger (a rescore batch under load, full
+ * rescoring) goes to the scoring threads, so the POS never waits behind more than one customer's scoring.
+ * The rescore queue collects the customers of 25 ms: batches of one happen only while sales arrive less
+ * often than that, and then cost the event loop at most a few percent.
  */
 
 /** Customers per request scored on the calling thread; more go to the scoring threads. */
