@@ -19,6 +19,16 @@ import { createTestAppliance, sale, type TestAppliance } from './support/test-ap
  * rescoring after a transaction, returned items never recommended, and a hot swap under load.
  */
 
+/** An engine on the calling thread over `t`'s store, with the shipped models unless told other candidates. */
+function inlineEngine(t: TestAppliance, candidates: () => string[] = () => [SHIPPED_MODELS_DIR]): ScoreEngine {
+  return createInlineScoreEngine({
+    sqlite: t.deps.sqlite,
+    models: createModelRegistry({ candidates, log: () => undefined }),
+    returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
+    k: t.config.SCORING_RECOMMENDATIONS,
+  });
+}
+
 describe.each([
   { engine: 'the scoring workers (the server)', SCORING_WORKER: '1' },
   { engine: 'inline scoring (one-shot commands)', SCORING_WORKER: '0' },
@@ -34,14 +44,6 @@ describe.each([
     t.close();
   });
 
-  /** A second engine on the calling thread with the shipped models, to compare against. */
-  const inlineEngine = () =>
-    createInlineScoreEngine({
-      sqlite: t.deps.sqlite,
-      models: createModelRegistry({ candidates: () => [SHIPPED_MODELS_DIR], log: () => undefined }),
-      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
-      k: t.config.SCORING_RECOMMENDATIONS,
-    });
   const buyers = () => t.deps.sqlite.query<{ id: string }, []>('SELECT DISTINCT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL').all().map((r) => r.id);
 
   it('scores every buyer with the shipped models and shows scores, reasons and recommendations in the profile', async () => {
@@ -136,7 +138,7 @@ describe.each([
   it('scores exactly as the other engine does', async () => {
     await t.deps.models.reload();
     const ids = buyers().slice(0, 40);
-    const other = inlineEngine();
+    const other = inlineEngine(t);
     await other.reload();
     try {
       const [mine, theirs] = await Promise.all([t.deps.models.score(ids, t.clock()), other.score(ids, t.clock())]);
@@ -150,7 +152,7 @@ describe.each([
   it('stores for everyone, range by range over its threads, what one engine computes for each', async () => {
     await t.deps.models.reload();
     await rescoreEveryone(t.deps.scoring, t.clock(), { chunk: 50 });
-    const other = inlineEngine();
+    const other = inlineEngine(t);
     await other.reload();
     try {
       const theirs = (await other.score(buyers(), t.clock()))!.rows
@@ -186,12 +188,7 @@ describe('the server engine', () => {
         return engine.score(ids, now);
       },
     });
-    const inline = createInlineScoreEngine({
-      sqlite: t.deps.sqlite,
-      models: createModelRegistry({ candidates: inlineCandidates ?? (() => candidateModelDirs(join(t.dir, 'models'), SHIPPED_MODELS_DIR)), log: () => undefined }),
-      returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
-      k: t.config.SCORING_RECOMMENDATIONS,
-    });
+    const inline = inlineEngine(t, inlineCandidates ?? (() => candidateModelDirs(join(t.dir, 'models'), SHIPPED_MODELS_DIR)));
     const threads = createWorkerScoreEngine(
       { file: dbPath(t.dir), dataModelsDir: join(t.dir, 'models'), shippedDir: SHIPPED_MODELS_DIR, returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS, k: t.config.SCORING_RECOMMENDATIONS, cacheKiB: 4096 },
       () => undefined,

@@ -50,7 +50,7 @@ const SHORT_HISTORY = 200;
  * The customer's counted purchases, summarized (see PurchaseSummary): with the refund rule, a sale fully
  * returned does not count. A linked return carries its sale's customer (it takes it when it names none), so
  * the customer's own returns are the ones that can undo their sales. A short history is read whole from the
- * covering index transactions_customer_time (customer_id, occurred_at, kind, total); a long one through a
+ * covering index transactions_customer_time (customer_id, occurred_at, kind, total, id); a long one through a
  * count and its two ends (the count still walks that index, in SQLite; a sale newer than every other skips
  * even that, see appendedSale).
  */

@@ -63,7 +63,7 @@ export function* customerRanges(sqlite: Database, size: number): Generator<{ aft
   let after = '';
   for (;;) {
     const end = endOf.get(after, size)?.id ?? null;
-    // A short page is the last one.
+    // No customer after this page: it is the last one, open above.
     if (end === null || endOf.get(end, 1)?.id === null) {
       yield { after, through: AFTER_EVERY_ID };
       return;
