@@ -1,6 +1,6 @@
 import { seededRandom } from '../../server/demo/random.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,26 @@ describe('trainRanker → createRecommender', () => {
     expect(pair?.reason).toMatchObject({ kind: 'bought_with', withSku: 's7' });
     const popular = explained.find((e) => e.sku === 'p0');
     expect(popular?.reason.kind).toMatch(/^popular/);
+  });
+
+  it('serves the candidates its card names, not whatever this build defaults to', async () => {
+    const h: CustomerHistory = { customerId: 'own-only', baskets: [basket(AS_OF - 14 * DAY, ['s20']), basket(AS_OF - 7 * DAY, ['s7', 's20'])] };
+    const narrowed = mkdtempSync(join(tmpdir(), 'ranker-limits-'));
+    try {
+      cpSync(dir, narrowed, { recursive: true });
+      const cardPath = join(narrowed, 'ranker.card.json');
+      const edited = { ...card, candidateLimits: { own: 100, neighbours: 0, popular: 0 } };
+      writeFileSync(cardPath, JSON.stringify(edited));
+      const own = await createRecommender(narrowed);
+      try {
+        expect((await own?.explain(h, AS_OF, 500))?.map((e) => e.sku).sort()).toEqual(['s20', 's7']);
+      } finally {
+        await own?.close();
+      }
+      expect((await rec.explain(h, AS_OF, 500)).length).toBeGreaterThan(2); // the trained card adds neighbours and popular items
+    } finally {
+      rmSync(narrowed, { recursive: true, force: true });
+    }
   });
 });
 

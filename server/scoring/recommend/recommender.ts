@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AppError } from '../../errors.ts';
 import type { CustomerHistory } from '../history.ts';
 import { loadOnnxModelWith, readModelJson } from '../onnx-model.ts';
-import { customerCandidates, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';
+import { customerCandidates, DEFAULT_LIMITS, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';
 import type { ItemStats } from './item-stats.ts';
 import { purchaseSequence } from './purchase-sequence.ts';
 import { RANKER_CARD, RANKER_ITEMS, RANKER_ONNX, type RankerCard } from './ranker-card.ts';
@@ -56,12 +56,14 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
   }
   const ctx = itemContext(JSON.parse(itemsBytes.toString('utf8')) as ItemStats);
   const model = await loadOnnxModelWith(onnxPath, FEATURE_COUNT);
+  // Candidates as the model was trained on them (a card from before the limits were recorded: the defaults).
+  const limits = card.candidateLimits ?? DEFAULT_LIMITS;
 
   async function rank(histories: readonly CustomerHistory[], asOf: number, k: number): Promise<Recommendation[][]> {
     const out: Recommendation[][] = [];
     for (let start = 0; start < histories.length; start += CUSTOMERS_PER_RUN) {
       const chunk = histories.slice(start, start + CUSTOMERS_PER_RUN);
-      const cands: CustomerCandidates[] = chunk.map((h) => customerCandidates(purchaseSequence(h, asOf), asOf, ctx));
+      const cands: CustomerCandidates[] = chunk.map((h) => customerCandidates(purchaseSequence(h, asOf), asOf, ctx, limits));
       const rows = cands.reduce((a, c) => a + c.skus.length, 0);
       const x = new Float32Array(rows * FEATURE_COUNT);
       let at = 0;
