@@ -73,8 +73,17 @@ async function once(conn: number): Promise<boolean> {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
           body: saleBody(`${opts.terminalPrefix}${conn}`),
         });
-  await res.arrayBuffer();
-  return res.status === 201 || res.status === 200;
+  const body = await res.arrayBuffer();
+  const good = res.status === 201 || res.status === 200;
+  if (!good) reportFailure(`HTTP ${res.status} ${new TextDecoder().decode(body).slice(0, 300)}`);
+  return good;
+}
+
+/** The first few failures, on stderr: a run that counts a failure should also say what it was. */
+let failuresShown = 0;
+function reportFailure(what: string): void {
+  if (failuresShown < 5) console.error(`[load] failed request: ${what}`);
+  failuresShown += 1;
 }
 
 const latencies: number[] = [];
@@ -96,7 +105,7 @@ if (opts.mode === 'closed') {
     Array.from({ length: opts.connections }, async (_, conn) => {
       while (performance.now() < end) {
         const t = performance.now();
-        record(t, await once(conn).catch(() => false));
+        record(t, await once(conn).catch((e: unknown) => (reportFailure(String(e)), false)));
       }
     }),
   );
@@ -114,7 +123,7 @@ if (opts.mode === 'closed') {
     // send if it left early (the wait above is skipped under 1 ms, and timers may fire early): never from a
     // moment after the request left, which would make it look faster.
     const from = Math.min(scheduled, performance.now());
-    inflight.push(once(conn).then((s) => record(from, s), () => record(from, false)));
+    inflight.push(once(conn).then((s) => record(from, s), (e: unknown) => (reportFailure(String(e)), record(from, false))));
     k += 1;
     if (inflight.length > 10_000) await Promise.all(inflight.splice(0));
   }
