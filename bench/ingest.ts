@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --lines 1000000 --customers 100000 --seconds 10]
+ * npm run bench:ingest [-- --lines 1000000 --customers 100000 --seconds 10 --paced-seconds 30]
  * POS ingest through the real server process on 127.0.0.1, against a store already holding `--lines` lines,
  * with realistic sales (3–8 lines, 70% identified from a pool of `--customers` cards) sent by a load
  * generator in a separate process. Prints p50/p99 latency at 1,000 tx/s offered (open loop, run first), the
@@ -24,12 +24,16 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '1000000' },
     customers: { type: 'string', default: '100000' },
     seconds: { type: 'string', default: '10' },
+    // The paced run's p99 is the bar's figure: 30 s gives it 300 samples above the line, where 10 s gave 100 and
+    // moved by ~1.5 ms between identical runs on this machine.
+    'paced-seconds': { type: 'string', default: '30' },
     connections: { type: 'string', default: '64' },
   },
 });
 const lines = Number(values.lines);
 const customers = Number(values.customers);
 const durationMs = Number(values.seconds) * 1000;
+const pacedMs = Number(values['paced-seconds']) * 1000;
 const connections = Number(values.connections);
 const log = (s: string) => console.error(`[bench] ${s}`);
 const bun = process.execPath;
@@ -72,7 +76,7 @@ try {
   // The paced run first: after the closed loop the server still works off its backlog for a while (tens of
   // thousands of customers to rescore, a WAL of hundreds of MB to checkpoint), and right after the hello
   // route's flood of ~700k requests this script measured it slower too: neither is a store taking 1,000 tx/s.
-  const paced = await load(server.url, { mode: 'open', target: 'ingest', rate: 1000 });
+  const paced = await load(server.url, { mode: 'open', target: 'ingest', rate: 1000, durationMs: pacedMs });
   log(`ingest at 1000 tx/s offered: p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms (${paced.failed} failed)`);
   const hello = await load(server.url, { mode: 'closed', target: 'hello' });
   log(`hello route: ${hello.per_second} req/s`);
@@ -82,14 +86,14 @@ try {
   const report = [
     `## bench:ingest — ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `Machine: ${machineLine()}. Command: \`npm run bench:ingest -- --lines ${lines} --customers ${customers} --seconds ${durationMs / 1000}\`.`,
+    `Machine: ${machineLine()}. Command: \`npm run bench:ingest -- --lines ${lines} --customers ${customers} --seconds ${durationMs / 1000} --paced-seconds ${pacedMs / 1000}\`.`,
     `Server: \`bun server/main.ts\` on 127.0.0.1 (group commit, WAL fsync before every answer, shipped models loaded, customers rescored after their sales); load from a separate Bun process.`,
     `Store held ${lines.toLocaleString('en')} lines before the run; sales of 3–8 lines, 70% identified from ${customers.toLocaleString('en')} cards.`,
     '',
     '| figure | measured | target |',
     '|---|---|---|',
     `| max sustained ingest (closed loop, ${connections} connections) | ${max.per_second} tx/s (p50 ${max.p50_ms} ms, p99 ${max.p99_ms} ms) | ≥ 10,000 tx/s, aim 20,000 |`,
-    `| latency at 1,000 tx/s offered, p50 / p99 | ${paced.p50_ms} / ${paced.p99_ms} ms | p99 ≤ 10 ms |`,
+    `| latency at 1,000 tx/s offered for ${pacedMs / 1000} s, p50 / p99 | ${paced.p50_ms} / ${paced.p99_ms} ms | p99 ≤ 10 ms |`,
     `| plain \`GET /livez\` on the same server (ceiling) | ${hello.per_second} req/s | — |`,
     `| ingest / ceiling | ${Math.round((100 * max.per_second) / hello.per_second)}% | — |`,
     `| the same sales validated and answered without storing (body limit, JSON, schema, normalization, hash; separate server process) | ${validated.per_second} tx/s (p50 ${validated.p50_ms} ms) | — |`,
