@@ -8,7 +8,7 @@
 import { appendFileSync, createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAppliance } from '../server/appliance.ts';
+import { openAppliance, SHIPPED_MODELS_DIR } from '../server/appliance.ts';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { createToken } from '../server/auth/token.service.ts';
 import { DAY_MS } from '../server/clock.ts';
@@ -131,7 +131,7 @@ appendFileSync('bench/RESULTS.md', `${report}\n`);
 /** Per customer, ms to score them on a scoring thread and have the rows back (nothing stored): a rush's path. */
 async function throughScoringThread(ids: readonly string[]): Promise<number[]> {
   const engine = createWorkerScoreEngine(
-    { file: join(runDir, 'store.db'), dataModelsDir: join(runDir, 'models'), shippedDir: 'models/default', returnBlockDays: deps.config.ACTIONS_RETURN_BLOCK_DAYS, k: deps.config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
+    { file: join(runDir, 'store.db'), dataModelsDir: join(runDir, 'models'), shippedDir: SHIPPED_MODELS_DIR, returnBlockDays: deps.config.ACTIONS_RETURN_BLOCK_DAYS, k: deps.config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
     log,
   );
   const ms: number[] = [];
