@@ -11,9 +11,9 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAppliance } from '../server/appliance.ts';
+import { openAppliance } from '../server/app/appliance.ts';
 import { createToken } from '../server/auth/token.service.ts';
-import { testConfig } from '../server/config.ts';
+import { testConfig } from '../server/kernel/config.ts';
 import { bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine } from './support/machine.ts';
 import { startSteadyServer } from './support/server-process.ts';

@@ -9,10 +9,10 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../server/app.ts';
-import { openAppliance } from '../server/appliance.ts';
+import { createApp } from '../server/app/app.ts';
+import { openAppliance } from '../server/app/appliance.ts';
 import { createToken } from '../server/auth/token.service.ts';
-import { testConfig } from '../server/config.ts';
+import { testConfig } from '../server/kernel/config.ts';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 

@@ -8,11 +8,11 @@
 import { appendFileSync, createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAppliance, SHIPPED_MODELS_DIR } from '../server/appliance.ts';
+import { openAppliance, SHIPPED_MODELS_DIR } from '../server/app/appliance.ts';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { createToken } from '../server/auth/token.service.ts';
-import { DAY_MS } from '../server/clock.ts';
-import { testConfig } from '../server/config.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
+import { testConfig } from '../server/kernel/config.ts';
 import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/scores.service.ts';
 import { createWorkerScoreEngine } from '../server/scoring/serving/worker-score-engine.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';

@@ -1,10 +1,10 @@
-import { createApp } from './app.ts';
-import { openAppliance } from './appliance.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { createApp } from './app/app.ts';
+import { openAppliance } from './app/appliance.ts';
+import { ConfigError, loadConfig } from './kernel/config.ts';
 import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
-import { scheduleDailySweep } from './lifecycle/sweep-schedule.ts';
+import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
-import { scheduleScoring } from './scoring/serving/scoring-schedule.ts';
+import { scheduleScoring } from './orchestration/scoring-schedule.ts';
 import { dbPath } from './db/open.ts';
 
 function main(): void {

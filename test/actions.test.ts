@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DAY_MS } from '../server/clock.ts';
-import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 /*

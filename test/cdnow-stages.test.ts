@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeOverview } from '../server/analytics/analytics.service.ts';
-import { openAppliance } from '../server/appliance.ts';
-import { DAY_MS, manualClock } from '../server/clock.ts';
-import { testConfig } from '../server/config.ts';
+import { openAppliance } from '../server/app/appliance.ts';
+import { DAY_MS, manualClock } from '../server/kernel/clock.ts';
+import { testConfig } from '../server/kernel/config.ts';
 import { readCsvTransactions } from '../server/ingest/csv/csv-transactions.ts';
-import { emptyTotals, importFile } from '../server/ingest/import.service.ts';
-import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
-import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
+import { emptyTotals, importFile } from '../server/orchestration/import.service.ts';
+import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
 
 /*
  * CDNOW imported as of the end of its calibration period (1997-09-30): the stage distribution and the

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../server/auth/token.service.ts';
-import { ConfigError, loadConfig } from '../server/config.ts';
+import { ConfigError, loadConfig } from '../server/kernel/config.ts';
 import { dbPath, openDb } from '../server/db/open.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-cli-'));

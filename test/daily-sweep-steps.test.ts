@@ -2,17 +2,17 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../server/app.ts';
-import type { AppDeps } from '../server/app-deps.ts';
-import { openAppliance } from '../server/appliance.ts';
+import { createApp } from '../server/app/app.ts';
+import type { AppDeps } from '../server/orchestration/app-deps.ts';
+import { openAppliance } from '../server/app/appliance.ts';
 import { createToken } from '../server/auth/token.service.ts';
-import { DAY_MS, manualClock } from '../server/clock.ts';
-import { testConfig } from '../server/config.ts';
+import { DAY_MS, manualClock } from '../server/kernel/clock.ts';
+import { testConfig } from '../server/kernel/config.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
-import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
-import { dailySweepSteps, runDailySweep, sweepDepsFrom, type SweepReport } from '../server/lifecycle/daily-sweep.ts';
+import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
+import { dailySweepSteps, runDailySweep, sweepDepsFrom, type SweepReport } from '../server/orchestration/daily-sweep.ts';
 import { scoreRfmSteps } from '../server/lifecycle/rfm.ts';
-import { drain, runStepwise, type SweepPaging } from '../server/lifecycle/sweep-steps.ts';
+import { drain, runStepwise, type SweepPaging } from '../server/db/sweep-steps.ts';
 import { createTestAppliance, sale } from './support/test-appliance.ts';
 
 /*

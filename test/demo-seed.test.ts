@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
-import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
-import { rebuildEverything } from '../server/stats/rebuild.ts';
-import { getMetric } from '../server/stats/store-metrics.ts';
+import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
+import { rebuildEverything } from '../server/orchestration/rebuild.ts';
+import { getMetric } from '../server/db/store-metrics.ts';
 import { POPULAR_ITEMS_METRIC, popularItems } from '../server/actions/action-context.ts';
-import { runDailySweep, sweepDepsFrom } from '../server/lifecycle/daily-sweep.ts';
+import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DAY_MS } from '../server/clock.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
 import { recomputeAllLifecycle, sweepLifecycle } from '../server/lifecycle/lifecycle.service.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY_MS } from '../server/clock.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
 import { seededRandom } from '../server/demo/random.ts';
 import { pointsView } from '../server/loyalty/loyalty.service.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';

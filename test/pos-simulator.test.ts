@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPosSimulator } from '../server/demo/pos-simulator.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
-import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
+import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;

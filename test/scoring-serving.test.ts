@@ -1,10 +1,10 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SHIPPED_MODELS_DIR } from '../server/appliance.ts';
-import { DAY_MS } from '../server/clock.ts';
+import { SHIPPED_MODELS_DIR } from '../server/app/appliance.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
-import { ingestDepsFrom } from '../server/ingest/ingest.service.ts';
+import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
 import { CUSTOMER_MODELS_FILE } from '../server/scoring/customer-training.ts';
 import { candidateModelDirs, createModelRegistry } from '../server/scoring/serving/model-registry.ts';
 import { createHybridScoreEngine } from '../server/scoring/serving/hybrid-score-engine.ts';

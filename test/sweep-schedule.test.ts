@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY_MS } from '../server/clock.ts';
-import { scheduleDailySweep } from '../server/lifecycle/sweep-schedule.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
+import { scheduleDailySweep } from '../server/orchestration/sweep-schedule.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWalSync } from '../server/db/wal-sync.ts';
-import { AppError } from '../server/errors.ts';
-import { createWriteQueue } from '../server/ingest/write-queue.ts';
+import { AppError } from '../server/kernel/errors.ts';
+import { createWriteQueue } from '../server/db/write-queue.ts';
 
 /** A WAL database with one table, and a `durable` the test releases by hand. */
 function setup() {

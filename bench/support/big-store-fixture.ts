@@ -1,8 +1,8 @@
 import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openAppliance } from '../../server/appliance.ts';
-import { testConfig } from '../../server/config.ts';
-import { rebuildEverything } from '../../server/stats/rebuild.ts';
+import { openAppliance } from '../../server/app/appliance.ts';
+import { testConfig } from '../../server/kernel/config.ts';
+import { rebuildEverything } from '../../server/orchestration/rebuild.ts';
 import { writeBigStore } from './big-store.ts';
 
 /** The day the generated stores end; benchmarks run "a day later". */

@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../../server/clock.ts';
+import { DAY_MS } from '../../server/kernel/clock.ts';
 import { seededRandom } from '../../server/demo/random.ts';
-import { newId } from '../../server/ids.ts';
+import { newId } from '../../server/kernel/ids.ts';
 
 /*
  * Writes the facts of a large store straight into SQLite (bypassing the ingest path, which the ingest

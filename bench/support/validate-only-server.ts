@@ -10,7 +10,7 @@ import { limitBody, parseOr422, readJson } from '../../server/http/request-body.
 import { contentHash } from '../../server/ingest/content-hash.ts';
 import { normalizeTransaction } from '../../server/ingest/normalize-transaction.ts';
 import { transactionSchema } from '../../server/ingest/transaction.schema.ts';
-import { testConfig } from '../../server/config.ts';
+import { testConfig } from '../../server/kernel/config.ts';
 
 const config = testConfig();
 const app = new Hono();

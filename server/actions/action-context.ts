@@ -1,11 +1,11 @@
 import type { Database } from 'bun:sqlite';
-import { getMetric } from '../stats/store-metrics.ts';
-import { DAY_MS } from '../clock.ts';
-import type { Config } from '../config.ts';
+import { getMetric } from '../db/store-metrics.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import type { Config } from '../kernel/config.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
-import { zoneOffsetMinutes } from '../time/zone-offset.ts';
+import { localTime, zoneOffsetMinutes } from '../kernel/local-time.ts';
 import { daysUntilAnniversary } from './action-catalog.ts';
 import type { ActionContext, SuggestedItem } from './action-types.ts';
 
@@ -33,12 +33,6 @@ function moneyFormat(currency: string): Intl.NumberFormat {
 
 /** Sales the favourite category is taken from, the most recent first. */
 const FAVOURITE_SALES = 100;
-
-/** Store-local calendar date and minute of day at `now`. */
-export function localTime(timeZone: string, now: number): { date: string; minuteOfDay: number } {
-  const local = new Date(now + zoneOffsetMinutes(timeZone, now) * 60_000);
-  return { date: local.toISOString().slice(0, 10), minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes() };
-}
 
 /** Everything the action rules may read about one (live, canonical) customer. */
 export function buildActionContext(deps: ContextDeps, customerId: string, now: number): ActionContext {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
-import type { AppDeps } from '../app-deps.ts';
+import type { StoreDeps } from '../db/store-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import type { ActionsService } from './actions.service.ts';
@@ -11,7 +11,7 @@ export const outcomeSchema = z.strictObject({
   note: z.string().trim().min(1).max(1000).optional(),
 });
 
-export function actionRoutes(deps: AppDeps, actions: ActionsService) {
+export function actionRoutes(deps: StoreDeps, actions: ActionsService) {
   const app = new Hono<AuthEnv>();
   const clerk = requireRole(deps.sqlite, ACCESS.customers);
 

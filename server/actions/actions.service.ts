@@ -1,15 +1,18 @@
-import { DAY_MS } from '../clock.ts';
-import type { AppDeps } from '../app-deps.ts';
-import { AppError } from '../errors.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import type { Database } from 'bun:sqlite';
+import type { StoreDeps } from '../db/store-deps.ts';
+import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import { AppError } from '../kernel/errors.ts';
 import { recordEvent } from '../identity/customer-events.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
-import { newId } from '../ids.ts';
+import { newId } from '../kernel/ids.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
 import type { PointsOf } from '../loyalty/loyalty.service.ts';
-import { isoOrNull } from '../money.ts';
+import { isoOrNull } from '../kernel/money.ts';
+import { localTime } from '../kernel/local-time.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
-import { getMetric } from '../stats/store-metrics.ts';
-import { buildActionContext, itemNeighbors, localTime, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
+import { getMetric } from '../db/store-metrics.ts';
+import { buildActionContext, itemNeighbors, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
 import type { ActionCandidate, ActionContext, Channel, SuggestedItem } from './action-types.ts';
 import { applyGuardrails, type GuardrailState, parseQuietHours } from './guardrails.ts';
 
@@ -105,7 +108,7 @@ function refreshedPerKey<T>(clock: () => number, ttlMs: number, compute: (key: s
   };
 }
 
-export function createActionsService(deps: AppDeps) {
+export function createActionsService(deps: StoreDeps & { rules: LoyaltyRules }) {
   const { sqlite, config } = deps;
   // The sweep's daily list; computed here only before the first sweep of a new store.
   const cachedPopular = refreshedEvery(deps.clock, POPULAR_TTL_MS, (now) => getMetric<SuggestedItem[]>(sqlite, POPULAR_ITEMS_METRIC) ?? popularItems(sqlite, now));
@@ -212,7 +215,7 @@ export type ActionsService = ReturnType<typeof createActionsService>;
  * action converted with the purchase's revenue (each action converts once, by its first purchase).
  */
 export function attributeConversion(
-  sqlite: AppDeps['sqlite'],
+  sqlite: Database,
   customerId: string,
   txId: string,
   occurredAt: number,

@@ -1,5 +1,5 @@
 import { type ActionCandidate, type Channel, OUTBOUND } from './action-types.ts';
-import { DAY_MS } from '../clock.ts';
+import { DAY_MS } from '../kernel/clock.ts';
 
 /*
  * Guardrails, the same for every rule, applied after the catalog proposed its candidates. A suppressed

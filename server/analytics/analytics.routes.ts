@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import * as z from 'zod';
-import type { AppDeps } from '../app-deps.ts';
+import type { StoreDeps } from '../db/store-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
-import { DAY_MS } from '../clock.ts';
-import { AppError } from '../errors.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import { parseOr422 } from '../http/request-body.ts';
 import { STAGES } from '../lifecycle/lifecycle-rules.ts';
 import { SEGMENTS } from '../lifecycle/rfm.ts';
@@ -20,7 +20,7 @@ export const exportQuerySchema = z.strictObject({
   segment: z.enum(SEGMENTS).optional(),
 });
 
-export function analyticsRoutes(deps: AppDeps) {
+export function analyticsRoutes(deps: StoreDeps) {
   const app = new Hono<AuthEnv>();
   const manager = requireRole(deps.sqlite, ACCESS.store);
 

@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../clock.ts';
-import { getMetric } from '../stats/store-metrics.ts';
-import { toMajor } from '../money.ts';
-import { zoneOffsetMinutes } from '../time/zone-offset.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import { getMetric } from '../db/store-metrics.ts';
+import { toMajor } from '../kernel/money.ts';
+import { zoneOffsetMinutes } from '../kernel/local-time.ts';
 import type { Cohort } from './cohorts.ts';
 
 /*

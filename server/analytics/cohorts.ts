@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import { customerRanges, IN_RANGE, type Steps } from '../lifecycle/sweep-steps.ts';
-import { zoneOffsetMinutes } from '../time/zone-offset.ts';
+import { customerRanges, IN_RANGE, type Steps } from '../db/sweep-steps.ts';
+import { zoneOffsetMinutes } from '../kernel/local-time.ts';
 
 /*
  * Monthly cohorts by first purchase month (store-local): for each, its size and the share of it buying in

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { createMiddleware } from 'hono/factory';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { authenticate, type Principal, type Role } from './token.service.ts';
 
 export type AuthEnv = { Variables: { principal: Principal } };

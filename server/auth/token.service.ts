@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { createHash, randomBytes } from 'node:crypto';
-import { newId } from '../ids.ts';
+import { newId } from '../kernel/ids.ts';
 
 export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { getMetric, setMetric } from '../stats/store-metrics.ts';
+import { getMetric, setMetric } from '../db/store-metrics.ts';
 
 /*
  * catalog_items follows the sold lines: latest name/category/price, first and last sale, and the sale

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../clock.ts';
-import type { Steps } from '../lifecycle/sweep-steps.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import type { Steps } from '../db/sweep-steps.ts';
 
 /** Co-purchase pairs ranked per step, and items whose lists are rewritten per step. */
 const PAIRS_PER_STEP = 50_000;

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { AppDeps } from '../app-deps.ts';
+import type { AppDeps } from '../orchestration/app-deps.ts';
 import { readCsvTransactions } from '../ingest/csv/csv-transactions.ts';
-import { emptyTotals, type FileSource, importFile, type ImportTotals } from '../ingest/import.service.ts';
-import { ingestDepsFrom } from '../ingest/ingest.service.ts';
+import { emptyTotals, type FileSource, importFile, type ImportTotals } from '../orchestration/import.service.ts';
+import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { posLogFileSource } from '../ingest/poslog/poslog-source.ts';
-import { toMajor } from '../money.ts';
+import { toMajor } from '../kernel/money.ts';
 
 /*
  * `cli import <file>… [--store S] [--json] [--strict]`: CSV lines (.csv, .csv.gz) and POSLog (.xml, .xml.gz).

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { parseAsOf } from '../scoring/as-of.ts';
 import { readHistoriesFromCsv, type CustomerHistory } from '../scoring/history.ts';
 import { trainCustomerModels } from '../scoring/customer-training.ts';

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import type { ActionsService } from '../actions/actions.service.ts';
-import type { AppDeps } from '../app-deps.ts';
+import type { StoreDeps } from '../db/store-deps.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../identity/customer.schema.ts';
 import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/customer-write.service.ts';
@@ -11,7 +13,7 @@ import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { pointsOnce } from '../loyalty/loyalty.service.ts';
 import { getProfile } from './profile.service.ts';
 
-export function customerRoutes(deps: AppDeps, actions: ActionsService) {
+export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycle: LifecycleRules }, actions: ActionsService) {
   const app = new Hono<AuthEnv>();
   const clerk = requireRole(deps.sqlite, ACCESS.customers);
   const manager = requireRole(deps.sqlite, ACCESS.store);

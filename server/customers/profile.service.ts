@@ -1,13 +1,13 @@
 import type { Database } from 'bun:sqlite';
 import { storedScores } from '../scoring/serving/stored-scores.ts';
-import { DAY_MS } from '../clock.ts';
+import { DAY_MS } from '../kernel/clock.ts';
 import type { CustomerRow } from '../identity/customer-row.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { maskIdentifier } from '../identity/normalize-identifier.ts';
-import type { IdentifierRef } from '../ingest/transaction-input.ts';
+import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
-import { isoOrNull, toMajor } from '../money.ts';
+import { isoOrNull, toMajor } from '../kernel/money.ts';
 
 export interface ProfileDeps {
   sqlite: Database;

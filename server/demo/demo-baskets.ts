@@ -1,4 +1,4 @@
-import type { LineInput } from '../ingest/transaction-input.ts';
+import type { LineInput } from '../kernel/transaction-input.ts';
 import type { CatalogItem } from './catalog.ts';
 import type { DemoCustomer } from './demo-customers.ts';
 import type { Random } from './random.ts';

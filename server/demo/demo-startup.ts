@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppDeps } from '../app-deps.ts';
+import type { AppDeps } from '../orchestration/app-deps.ts';
 import { createToken } from '../auth/token.service.ts';
-import { ingestDepsFrom } from '../ingest/ingest.service.ts';
+import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { seedDemoStore } from './seed-demo-store.ts';
 
 /** True when the store has never seen a transaction or a customer. */

@@ -1,10 +1,10 @@
-import { DAY_MS } from '../clock.ts';
-import { AppError } from '../errors.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import { registerCustomer } from '../identity/customer-write.service.ts';
-import { applyTransaction, type IngestDeps } from '../ingest/ingest.service.ts';
-import { runDailySweep } from '../lifecycle/daily-sweep.ts';
-import type { LineInput, TransactionInput } from '../ingest/transaction-input.ts';
-import { zoneOffsetMinutes } from '../time/zone-offset.ts';
+import { applyTransaction, type IngestDeps } from '../orchestration/apply-transaction.ts';
+import { runDailySweep } from '../orchestration/daily-sweep.ts';
+import type { LineInput, TransactionInput } from '../kernel/transaction-input.ts';
+import { zoneOffsetMinutes } from '../kernel/local-time.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
 import { type DemoCustomer, makeDemoCustomers, purchaseTimes } from './demo-customers.ts';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
-import { AppError, zodDetails } from '../errors.ts';
+import { AppError, zodDetails } from '../kernel/errors.ts';
 
 const tooLarge = (maxBytes: number) =>
   new AppError(413, 'payload_too_large', `the body is larger than ${maxBytes} bytes`, { max_bytes: maxBytes });

@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { newId } from '../ids.ts';
+import { newId } from '../kernel/ids.ts';
 
 /**
  * Customer events are facts (they sync). Their data never holds personal values (names, numbers):

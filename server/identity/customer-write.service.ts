@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import { AppError } from '../errors.ts';
-import type { IdentifierRef } from '../ingest/transaction-input.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { recordEvent } from './customer-events.ts';

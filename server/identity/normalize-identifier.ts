@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
-import type { IdentifierRef } from '../ingest/transaction-input.ts';
+import type { IdentifierRef } from '../kernel/transaction-input.ts';
 
 /**
  * Identifiers are stored normalized so that the same person typed two ways is one key:

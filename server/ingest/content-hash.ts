@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TransactionInput } from './transaction-input.ts';
+import type { TransactionInput } from '../kernel/transaction-input.ts';
 
 /**
  * Identity of a transaction's content for idempotency: the same key with the same hash is a replay,

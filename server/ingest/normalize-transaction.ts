@@ -1,6 +1,6 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
-import { type LineInput, MAX_FUTURE_MS, type TransactionInput } from './transaction-input.ts';
+import { type LineInput, MAX_FUTURE_MS, type TransactionInput } from '../kernel/transaction-input.ts';
 import { MAX_AMOUNT, type TransactionParsed } from './transaction.schema.ts';
 
 export interface NormalizeContext {

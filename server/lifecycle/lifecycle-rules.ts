@@ -1,5 +1,5 @@
-import { DAY_MS } from '../clock.ts';
-import type { Config } from '../config.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import type { Config } from '../kernel/config.ts';
 
 /*
  * Lifecycle stages from facts, as a pure function of a customer's purchase times and a moment. Every stage

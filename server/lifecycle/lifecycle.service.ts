@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../clock.ts';
+import { DAY_MS } from '../kernel/clock.ts';
 import {
   type LifecycleFacts,
   type LifecycleRules,
@@ -12,7 +12,7 @@ import {
   summarizePurchases,
   timeTransitions,
 } from './lifecycle-rules.ts';
-import { DEFAULT_PAGING, drain, type Steps } from './sweep-steps.ts';
+import { DEFAULT_PAGING, drain, type Steps } from '../db/sweep-steps.ts';
 
 /*
  * Keeps customer_lifecycle current: on every fact about a customer (evaluateCustomerLifecycle, inside the

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../clock.ts';
-import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps } from './sweep-steps.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps } from '../db/sweep-steps.ts';
 
 /*
  * RFM: recency, frequency and monetary value over the last 12 months, each scored 1–5 by percentile

@@ -1,6 +1,6 @@
-import { DAY_MS } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { LineInput } from '../ingest/transaction-input.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import type { Config } from '../kernel/config.ts';
+import type { LineInput } from '../kernel/transaction-input.ts';
 
 export interface LoyaltyRules {
   pointsPerUnit: number;

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import { AppError } from '../errors.ts';
-import type { LineInput } from '../ingest/transaction-input.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { LineInput } from '../kernel/transaction-input.ts';
 import { type LoyaltyRules, pointsForLines, tierFor, type TierStatus } from './loyalty-rules.ts';
 import {
   applyEntry,

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../clock.ts';
+import { DAY_MS } from '../kernel/clock.ts';
 
 /*
  * Points are lots: each earn (or positive adjust) is a lot that becomes spendable at `availableAt` (end of

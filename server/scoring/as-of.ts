@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 
 /*
  * The as-of instant of training and prediction. A full ISO time must carry its offset (or Z). A bare date

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { CustomerHistory } from './history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES } from './customer-features.ts';
 import { isBgNbdParams } from './bgnbd.ts';

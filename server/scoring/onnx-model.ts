@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 
 /*
  * One ONNX model (our tree-ensemble exports: one float32 input [N, F], one output [N, 1]) loaded from a file.

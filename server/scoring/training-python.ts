@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 
 /*
  * Training runs Debian's Python (python3-xgboost, -sklearn, -onnx, -scipy), not the first python3 on PATH.

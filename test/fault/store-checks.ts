@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { testConfig } from '../../server/config.ts';
+import { testConfig } from '../../server/kernel/config.ts';
 import { loyaltyRulesFrom } from '../../server/loyalty/loyalty-rules.ts';
 import { pointsView } from '../../server/loyalty/loyalty.service.ts';
 import { type Ack, txKey, type WireTx } from './pos-load.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS } from '../../server/clock.ts';
+import { DAY_MS } from '../../server/kernel/clock.ts';
 import { seededRandom } from '../../server/demo/random.ts';
 import type { CustomerHistory } from '../../server/scoring/history.ts';
 import { customerCandidates, FEATURE_COUNT, itemContext, RANKER_FEATURES } from '../../server/scoring/recommend/candidate-features.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../server/errors.ts';
+import { AppError } from '../../server/kernel/errors.ts';
 import { globalTopFrequent, personalThenGlobalTopFrequent, personalTopFrequent, tifuKnn } from '../../server/scoring/recommend/baselines.ts';
 import { ndcgAtK, recallAtK, scoreNextBaskets } from '../../server/scoring/recommend/metrics.ts';
 import { readNextBasketTruths } from '../../server/scoring/recommend/next-basket-truths.ts';

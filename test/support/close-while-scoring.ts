@@ -4,7 +4,7 @@
  * as a shutdown during the nightly rescoring does. Prints one JSON line and exits 0 when nothing crashed.
  */
 import { seedDemoStore } from '../../server/demo/seed-demo-store.ts';
-import { ingestDepsFrom } from '../../server/ingest/ingest.service.ts';
+import { ingestDepsFrom } from '../../server/orchestration/apply-transaction.ts';
 import { chunkEnd } from '../../server/scoring/serving/db-history.ts';
 import { createTestAppliance } from './test-appliance.ts';
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../server/app.ts';
-import type { AppDeps } from '../../server/app-deps.ts';
-import { openAppliance } from '../../server/appliance.ts';
+import { createApp } from '../../server/app/app.ts';
+import type { AppDeps } from '../../server/orchestration/app-deps.ts';
+import { openAppliance } from '../../server/app/appliance.ts';
 import { createToken, type Role } from '../../server/auth/token.service.ts';
-import { manualClock } from '../../server/clock.ts';
-import { testConfig } from '../../server/config.ts';
+import { manualClock } from '../../server/kernel/clock.ts';
+import { testConfig } from '../../server/kernel/config.ts';
 
 /**
  * A real appliance on a fresh SQLite file built by the real migrations, a settable clock, and one

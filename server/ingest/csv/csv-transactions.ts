@@ -1,5 +1,5 @@
 import { normalizeOpaqueId } from '../../identity/normalize-identifier.ts';
-import type { LineInput, TransactionInput } from '../transaction-input.ts';
+import type { LineInput, TransactionInput } from '../../kernel/transaction-input.ts';
 import { type LinesCsvRow, readLinesCsv, type ReadLinesCsvOptions } from './read-lines-csv.ts';
 
 /*

@@ -1,4 +1,4 @@
-import { MAX_FUTURE_MS, type TransactionInput } from '../transaction-input.ts';
+import { MAX_FUTURE_MS, type TransactionInput } from '../../kernel/transaction-input.ts';
 import { MAX_AMOUNT } from '../transaction.schema.ts';
 import { customerOf } from './poslog-customer.ts';
 import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';

@@ -1,5 +1,5 @@
 import { normalizeCard, normalizeEmail, normalizeOpaqueId, normalizePhone } from '../../identity/normalize-identifier.ts';
-import type { IdentifierRef, TransactionInput } from '../transaction-input.ts';
+import type { IdentifierRef, TransactionInput } from '../../kernel/transaction-input.ts';
 import { child, childrenNamed, childText, descendants, path, textOf, type XmlNode } from './xml-node.ts';
 
 /*

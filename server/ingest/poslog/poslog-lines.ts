@@ -1,4 +1,4 @@
-import type { LineInput } from '../transaction-input.ts';
+import type { LineInput } from '../../kernel/transaction-input.ts';
 import { toMilli, toMinor } from './poslog-values.ts';
 import { attr, child, childrenNamed, childText, flag, isTrue, path, textOf, type XmlNode } from './xml-node.ts';
 

@@ -1,6 +1,6 @@
 import { openFileBytes } from '../file-bytes.ts';
-import type { FileSource } from '../import.service.ts';
-import type { TransactionInput } from '../transaction-input.ts';
+import type { FileSource } from '../file-source.ts';
+import type { TransactionInput } from '../../kernel/transaction-input.ts';
 import { mapPosLogTransaction, type PosLogContext } from './map-poslog-transaction.ts';
 import { PosLogFormatError, readPosLogTransactions } from './read-poslog-xml.ts';
 import { decodeXmlStream } from './xml-text-decoding.ts';

@@ -1,4 +1,4 @@
-import { zoneOffsetMinutes } from '../../time/zone-offset.ts';
+import { zoneOffsetMinutes } from '../../kernel/local-time.ts';
 
 /*
  * Value parsing for POSLog text: decimals to scaled integers without going through binary floating point

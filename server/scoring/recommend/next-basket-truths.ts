@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** Reads a `customer_id,sku` targets file (header row; LF or CRLF) into customer → set of SKUs. */
 export function readNextBasketTruths(path: string): Map<string, Set<string>> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import type { CustomerHistory } from '../history.ts';
 import { loadOnnxModelWith, readModelJson } from '../onnx-model.ts';
 import { customerCandidates, DEFAULT_LIMITS, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';

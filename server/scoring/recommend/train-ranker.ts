@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import type { CustomerHistory } from '../history.ts';
 import { runTrainingScript } from '../training-python.ts';
 import { globalTopFrequent, personalThenGlobalTopFrequent, personalTopFrequent } from './baselines.ts';

@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../../clock.ts';
+import { DAY_MS } from '../../kernel/clock.ts';
 import type { Basket, CustomerHistory } from '../history.ts';
 
 /*

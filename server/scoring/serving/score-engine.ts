@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../../clock.ts';
+import { DAY_MS } from '../../kernel/clock.ts';
 import type { CustomerHistory } from '../history.ts';
 import type { Recommendation } from '../recommend/recommender.ts';
 import { historiesBetween, historyFromDb } from './db-history.ts';

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../clock.ts';
+import { DAY_MS } from '../../kernel/clock.ts';
 import type { CustomerHistory } from '../history.ts';
 
 /*

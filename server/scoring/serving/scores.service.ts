@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { getMetric, setMetric } from '../../stats/store-metrics.ts';
+import { getMetric, setMetric } from '../../db/store-metrics.ts';
 import { chunkEnd } from './db-history.ts';
 import type { ScoreEngine, ScoredChunk } from './score-engine.ts';
 

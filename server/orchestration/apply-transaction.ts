@@ -1,18 +1,18 @@
 import type { Database } from 'bun:sqlite';
 import { attributeConversion } from '../actions/actions.service.ts';
-import type { AppDeps } from '../app-deps.ts';
-import { DAY_MS } from '../clock.ts';
-import { AppError } from '../errors.ts';
-import { resolveCustomer } from '../identity/identity.service.ts';
-import { newId } from '../ids.ts';
+import type { AppDeps } from './app-deps.ts';
+import { DAY_MS } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import { resolveCustomer } from './merge-customers.ts';
+import { newId } from '../kernel/ids.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { settleTransactionPoints } from '../loyalty/loyalty.service.ts';
 import { addTransactionToStats } from '../stats/customer-stats.service.ts';
-import { contentHash } from './content-hash.ts';
-import type { TransactionInput } from './transaction-input.ts';
-import type { IngestResult } from './transaction.schema.ts';
+import { contentHash } from '../ingest/content-hash.ts';
+import type { TransactionInput } from '../kernel/transaction-input.ts';
+import type { IngestResult } from '../ingest/transaction.schema.ts';
 
 export interface IngestDeps {
   sqlite: Database;

@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
-import type { AppDeps } from '../app-deps.ts';
+import type { AppDeps } from './app-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
-import { AppError, errorBody } from '../errors.ts';
+import { AppError, errorBody } from '../kernel/errors.ts';
 import { bodyBytes, limitBody } from '../http/request-body.ts';
-import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './ingest.service.ts';
-import { mapPosLogTransaction } from './poslog/map-poslog-transaction.ts';
-import { PosLogFormatError, parsePosLogDocument } from './poslog/read-poslog-xml.ts';
-import { charsetOf, decodeXml } from './poslog/xml-text-decoding.ts';
-import type { TransactionInput } from './transaction-input.ts';
-import type { XmlNode } from './poslog/xml-node.ts';
+import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './apply-transaction.ts';
+import { mapPosLogTransaction } from '../ingest/poslog/map-poslog-transaction.ts';
+import { PosLogFormatError, parsePosLogDocument } from '../ingest/poslog/read-poslog-xml.ts';
+import { charsetOf, decodeXml } from '../ingest/poslog/xml-text-decoding.ts';
+import type { TransactionInput } from '../kernel/transaction-input.ts';
+import type { XmlNode } from '../ingest/poslog/xml-node.ts';
 
 /*
  * POST /api/v1/poslog: an ARTS POSLog document straight from the POS (application/xml or text/xml). The

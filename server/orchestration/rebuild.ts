@@ -3,7 +3,7 @@ import { rebuildCatalog } from '../catalog/catalog-rebuild.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { recomputeAllLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { scoreRfm } from '../lifecycle/rfm.ts';
-import { rebuildDerived } from './customer-stats.service.ts';
+import { rebuildDerived } from '../stats/customer-stats.service.ts';
 
 /**
  * `cli rebuild`: every derived table recomputed from facts in one transaction — customer stats and

@@ -1,16 +1,16 @@
 import type { Database } from 'bun:sqlite';
 import { POPULAR_ITEMS_METRIC, withNames } from '../actions/action-context.ts';
-import { getMetric, setMetric } from '../stats/store-metrics.ts';
-import { DAY_MS } from '../clock.ts';
+import { getMetric, setMetric } from '../db/store-metrics.ts';
+import { DAY_MS } from '../kernel/clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { expireDuePoints } from '../loyalty/loyalty.service.ts';
 import { cohortsSteps } from '../analytics/cohorts.ts';
 import { updateCatalog } from '../catalog/catalog.service.ts';
 import { itemNeighborsSteps } from '../catalog/item-neighbors.ts';
-import type { LifecycleRules } from './lifecycle-rules.ts';
-import { sweepLifecycleSteps } from './lifecycle.service.ts';
-import { scoreRfmSteps } from './rfm.ts';
-import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps, type SweepPaging } from './sweep-steps.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import { sweepLifecycleSteps } from '../lifecycle/lifecycle.service.ts';
+import { scoreRfmSteps } from '../lifecycle/rfm.ts';
+import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps, type SweepPaging } from '../db/sweep-steps.ts';
 
 /*
  * What time alone changes, once a day: lifecycle stages, points that expired, actions past their expiry,

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../clock.ts';
+import { DAY_MS } from './clock.ts';
 
 /**
  * A transaction as every source (JSON API, CSV import, POSLog) hands it to the ingest service:

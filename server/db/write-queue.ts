@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import { preparedSavepoint } from '../db/savepoint.ts';
-import { AppError } from '../errors.ts';
+import { preparedSavepoint } from './savepoint.ts';
+import { AppError } from '../kernel/errors.ts';
 
 /*
  * Group commit. bun:sqlite is synchronous, so one transaction and one fsync per request would cap ingest

@@ -1,6 +1,6 @@
-import { localTime } from '../../actions/action-context.ts';
-import type { AppDeps } from '../../app-deps.ts';
-import { lastFullRescore, rescoreEveryone } from './scores.service.ts';
+import { localTime } from '../kernel/local-time.ts';
+import type { AppDeps } from './app-deps.ts';
+import { lastFullRescore, rescoreEveryone } from '../scoring/serving/scores.service.ts';
 
 const DAILY_CHECK_MS = 15 * 60_000;
 

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from './identity/customer.schema.ts';
-import { outcomeSchema } from './actions/actions.routes.ts';
-import { exportQuerySchema, overviewQuerySchema } from './analytics/analytics.routes.ts';
-import { batchSchema, ingestResultSchema, transactionSchema } from './ingest/transaction.schema.ts';
+import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../identity/customer.schema.ts';
+import { outcomeSchema } from '../actions/actions.routes.ts';
+import { exportQuerySchema, overviewQuerySchema } from '../analytics/analytics.routes.ts';
+import { batchSchema, ingestResultSchema, transactionSchema } from '../ingest/transaction.schema.ts';
 
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */
 export function openApiDocument(storeName: string) {

@@ -1,8 +1,8 @@
 import { preparedSavepoint } from '../db/savepoint.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
-import { applyTransaction, type IngestDeps } from './ingest.service.ts';
-import type { TransactionInput } from './transaction-input.ts';
+import { applyTransaction, type IngestDeps } from './apply-transaction.ts';
+import type { FileSource } from '../ingest/file-source.ts';
 
 /*
  * History import: transactions from a file (CSV lines, POSLog) through the same ingest rules as the POS
@@ -10,6 +10,8 @@ import type { TransactionInput } from './transaction-input.ts';
  * turns out broken halfway (truncated gzip, malformed XML, a bad row with --strict) leaves nothing of
  * itself behind. Rows a source rejects are reported and skipped unless strict.
  */
+
+export type { FileSource };
 
 export interface Rejection {
   file: string;
@@ -32,11 +34,6 @@ export function emptyTotals(): ImportTotals {
   return { files: 0, transactions: 0, duplicates: 0, lines: 0, customers: 0, grossAmountMinor: 0, rejected: [] };
 }
 
-export interface FileSource {
-  file: string;
-  /** Batches of transactions; rejections arrive through `reject` while reading. */
-  read(reject: (r: { line: number | null; reason: string }) => void): AsyncIterable<TransactionInput[]>;
-}
 
 const countCustomers = (deps: IngestDeps) => deps.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM customers').get()?.n ?? 0;
 

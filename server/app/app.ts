@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { actionRoutes } from './actions/actions.routes.ts';
-import { createActionsService } from './actions/actions.service.ts';
-import { analyticsRoutes } from './analytics/analytics.routes.ts';
-import type { AppDeps } from './app-deps.ts';
-import { customerRoutes } from './customers/customers.routes.ts';
-import { AppError, errorBody } from './errors.ts';
-import { ingestRoutes } from './ingest/ingest.routes.ts';
-import { posLogRoutes } from './ingest/poslog.routes.ts';
+import { actionRoutes } from '../actions/actions.routes.ts';
+import { createActionsService } from '../actions/actions.service.ts';
+import { analyticsRoutes } from '../analytics/analytics.routes.ts';
+import type { AppDeps } from '../orchestration/app-deps.ts';
+import { customerRoutes } from '../customers/customers.routes.ts';
+import { AppError, errorBody } from '../kernel/errors.ts';
+import { ingestRoutes } from '../orchestration/ingest.routes.ts';
+import { posLogRoutes } from '../orchestration/poslog.routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 /** Composes the HTTP app. Knows only Web Request/Response; Bun specifics live in main.ts. */

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import type { AppDeps } from '../app-deps.ts';
+import type { AppDeps } from './app-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
-import { AppError, errorBody } from '../errors.ts';
+import { AppError, errorBody } from '../kernel/errors.ts';
 import { assertStorableText, limitBody, parseOr422, readJson } from '../http/request-body.ts';
-import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './ingest.service.ts';
-import { normalizeTransaction } from './normalize-transaction.ts';
-import type { TransactionInput } from './transaction-input.ts';
-import { batchSchema, transactionSchema } from './transaction.schema.ts';
+import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './apply-transaction.ts';
+import { normalizeTransaction } from '../ingest/normalize-transaction.ts';
+import type { TransactionInput } from '../kernel/transaction-input.ts';
+import { batchSchema, transactionSchema } from '../ingest/transaction.schema.ts';
 
 export function ingestRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();

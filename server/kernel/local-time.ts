@@ -27,3 +27,9 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   }
   return f;
 }
+
+/** Store-local calendar date and minute of day at `now`. */
+export function localTime(timeZone: string, now: number): { date: string; minuteOfDay: number } {
+  const local = new Date(now + zoneOffsetMinutes(timeZone, now) * 60_000);
+  return { date: local.toISOString().slice(0, 10), minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes() };
+}

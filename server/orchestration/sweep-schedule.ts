@@ -1,8 +1,8 @@
-import type { AppDeps } from '../app-deps.ts';
-import { localTime } from '../actions/action-context.ts';
-import { getMetric, setMetric } from '../stats/store-metrics.ts';
+import type { AppDeps } from './app-deps.ts';
+import { localTime } from '../kernel/local-time.ts';
+import { getMetric, setMetric } from '../db/store-metrics.ts';
 import { dailySweepSteps, sweepDepsFrom } from './daily-sweep.ts';
-import { runStepwise } from './sweep-steps.ts';
+import { runStepwise } from '../db/sweep-steps.ts';
 
 const CHECK_EVERY_MS = 15 * 60_000;
 

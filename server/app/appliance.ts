@@ -1,23 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppDeps } from './app-deps.ts';
-import { type Clock, systemClock } from './clock.ts';
-import type { Config } from './config.ts';
-import { dbPath, openDb } from './db/open.ts';
-import { createWriteQueue } from './ingest/write-queue.ts';
-import { createWalSync } from './db/wal-sync.ts';
-import { candidateModelDirs, createModelRegistry } from './scoring/serving/model-registry.ts';
-import { createRescoreQueue } from './scoring/serving/rescore-queue.ts';
-import { createHybridScoreEngine } from './scoring/serving/hybrid-score-engine.ts';
-import { createInlineScoreEngine, type ScoreEngine } from './scoring/serving/score-engine.ts';
-import { createWorkerScoreEngine } from './scoring/serving/worker-score-engine.ts';
-import type { ScoringDeps } from './scoring/serving/scores.service.ts';
-import { lifecycleRulesFrom } from './lifecycle/lifecycle-rules.ts';
-import { loyaltyRulesFrom } from './loyalty/loyalty-rules.ts';
+import type { AppDeps } from '../orchestration/app-deps.ts';
+import { type Clock, systemClock } from '../kernel/clock.ts';
+import type { Config } from '../kernel/config.ts';
+import { dbPath, openDb } from '../db/open.ts';
+import { createWriteQueue } from '../db/write-queue.ts';
+import { createWalSync } from '../db/wal-sync.ts';
+import { candidateModelDirs, createModelRegistry } from '../scoring/serving/model-registry.ts';
+import { createRescoreQueue } from '../scoring/serving/rescore-queue.ts';
+import { createHybridScoreEngine } from '../scoring/serving/hybrid-score-engine.ts';
+import { createInlineScoreEngine, type ScoreEngine } from '../scoring/serving/score-engine.ts';
+import { createWorkerScoreEngine } from '../scoring/serving/worker-score-engine.ts';
+import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
+import { lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
+import { loyaltyRulesFrom } from '../loyalty/loyalty-rules.ts';
 
 /** The models shipped in the repository (trained on public data, item-agnostic features). */
-export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../models/default', import.meta.url));
+export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
 
 /** Opens the store's database (migrating it) and builds the dependencies every entry point shares. */
 export function openAppliance(config: Config, clock: Clock = systemClock, log: (line: string) => void = (line) => console.error(line)): AppDeps {

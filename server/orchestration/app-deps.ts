@@ -1,0 +1,22 @@
+import type { Db } from '../db/open.ts';
+import type { WalSync } from '../db/wal-sync.ts';
+import type { StoreDeps } from '../db/store-deps.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import type { RescoreQueue } from '../scoring/serving/rescore-queue.ts';
+import type { ScoreEngine } from '../scoring/serving/score-engine.ts';
+import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
+
+/** Everything a route needs, passed in (never imported as module state) so tests build their own. */
+export interface AppDeps extends StoreDeps {
+  db: Db;
+  rules: LoyaltyRules;
+  lifecycle: LifecycleRules;
+  /** Makes what was committed on `sqlite` durable (see db/wal-sync.ts). */
+  walSync: WalSync;
+  /** The served models and what scores with them (hot-swapped; empty until `models.reload()`). */
+  models: ScoreEngine;
+  scoring: ScoringDeps;
+  /** Customers to rescore after their transactions, off the POS path. */
+  rescore: RescoreQueue;
+}
