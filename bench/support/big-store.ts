@@ -1,11 +1,13 @@
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../../server/kernel/clock.ts';
 import { seededRandom } from '../../server/demo/random.ts';
+import { recordCustomerEvent } from '../../server/identity/customer-view.ts';
+import { linkIdentifier } from '../../server/identity/identity.service.ts';
 import { newId } from '../../server/kernel/ids.ts';
 
 /*
  * Writes the facts of a large store straight into SQLite (bypassing the ingest path, which the ingest
- * benchmark measures): customers with cards, two years of sales with 3–8 lines over a Zipf-like catalog,
+ * benchmark measures): customers with cards (through the identity module's events, as registrations are), two years of sales with 3–8 lines over a Zipf-like catalog,
  * 70% identified, some linked returns, and earn entries in the points ledger. Derived tables are then
  * built by the real rebuild. Deterministic for a seed.
  */
@@ -40,12 +42,10 @@ export function writeBigStore(sqlite: Database, spec: BigStoreSpec, log: (s: str
   };
   const price = (sku: number) => 200 + ((sku * 7919) % 9800);
 
-  const insertCustomer = sqlite.query('INSERT INTO customers (id, store_id, created_at, updated_at, registered_at, consent_sms) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertLink = sqlite.query("INSERT INTO identity_links (kind, value, customer_id, created_at) VALUES ('card', ?, ?, ?)");
   const insertTx = sqlite.query(
-    `INSERT INTO transactions (id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, customer_id, total, line_count,
+    `INSERT INTO transactions (id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, customer_id, recorded_customer_id, total, line_count,
        points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, tenders, change_amount, coupons, content_hash, source, received_at)
-     VALUES (?, 'S001', ?, ?, ?, ?, 480, ?, ?, ?, ?, 0, 0, NULL, ?, '[]', 0, '[]', ?, 'bench', ?)`,
+     VALUES (?, 'S001', ?, ?, ?, ?, 480, ?, ?, ?, ?, ?, 0, 0, NULL, ?, '[]', 0, '[]', ?, 'bench', ?)`,
   );
   const insertLine = sqlite.query(
     'INSERT INTO transaction_lines (tx_id, line_no, sku, name, category, quantity_milli, unit_price, discount, amount, void) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 0)',
@@ -59,8 +59,11 @@ export function writeBigStore(sqlite: Database, spec: BigStoreSpec, log: (s: str
       const id = newId(at);
       ids.push(id);
       joined.push(at);
-      insertCustomer.run(id, 'S001', at, at, rnd.chance(0.6) ? at : null, rnd.chance(0.5) ? 1 : 0);
-      insertLink.run(`88${String(i).padStart(10, '0')}`, id, at);
+      const registered = rnd.chance(0.6);
+      const values = { consent_sms: rnd.chance(0.5) ? 1 : 0 };
+      recordCustomerEvent(sqlite, id, 'created', at, { origin: 'bench', store_id: 'S001' });
+      linkIdentifier(sqlite, id, { kind: 'card', value: `88${String(i).padStart(10, '0')}` }, at);
+      recordCustomerEvent(sqlite, id, registered ? 'registered' : 'profile_updated', at, { values, identifiers: [] });
     }
   })();
   log(`customers: ${spec.customers}`);
@@ -93,7 +96,7 @@ export function writeBigStore(sqlite: Database, spec: BigStoreSpec, log: (s: str
           total += amount;
           rows.push([sku, amount]);
         }
-        insertTx.run(id, `T${k % 8}`, `B${k}`, isReturn ? 'return' : 'sale', at, customer, sign * total, n, customer && !isReturn ? Math.floor(total / 100) : 0, null, `h${k}`, at);
+        insertTx.run(id, `T${k % 8}`, `B${k}`, isReturn ? 'return' : 'sale', at, customer, customer, sign * total, n, customer && !isReturn ? Math.floor(total / 100) : 0, null, `h${k}`, at);
         for (const [sku, amount] of rows) {
           insertLine.run(id, ++lineNo, `SKU${sku}`, `Item ${sku}`, `cat${sku % CATEGORIES}`, sign * 1000, amount, sign * amount);
         }
@@ -103,10 +106,13 @@ export function writeBigStore(sqlite: Database, spec: BigStoreSpec, log: (s: str
     if ((b / BATCH) % 10 === 0) log(`transactions: ${Math.min(txCount, b + BATCH)} / ${txCount}`);
   }
   sqlite.run(
-    `INSERT INTO loyalty_ledger (customer_id, kind, points, tx_id, lot_id, effective_at, available_at, expires_at, created_at)
-     SELECT customer_id, 'earn', points_earned, id, NULL, occurred_at, occurred_at + ${14 * DAY_MS}, occurred_at + ${365 * DAY_MS}, occurred_at
+    `INSERT INTO loyalty_ledger (customer_id, recorded_customer_id, kind, points, tx_id, lot_id, effective_at, available_at, expires_at, created_at)
+     SELECT customer_id, customer_id, 'earn', points_earned, id, NULL, occurred_at, occurred_at + ${14 * DAY_MS}, occurred_at + ${365 * DAY_MS}, occurred_at
      FROM transactions WHERE customer_id IS NOT NULL AND points_earned > 0`,
   );
+  // Their numbers in the change log, as the fact writer gives them (transactions in time order, then the ledger).
+  sqlite.run("INSERT INTO change_log (kind, ref) SELECT 'transaction', id FROM transactions ORDER BY rowid");
+  sqlite.run("INSERT INTO change_log (kind, ref) SELECT 'ledger', CAST(id AS TEXT) FROM loyalty_ledger ORDER BY id");
   log('ledger written');
   return { transactions: txCount, lines };
 }

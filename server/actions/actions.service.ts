@@ -3,7 +3,7 @@ import type { Database } from 'bun:sqlite';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { AppError } from '../kernel/errors.ts';
-import { recordEvent } from '../identity/customer-events.ts';
+import { recordCustomerEvent } from '../identity/customer-view.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { newId } from '../kernel/ids.ts';
 import type { Stage } from '../lifecycle/lifecycle-rules.ts';
@@ -200,7 +200,15 @@ export function createActionsService(deps: StoreDeps & { rules: LoyaltyRules }) 
       sqlite
         .query('UPDATE actions SET status = ?, outcome_at = ?, survey_answer = ?, note = ? WHERE id = ?')
         .run(body.outcome, now, body.survey_answer ?? null, body.note ?? null, actionId);
-      recordEvent(sqlite, row.customer_id, 'action_outcome', now, { action_id: actionId, type: row.type, outcome: body.outcome, survey: body.survey_answer !== undefined });
+      // The outcome is the fact (the row above is the derived view of shown actions): survey answer and note
+      // travel with it, and an erasure turns them into tombstones.
+      recordCustomerEvent(sqlite, row.customer_id, 'action_outcome', now, {
+        action_id: actionId,
+        type: row.type,
+        outcome: body.outcome,
+        survey_answer: body.survey_answer ?? null,
+        note: body.note ?? null,
+      });
       return { id: actionId, status: body.outcome, replayed: false };
     });
   }
@@ -228,4 +236,22 @@ export function attributeConversion(
        WHERE customer_id = ? AND status = 'done' AND converted_tx_id IS NULL AND outcome_at <= ? AND outcome_at > ?`,
     )
     .run(txId, occurredAt, total, customerId, occurredAt, occurredAt - windowMs);
+}
+
+/** A merge: the loser's shown actions (and their outcomes) now belong to the survivor. */
+export function moveActions(sqlite: Database, from: string, to: string): void {
+  sqlite.query('UPDATE actions SET customer_id = ? WHERE customer_id = ?').run(to, from);
+}
+
+/**
+ * An erasure: the customer's shown actions keep their type, channel, outcome and conversion (the store's
+ * figures) but lose what was personal: the script (it may quote a name), the survey answer and the note.
+ */
+export function forgetActionDetails(sqlite: Database, customerId: string): void {
+  sqlite.query("UPDATE actions SET script = '', survey_answer = NULL, note = NULL WHERE customer_id = ?").run(customerId);
+}
+
+/** The daily sweep: open actions past their expiry. Returns how many. */
+export function expireActions(sqlite: Database, now: number): number {
+  return sqlite.query("UPDATE actions SET status = 'expired' WHERE status = 'open' AND expires_at <= ?").run(now).changes;
 }

@@ -1,6 +1,10 @@
 import type { Database } from 'bun:sqlite';
+import { setMetric } from '../db/store-metrics.ts';
 
-/** Recomputes catalog_items from sold lines: latest name/category/price, first, last and previous sale time. */
+/**
+ * Recomputes catalog_items from sold lines: latest name/category/price, first, last and previous sale time.
+ * The incremental update (catalog.service.ts) then continues after every transaction the rebuild has seen.
+ */
 export function rebuildCatalog(sqlite: Database): void {
   sqlite.run('DELETE FROM catalog_items');
   sqlite.run(
@@ -15,4 +19,6 @@ export function rebuildCatalog(sqlite: Database): void {
             min(occurred_at), max(occurred_at), max(CASE WHEN time_rank = 2 THEN occurred_at END)
      FROM sold GROUP BY sku`,
   );
+  const seen = sqlite.query<{ n: number }, []>('SELECT coalesce(max(rowid), 0) AS n FROM transactions').get()?.n ?? 0;
+  setMetric(sqlite, 'catalog_rowid', seen, 0);
 }

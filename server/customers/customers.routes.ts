@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { ActionsService } from '../actions/actions.service.ts';
+import { type ActionsService, forgetActionDetails } from '../actions/actions.service.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
@@ -63,7 +63,11 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
   });
 
   app.delete('/customers/:id', manager, async (c) => {
-    const id = await deps.writes.run(() => eraseCustomer(deps.sqlite, c.req.param('id'), deps.clock()));
+    const id = await deps.writes.run(() => {
+      const erased = eraseCustomer(deps.sqlite, c.req.param('id'), deps.clock());
+      forgetActionDetails(deps.sqlite, erased);
+      return erased;
+    });
     return c.json({ id, erased: true });
   });
 

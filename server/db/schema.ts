@@ -6,8 +6,15 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
  * (fen/cents), signed (returns are negative); quantities in integer thousandths; times in UTC epoch
  * milliseconds (plus the original UTC offset in minutes where the source had one).
  *
- * Facts (append-only, what syncs): transactions, transaction_lines, loyalty_ledger, customer_events,
- * identity_links. Derived (rebuildable from facts): customer_stats, customer_points.
+ * Facts (append-only, what syncs): transactions, transaction_lines, loyalty_ledger, customer_events — written
+ * only by db/fact-writer.ts, each with its number in change_log. Identity links, registrations, profile and
+ * consent changes, merges, erasures and action outcomes are customer events. Everything else is derived
+ * (rebuildable from facts by `cli rebuild`): customers, identity_links, customer_stats, customer_points…
+ *
+ * Three fact tables carry a derived column beside the fact: `customer_id` is the customer the fact belongs
+ * to now (the survivor of merges), kept in the row because every per-customer read goes through its index;
+ * `recorded_customer_id` is who the fact was recorded for and never changes. Only a merge (and rebuild)
+ * rewrites `customer_id`; only an erasure rewrites an event's personal values, to a tombstone.
  */
 
 export const apiTokens = sqliteTable('api_tokens', {
@@ -45,6 +52,7 @@ export const customers = sqliteTable(
   (t) => [index('customers_merged_into').on(t.mergedInto)],
 );
 
+/** Derived from identifier_linked / identifier_unlinked events and merges: the identifiers live now. */
 export const identityLinks = sqliteTable(
   'identity_links',
   {
@@ -67,7 +75,10 @@ export const transactions = sqliteTable(
     kind: text('kind', { enum: ['sale', 'return'] }).notNull(),
     occurredAt: integer('occurred_at').notNull(),
     utcOffsetMin: integer('utc_offset_min').notNull(),
+    /** Derived: the customer the transaction belongs to now (see the note at the top). */
     customerId: text('customer_id'),
+    /** Fact: the customer it was recorded for. */
+    recordedCustomerId: text('recorded_customer_id'),
     /** Sum of non-void line amounts, negative for returns. */
     total: integer('total').notNull(),
     lineCount: integer('line_count').notNull(),
@@ -131,7 +142,9 @@ export const loyaltyLedger = sqliteTable(
   'loyalty_ledger',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Derived: the owner now (survivor of merges); `recorded_customer_id` is the fact. */
     customerId: text('customer_id').notNull(),
+    recordedCustomerId: text('recorded_customer_id'),
     kind: text('kind', { enum: ['earn', 'redeem', 'expire', 'reverse', 'adjust'] }).notNull(),
     /** Signed points: earn/positive adjust > 0; redeem, expire, reverse < 0. */
     points: integer('points').notNull(),
@@ -152,14 +165,27 @@ export const customerEvents = sqliteTable(
   'customer_events',
   {
     id: text('id').primaryKey(),
+    /** Derived: the owner now (survivor of merges); `recorded_customer_id` is the fact. */
     customerId: text('customer_id').notNull(),
+    recordedCustomerId: text('recorded_customer_id'),
     kind: text('kind').notNull(),
     at: integer('at').notNull(),
-    /** JSON payload of the event. */
+    /** JSON payload of the event (see identity/customer-event-kinds.ts); personal values become tombstones on erasure. */
     data: text('data').notNull(),
   },
   (t) => [index('customer_events_customer').on(t.customerId, t.at)],
 );
+
+/**
+ * The store's change log: one row per fact, numbered in the order the facts were written (per store,
+ * gap-free: rows are never deleted). This is what sync ships, after the cursor central acknowledged.
+ * `ref` is the fact's key in its table (transaction id, ledger entry id, event id).
+ */
+export const changeLog = sqliteTable('change_log', {
+  seq: integer('seq').primaryKey(),
+  kind: text('kind', { enum: ['transaction', 'ledger', 'event'] }).notNull(),
+  ref: text('ref').notNull(),
+});
 
 /** Derived: totals that do not decay with time. Windowed figures are computed on read. */
 export const customerStats = sqliteTable('customer_stats', {

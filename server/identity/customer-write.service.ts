@@ -3,9 +3,9 @@ import { AppError } from '../kernel/errors.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
-import { recordEvent } from './customer-events.ts';
+import { type ProfileValues, recordCustomerEvent, tombstoneCustomerEvents } from './customer-view.ts';
 import type { RegisterCustomer, UpdateCustomer } from './customer.schema.ts';
-import { canonicalCustomerId, createCustomer, findCustomerByIdentifier, linkIdentifier } from './identity.service.ts';
+import { canonicalCustomerId, createCustomer, findCustomerByIdentifier, linkIdentifier, unlinkIdentifier } from './identity.service.ts';
 import { type CustomerRefWire, normalizeIdentifiers } from './normalize-identifier.ts';
 
 /* Clerk-facing writes on a customer. Each runs inside the caller's transaction (the write queue). */
@@ -20,23 +20,17 @@ function identifiersOrThrow(body: CustomerRefWire, phoneRegion: string): Identif
 
 const CONSENT_COLUMNS = { sms: 'consent_sms', email: 'consent_email', push: 'consent_push', call: 'consent_call' } as const;
 
-function profileAssignments(body: UpdateCustomer): Array<[string, string | number | null]> {
-  const out: Array<[string, string | number | null]> = [];
-  if (body.name !== undefined) out.push(['name', body.name]);
-  if (body.birthday !== undefined) out.push(['birthday', body.birthday]);
-  if (body.gender !== undefined) out.push(['gender', body.gender]);
+/** The profile columns a body sets (consent as 1/0), undefined for what it leaves alone. */
+function profileValues(body: UpdateCustomer): ProfileValues {
+  const out: ProfileValues = {};
+  if (body.name !== undefined) out.name = body.name;
+  if (body.birthday !== undefined) out.birthday = body.birthday;
+  if (body.gender !== undefined) out.gender = body.gender;
   for (const [channel, column] of Object.entries(CONSENT_COLUMNS)) {
     const v = body.consent?.[channel as keyof typeof CONSENT_COLUMNS];
-    if (v !== undefined) out.push([column, v ? 1 : 0]);
+    if (v !== undefined) out[column] = v ? 1 : 0;
   }
   return out;
-}
-
-function applyAssignments(sqlite: Database, id: string, assignments: Array<[string, string | number | null]>, now: number): void {
-  if (assignments.length === 0) return;
-  sqlite
-    .query(`UPDATE customers SET ${assignments.map(([c]) => `${c} = ?`).join(', ')}, updated_at = ? WHERE id = ?`)
-    .run(...assignments.map(([, v]) => v), now, id);
 }
 
 function assertIdentifiersFree(sqlite: Database, refs: readonly IdentifierRef[], exceptCustomer: string | null): void {
@@ -57,9 +51,8 @@ export function registerCustomer(
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
   assertIdentifiersFree(sqlite, refs, null);
   const id = createCustomer(sqlite, ctx.storeId, ctx.now, 'registration');
-  applyAssignments(sqlite, id, [...profileAssignments(body), ['registered_at', ctx.now]], ctx.now);
   for (const r of refs) linkIdentifier(sqlite, id, r, ctx.now);
-  recordEvent(sqlite, id, 'registered', ctx.now, { identifiers: refs.map((r) => r.kind), consent: body.consent ?? {} });
+  recordCustomerEvent(sqlite, id, 'registered', ctx.now, { values: profileValues(body), identifiers: refs.map((r) => r.kind) });
   evaluateCustomerLifecycle(sqlite, ctx.lifecycle, id, ctx.now);
   return id;
 }
@@ -79,32 +72,36 @@ export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCust
   assertIdentifiersFree(sqlite, refs, id);
   for (const r of refs) {
     if (findCustomerByIdentifier(sqlite, r) === id) continue;
-    sqlite.query('DELETE FROM identity_links WHERE customer_id = ? AND kind = ?').run(id, r.kind);
+    const replaced = sqlite
+      .query<{ value: string }, [string, string]>('SELECT value FROM identity_links WHERE customer_id = ? AND kind = ?')
+      .all(id, r.kind);
+    for (const old of replaced) unlinkIdentifier(sqlite, id, { kind: r.kind, value: old.value }, ctx.now);
     linkIdentifier(sqlite, id, r, ctx.now);
   }
-  const assignments = profileAssignments(body);
-  applyAssignments(sqlite, id, assignments, ctx.now);
-  recordEvent(sqlite, id, 'profile_updated', ctx.now, {
-    fields: assignments.map(([c]) => c),
-    identifiers: refs.map((r) => r.kind),
-  });
+  const values = profileValues(body);
+  recordCustomerEvent(sqlite, id, 'profile_updated', ctx.now, { fields: Object.keys(values), values, identifiers: refs.map((r) => r.kind) });
   return id;
 }
 
 /**
- * Erasure: personal data (name, birthday, gender, consent, every identifier) is removed; the customer id
- * stays as a pseudonym on the de-identified facts (transactions, points), which keep the store's
- * figures true. Aliases merged into this customer are erased with it.
+ * Erasure (a fact: `erased`): personal data (name, birthday, gender, consent, every identifier) leaves the
+ * view, and every personal value in the customer's events (and their aliases') becomes a null tombstone, so
+ * none survives in the facts either. The customer id stays as a pseudonym on the de-identified facts
+ * (transactions, points), which keep the store's figures true.
  */
 export function eraseCustomer(sqlite: Database, rawId: string, now: number): string {
   const id = liveCustomerId(sqlite, rawId);
-  sqlite.query('DELETE FROM identity_links WHERE customer_id = ?').run(id);
-  sqlite
-    .query(
-      `UPDATE customers SET name = NULL, birthday = NULL, gender = NULL, consent_sms = NULL, consent_email = NULL,
-         consent_push = NULL, consent_call = NULL, erased_at = ?, updated_at = ? WHERE id = ? OR merged_into = ?`,
-    )
-    .run(now, now, id, id);
-  recordEvent(sqlite, id, 'erased', now, {});
+  recordCustomerEvent(sqlite, id, 'erased', now, {});
+  tombstoneCustomerEvents(sqlite, id);
   return id;
+}
+
+/** A POS source may know a birthday or name the profile lacks; it fills gaps and never overwrites a clerk's entry. */
+export function fillProfileGaps(sqlite: Database, customerId: string, profile: { birthday?: string; name?: string }, now: number): void {
+  const row = sqlite.query<{ name: string | null; birthday: string | null }, [string]>('SELECT name, birthday FROM customers WHERE id = ?').get(customerId);
+  if (!row) return;
+  const values: ProfileValues = {};
+  if (row.name === null && profile.name) values.name = profile.name;
+  if (row.birthday === null && profile.birthday) values.birthday = profile.birthday;
+  if (Object.keys(values).length > 0) recordCustomerEvent(sqlite, customerId, 'profile_filled', now, { values });
 }

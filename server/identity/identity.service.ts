@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import { newId } from '../kernel/ids.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
-import { recordEvent } from './customer-events.ts';
+import type { CustomerRow } from './customer-row.ts';
+import { recordCustomerEvent } from './customer-view.ts';
 
 /*
  * Who is this? Identifiers are unique keys (kind, normalized value) → customer. All functions run inside
@@ -16,19 +17,41 @@ export function findCustomerByIdentifier(sqlite: Database, ref: IdentifierRef): 
   return row?.customer_id ?? null;
 }
 
+/** Links an identifier to a customer (a fact: `identifier_linked`, carrying the normalized value). */
 export function linkIdentifier(sqlite: Database, customerId: string, ref: IdentifierRef, now: number): void {
-  sqlite
-    .query('INSERT INTO identity_links (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?)')
-    .run(ref.kind, ref.value, customerId, now);
+  recordCustomerEvent(sqlite, customerId, 'identifier_linked', now, { kind: ref.kind, value: ref.value });
+}
+
+export function unlinkIdentifier(sqlite: Database, customerId: string, ref: IdentifierRef, now: number): void {
+  recordCustomerEvent(sqlite, customerId, 'identifier_unlinked', now, { kind: ref.kind, value: ref.value });
 }
 
 export function createCustomer(sqlite: Database, storeId: string, now: number, origin: string): string {
   const id = newId(now);
-  sqlite
-    .query('INSERT INTO customers (id, store_id, created_at, updated_at) VALUES (?, ?, ?, ?)')
-    .run(id, storeId, now, now);
-  recordEvent(sqlite, id, 'created', now, { origin });
+  recordCustomerEvent(sqlite, id, 'created', now, { origin, store_id: storeId });
   return id;
+}
+
+const MERGED_FIELDS = ['name', 'birthday', 'gender', 'consent_sms', 'consent_email', 'consent_push', 'consent_call', 'registered_at'] as const;
+type MergeRow = Pick<CustomerRow, 'id' | 'created_at' | (typeof MERGED_FIELDS)[number]>;
+
+/** The customers to merge, oldest first (ties by id): the first survives. Unknown ids are left out. */
+export function mergeOrder(sqlite: Database, ids: readonly string[]): MergeRow[] {
+  return ids
+    .map((id) => sqlite.query<MergeRow, [string]>(`SELECT id, created_at, ${MERGED_FIELDS.join(', ')} FROM customers WHERE id = ?`).get(id))
+    .filter((r): r is MergeRow => r !== null)
+    .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * The identity side of a merge (a fact: `merged`, on the survivor): the loser and its aliases become aliases
+ * of the survivor, its identifiers move, and the survivor takes the loser's profile values where it has
+ * none, so no contact detail is dropped. `survivor` is updated to the merged values.
+ */
+export function mergeIdentity(sqlite: Database, survivor: MergeRow, loser: MergeRow, now: number, reason: string): void {
+  const taken = MERGED_FIELDS.filter((f) => survivor[f] === null && loser[f] !== null);
+  for (const f of taken) (survivor as Record<string, unknown>)[f] = loser[f];
+  recordCustomerEvent(sqlite, survivor.id, 'merged', now, { merged_id: loser.id, reason, fields_taken: taken });
 }
 
 /** Follows an alias to the customer that survived merges. */

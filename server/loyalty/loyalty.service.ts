@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { appendLedgerEntry } from '../db/fact-writer.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { LineInput } from '../kernel/transaction-input.ts';
 import { type LoyaltyRules, pointsForLines, tierFor, type TierStatus } from './loyalty-rules.ts';
@@ -48,15 +49,20 @@ export function loadLedger(sqlite: Database, customerId: string): LedgerEntry[] 
 
 type NewEntry = Omit<LedgerEntry, 'id'>;
 
-/** The ledger row alone; the caller keeps customer_points.balance equal to the sum in the same transaction. */
+/** The ledger row alone (a fact); the caller keeps customer_points.balance equal to the sum in the same transaction. */
 function insertLedgerRow(sqlite: Database, customerId: string, e: NewEntry, now: number): LedgerEntry {
-  const res = sqlite
-    .query(
-      `INSERT INTO loyalty_ledger (customer_id, kind, points, tx_id, lot_id, effective_at, available_at, expires_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(customerId, e.kind, e.points, e.txId, e.lotId, e.effectiveAt, e.availableAt, e.expiresAt, now);
-  return { id: Number(res.lastInsertRowid), ...e };
+  const id = appendLedgerEntry(sqlite, {
+    recorded_customer_id: customerId,
+    kind: e.kind,
+    points: e.points,
+    tx_id: e.txId,
+    lot_id: e.lotId,
+    effective_at: e.effectiveAt,
+    available_at: e.availableAt,
+    expires_at: e.expiresAt,
+    created_at: now,
+  });
+  return { id, ...e };
 }
 
 function addToBalance(sqlite: Database, customerId: string, points: number): void {
@@ -250,4 +256,22 @@ export function pointsOnce(sqlite: Database, rules: LoyaltyRules): PointsOf {
     if (!view) seen.set(customerId, (view = pointsView(sqlite, rules, customerId, now)));
     return view;
   };
+}
+
+/** A merge: the loser's balance joins the survivor's; the expiry cache is unknown until the next replay. */
+export function movePoints(sqlite: Database, from: string, to: string): void {
+  const loser = sqlite.query<{ balance: number }, [string]>('SELECT balance FROM customer_points WHERE customer_id = ?').get(from);
+  if (!loser) return;
+  sqlite.query('DELETE FROM customer_points WHERE customer_id = ?').run(from);
+  sqlite
+    .query(
+      'INSERT INTO customer_points (customer_id, balance, next_expiry_at) VALUES (?, ?, 0) ON CONFLICT (customer_id) DO UPDATE SET balance = balance + excluded.balance, next_expiry_at = 0',
+    )
+    .run(to, loser.balance);
+}
+
+/** `cli rebuild`: every balance from the ledger. next_expiry_at 0 = unknown: each customer's next write replays the ledger once. */
+export function rebuildPoints(sqlite: Database): void {
+  sqlite.run('DELETE FROM customer_points');
+  sqlite.run('INSERT INTO customer_points (customer_id, balance, next_expiry_at) SELECT customer_id, sum(points), 0 FROM loyalty_ledger GROUP BY customer_id');
 }

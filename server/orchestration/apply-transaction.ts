@@ -1,4 +1,6 @@
 import type { Database } from 'bun:sqlite';
+import { appendTransaction } from '../db/fact-writer.ts';
+import { fillProfileGaps } from '../identity/customer-write.service.ts';
 import { attributeConversion } from '../actions/actions.service.ts';
 import type { AppDeps } from './app-deps.ts';
 import { DAY_MS } from '../kernel/clock.ts';
@@ -131,20 +133,22 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
     addTransactionToStats(sqlite, customerId, input.kind, input.occurredAt, input.utcOffsetMin, total);
   }
 
-  sqlite
-    .query(
-      `INSERT INTO transactions (id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, customer_id, total,
-         line_count, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, original_terminal_id,
-         original_receipt_no, tenders, change_amount, coupons, content_hash, source, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      id, input.storeId, input.terminalId, input.receiptNo, input.kind, input.occurredAt, input.utcOffsetMin, customerId, total,
-      input.lines.length, points.earned, points.reversed, points.redeemed, points.balance, original?.id ?? null,
-      input.original?.terminalId ?? null, input.original?.receiptNo ?? null, JSON.stringify(input.tenders), input.change,
-      JSON.stringify(input.coupons), hash, input.source, now,
-    );
-  insertLines(sqlite, id, input.lines, sign);
+  // Facts: stored signed (returns negative), lines numbered from 1.
+  appendTransaction(
+    sqlite,
+    {
+      id, store_id: input.storeId, terminal_id: input.terminalId, receipt_no: input.receiptNo, kind: input.kind, occurred_at: input.occurredAt,
+      utc_offset_min: input.utcOffsetMin, recorded_customer_id: customerId, total, line_count: input.lines.length, points_earned: points.earned,
+      points_reversed: points.reversed, points_redeemed: points.redeemed, points_balance: points.balance, original_tx_id: original?.id ?? null,
+      original_terminal_id: input.original?.terminalId ?? null, original_receipt_no: input.original?.receiptNo ?? null,
+      tenders: JSON.stringify(input.tenders), change_amount: input.change, coupons: JSON.stringify(input.coupons), content_hash: hash,
+      source: input.source, received_at: now,
+    },
+    input.lines.map((l, i) => ({
+      line_no: i + 1, sku: l.sku, name: l.name, category: l.category, quantity_milli: sign * l.quantityMilli, unit_price: l.unitPrice,
+      discount: l.discount, amount: l.amount === null ? null : sign * l.amount, void: l.void ? 1 : 0,
+    })),
+  );
   if (customerId) {
     if (deps.deferLifecycle) deps.deferLifecycle.add(customerId);
     else evaluateCustomerLifecycle(sqlite, deps.lifecycle, customerId, now, input.occurredAt, input.kind === 'sale' ? 'sale' : 'other');
@@ -165,40 +169,9 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   };
 }
 
-/** Lines per INSERT statement: one statement for any ordinary receipt, 320 bound parameters at most. */
-const LINES_PER_INSERT = 32;
-const lineInsertSql: string[] = [];
-const lineInsertSqlFor = (n: number): string =>
-  (lineInsertSql[n] ??=
-    'INSERT INTO transaction_lines (tx_id, line_no, sku, name, category, quantity_milli, unit_price, discount, amount, void) VALUES ' +
-    Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
-
-/**
- * The lines in multi-row INSERTs: per statement execution costs several times what one more row does,
- * and a receipt has 3–8 lines. Stored signed (`sign` -1 for returns), numbered from 1.
- */
-function insertLines(sqlite: Database, txId: string, lines: TransactionInput['lines'], sign: 1 | -1): void {
-  for (let start = 0; start < lines.length; start += LINES_PER_INSERT) {
-    const end = Math.min(lines.length, start + LINES_PER_INSERT);
-    const params: Array<string | number | null> = [];
-    for (let i = start; i < end; i++) {
-      const l = lines[i]!;
-      params.push(txId, i + 1, l.sku, l.name, l.category, sign * l.quantityMilli, l.unitPrice, l.discount, l.amount === null ? null : sign * l.amount, l.void ? 1 : 0);
-    }
-    sqlite.query(lineInsertSqlFor(end - start)).run(...params);
-  }
-}
-
 function reversedSoFar(sqlite: Database, originalId: string): number {
   const row = sqlite
     .query<{ n: number | null }, [string]>("SELECT sum(points_reversed) AS n FROM transactions WHERE original_tx_id = ? AND kind = 'return'")
     .get(originalId);
   return row?.n ?? 0;
-}
-
-/** A source may know a birthday or name the profile lacks; it never overwrites what a clerk entered. */
-function fillProfileGaps(sqlite: Database, customerId: string, profile: NonNullable<TransactionInput['customerProfile']>, now: number): void {
-  sqlite
-    .query('UPDATE customers SET birthday = coalesce(birthday, ?), name = coalesce(name, ?), updated_at = ? WHERE id = ?')
-    .run(profile.birthday ?? null, profile.name ?? null, now, customerId);
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { POPULAR_ITEMS_METRIC, withNames } from '../actions/action-context.ts';
+import { expireActions } from '../actions/actions.service.ts';
 import { getMetric, setMetric } from '../db/store-metrics.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
@@ -87,7 +88,7 @@ export function* dailySweepSteps(deps: SweepDeps, now: number, paging: SweepPagi
   const { sqlite } = deps;
   const lifecycle = yield* sweepLifecycleSteps(sqlite, deps.lifecycle, now, paging.customers);
   const expired = yield* expireDueSteps(sqlite, now, paging);
-  const actionsExpired = sqlite.query("UPDATE actions SET status = 'expired' WHERE status = 'open' AND expires_at <= ?").run(now).changes;
+  const actionsExpired = expireActions(sqlite, now);
   const p90 = yield* spendP90Steps(sqlite, now, paging.customers);
   setMetric(sqlite, 'spend365_p90', p90, now);
   const rfm = yield* scoreRfmSteps(sqlite, now, paging.customers);

@@ -69,16 +69,19 @@ export function recomputeCustomerStats(sqlite: Database, customerId: string): vo
   sqlite.query(`INSERT INTO customer_months ${MONTHS_FROM_FACTS} WHERE customer_id = ? GROUP BY customer_id, month`).run(customerId);
 }
 
-/** Recomputes every derived table from facts, in one transaction. */
+/** A merged-away customer's figures: gone (the survivor's are recomputed from the facts it now owns). */
+export function forgetCustomerStats(sqlite: Database, customerId: string): void {
+  sqlite.query('DELETE FROM customer_stats WHERE customer_id = ?').run(customerId);
+  sqlite.query('DELETE FROM customer_months WHERE customer_id = ?').run(customerId);
+}
+
+/** Recomputes the stats tables from facts, in one transaction. */
 export function rebuildDerived(sqlite: Database): { customers: number } {
   return sqlite.transaction(() => {
     sqlite.run('DELETE FROM customer_stats');
     sqlite.run(`INSERT INTO customer_stats ${STATS_FROM_FACTS} WHERE customer_id IS NOT NULL GROUP BY customer_id`);
     sqlite.run('DELETE FROM customer_months');
     sqlite.run(`INSERT INTO customer_months ${MONTHS_FROM_FACTS} WHERE customer_id IS NOT NULL GROUP BY customer_id, month`);
-    sqlite.run('DELETE FROM customer_points');
-    // next_expiry_at 0 = unknown: each customer's next write replays the ledger once.
-    sqlite.run('INSERT INTO customer_points (customer_id, balance, next_expiry_at) SELECT customer_id, sum(points), 0 FROM loyalty_ledger GROUP BY customer_id');
     const row = sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM customer_stats').get();
     return { customers: row?.n ?? 0 };
   })();

@@ -165,6 +165,9 @@ export function checkPoints(db: Database, now: number): string[] {
 /** The derived tables a rebuild recomputes from facts (next_expiry_at is a cache and is left out). */
 export function derivedSnapshot(db: Database) {
   return {
+    customers: db.query('SELECT * FROM customers ORDER BY id').all(),
+    links: db.query('SELECT * FROM identity_links ORDER BY kind, value').all(),
+    owners: db.query('SELECT id, customer_id FROM transactions ORDER BY id').all(),
     stats: db.query('SELECT * FROM customer_stats ORDER BY customer_id').all(),
     points: db.query('SELECT customer_id, balance FROM customer_points ORDER BY customer_id').all(),
     months: db.query('SELECT * FROM customer_months ORDER BY customer_id, month').all(),

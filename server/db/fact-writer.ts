@@ -1,0 +1,207 @@
+import type { Database } from 'bun:sqlite';
+import { newId } from '../kernel/ids.ts';
+
+/*
+ * The one writer of facts: transactions with their lines, loyalty ledger entries and customer events. Each
+ * is appended inside the caller's SQLite transaction together with its row in change_log, so a fact and its
+ * sequence number commit or roll back as one. Facts are never updated or deleted; the two rewrites below
+ * touch only what is derived (the owner column) or personal (an erasure's tombstones).
+ */
+
+export type ChangeKind = 'transaction' | 'ledger' | 'event';
+
+/** A transaction row as stored (minor units, thousandths, epoch ms; signed: returns are negative). */
+export interface TransactionFact {
+  id: string;
+  store_id: string;
+  terminal_id: string;
+  receipt_no: string;
+  kind: 'sale' | 'return';
+  occurred_at: number;
+  utc_offset_min: number;
+  recorded_customer_id: string | null;
+  total: number;
+  line_count: number;
+  points_earned: number;
+  points_reversed: number;
+  points_redeemed: number;
+  points_balance: number | null;
+  original_tx_id: string | null;
+  original_terminal_id: string | null;
+  original_receipt_no: string | null;
+  /** JSON [{type, amount}] in minor units. */
+  tenders: string;
+  change_amount: number;
+  /** JSON array of coupon codes. */
+  coupons: string;
+  content_hash: string;
+  source: string;
+  received_at: number;
+}
+
+export interface LineFact {
+  line_no: number;
+  sku: string | null;
+  name: string | null;
+  category: string | null;
+  quantity_milli: number;
+  unit_price: number | null;
+  discount: number;
+  amount: number | null;
+  /** 0 or 1. */
+  void: number;
+}
+
+export interface LedgerFact {
+  recorded_customer_id: string;
+  kind: 'earn' | 'redeem' | 'expire' | 'reverse' | 'adjust';
+  points: number;
+  tx_id: string | null;
+  lot_id: number | null;
+  effective_at: number;
+  available_at: number | null;
+  expires_at: number | null;
+  created_at: number;
+}
+
+export interface EventFact {
+  id: string;
+  recorded_customer_id: string;
+  kind: string;
+  at: number;
+  /** JSON object. */
+  data: string;
+}
+
+const TX_COLUMNS =
+  'id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, customer_id, recorded_customer_id, total, line_count, ' +
+  'points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, original_terminal_id, original_receipt_no, tenders, ' +
+  'change_amount, coupons, content_hash, source, received_at';
+const LINE_COLUMNS = 'line_no, sku, name, category, quantity_milli, unit_price, discount, amount, void';
+
+function logChange(sqlite: Database, kind: ChangeKind, ref: string): void {
+  sqlite.query('INSERT INTO change_log (kind, ref) VALUES (?, ?)').run(kind, ref);
+}
+
+/**
+ * The owner a new fact gets: whoever `recorded` belongs to now. Callers pass live customers, so this is
+ * the recorded id itself except when a fact is replayed (sync, tests) after its customer was merged.
+ */
+function ownerOf(sqlite: Database, recorded: string): string {
+  const row = sqlite.query<{ merged_into: string | null }, [string]>('SELECT merged_into FROM customers WHERE id = ?').get(recorded);
+  return row?.merged_into ?? recorded;
+}
+
+/** Lines per INSERT statement: one statement for any ordinary receipt, 320 bound parameters at most. */
+const LINES_PER_INSERT = 32;
+const lineInsertSql: string[] = [];
+const lineInsertSqlFor = (n: number): string =>
+  (lineInsertSql[n] ??=
+    `INSERT INTO transaction_lines (tx_id, ${LINE_COLUMNS}) VALUES ` + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
+
+/**
+ * A transaction and its lines. `owner` is who it belongs to now (the ingest knows: it just resolved the
+ * customer); the lines go in multi-row INSERTs because a statement's execution costs several times what
+ * one more row does, and a receipt has 3–8 lines.
+ */
+export function appendTransaction(sqlite: Database, tx: TransactionFact, lines: readonly LineFact[], owner = tx.recorded_customer_id): void {
+  sqlite
+    .query(`INSERT INTO transactions (${TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(
+      tx.id, tx.store_id, tx.terminal_id, tx.receipt_no, tx.kind, tx.occurred_at, tx.utc_offset_min, owner, tx.recorded_customer_id, tx.total,
+      tx.line_count, tx.points_earned, tx.points_reversed, tx.points_redeemed, tx.points_balance, tx.original_tx_id, tx.original_terminal_id,
+      tx.original_receipt_no, tx.tenders, tx.change_amount, tx.coupons, tx.content_hash, tx.source, tx.received_at,
+    );
+  for (let start = 0; start < lines.length; start += LINES_PER_INSERT) {
+    const end = Math.min(lines.length, start + LINES_PER_INSERT);
+    const params: Array<string | number | null> = [];
+    for (let i = start; i < end; i++) {
+      const l = lines[i]!;
+      params.push(tx.id, l.line_no, l.sku, l.name, l.category, l.quantity_milli, l.unit_price, l.discount, l.amount, l.void);
+    }
+    sqlite.query(lineInsertSqlFor(end - start)).run(...params);
+  }
+  logChange(sqlite, 'transaction', tx.id);
+}
+
+/** A ledger entry; returns its id (lots are referred to by it). `id` only when a logged entry is replayed. */
+export function appendLedgerEntry(sqlite: Database, e: LedgerFact, owner = e.recorded_customer_id, id: number | null = null): number {
+  const res = sqlite
+    .query(
+      `INSERT INTO loyalty_ledger (id, customer_id, recorded_customer_id, kind, points, tx_id, lot_id, effective_at, available_at, expires_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(id, owner, e.recorded_customer_id, e.kind, e.points, e.tx_id, e.lot_id, e.effective_at, e.available_at, e.expires_at, e.created_at);
+  const entryId = Number(res.lastInsertRowid);
+  logChange(sqlite, 'ledger', String(entryId));
+  return entryId;
+}
+
+/** A customer event (registration, profile change, identifier link, merge, erasure, action outcome…). */
+export function appendCustomerEvent(sqlite: Database, customerId: string, kind: string, at: number, data: Record<string, unknown>): string {
+  const id = newId(at);
+  insertEvent(sqlite, { id, recorded_customer_id: customerId, kind, at, data: JSON.stringify(data) }, customerId);
+  return id;
+}
+
+function insertEvent(sqlite: Database, e: EventFact, owner: string): void {
+  sqlite
+    .query('INSERT INTO customer_events (id, customer_id, recorded_customer_id, kind, at, data) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(e.id, owner, e.recorded_customer_id, e.kind, e.at, e.data);
+  logChange(sqlite, 'event', e.id);
+}
+
+/** Replays facts read from another store's log (sync, tests): each is appended as it was, owners resolved here. */
+export const replayFact = {
+  transaction(sqlite: Database, tx: TransactionFact, lines: readonly LineFact[]): void {
+    appendTransaction(sqlite, tx, lines, tx.recorded_customer_id === null ? null : ownerOf(sqlite, tx.recorded_customer_id));
+  },
+  ledger(sqlite: Database, e: LedgerFact & { id: number }): void {
+    const { id, ...fact } = e;
+    appendLedgerEntry(sqlite, fact, ownerOf(sqlite, fact.recorded_customer_id), id);
+  },
+  event(sqlite: Database, e: EventFact): void {
+    insertEvent(sqlite, e, ownerOf(sqlite, e.recorded_customer_id));
+  },
+};
+
+const OWNED_FACT_TABLES = ['transactions', 'loyalty_ledger', 'customer_events'] as const;
+
+/** A merge: every fact owned by `from` now belongs to `to`. Only the derived owner column changes. */
+export function reassignOwner(sqlite: Database, from: string, to: string): void {
+  for (const table of OWNED_FACT_TABLES) sqlite.query(`UPDATE ${table} SET customer_id = ? WHERE customer_id = ?`).run(to, from);
+}
+
+/**
+ * `cli rebuild`: every fact's owner recomputed from who it was recorded for and the customers' merge state
+ * (customers.merged_into always names the final survivor).
+ */
+export function recomputeOwners(sqlite: Database): void {
+  for (const table of OWNED_FACT_TABLES) {
+    sqlite.run(
+      `UPDATE ${table} SET customer_id = o.owner
+       FROM (SELECT id, coalesce(merged_into, id) AS owner FROM customers) AS o
+       WHERE o.id = ${table}.recorded_customer_id AND ${table}.customer_id IS NOT o.owner`,
+    );
+  }
+}
+
+/**
+ * Erasure: the personal values in the events of this customer (and of the aliases merged into them, whose
+ * events they own) are replaced by tombstones: `rewrite` gets each event's data and returns it without
+ * them. The event itself stays: the store's history keeps that something happened, not to whom.
+ */
+export function tombstoneEvents(
+  sqlite: Database,
+  ownerId: string,
+  rewrite: (kind: string, data: Record<string, unknown>) => Record<string, unknown>,
+): number {
+  let changed = 0;
+  const update = sqlite.query('UPDATE customer_events SET data = ? WHERE id = ?');
+  const rows = sqlite.query<{ id: string; kind: string; data: string }, [string]>('SELECT id, kind, data FROM customer_events WHERE customer_id = ?').all(ownerId);
+  for (const row of rows) {
+    const next = JSON.stringify(rewrite(row.kind, JSON.parse(row.data) as Record<string, unknown>));
+    if (next !== row.data) changed += update.run(next, row.id).changes;
+  }
+  return changed;
+}

@@ -1,0 +1,151 @@
+import type { Database } from 'bun:sqlite';
+import { appendCustomerEvent, tombstoneEvents } from '../db/fact-writer.ts';
+
+/*
+ * The customer view (`customers`, `identity_links`) is derived from customer events: each write records its
+ * event and applies it here, and `cli rebuild` clears the view and applies every event again in change-log
+ * order — one function for both, so the two cannot disagree. Event data (JSON):
+ *   created            {origin, store_id}
+ *   identifier_linked  {kind, value}          identifier_unlinked {kind, value}
+ *   registered         {values: {name, birthday, gender, consent_*}, identifiers: [kind]}
+ *   profile_updated    {fields: [column], values: {column: value}, identifiers: [kind]}
+ *   profile_filled     {values: {name?, birthday?}}   (a POS source filling gaps; never overwrites)
+ *   merged             {merged_id, reason, fields_taken: [column]}   (recorded on the survivor)
+ *   erased             {}                     profile_snapshot {…every column} (migration 0012)
+ *   action_outcome     {action_id, type, outcome, survey_answer, note}   (no effect on this view)
+ */
+
+export const PROFILE_COLUMNS = ['name', 'birthday', 'gender', 'consent_sms', 'consent_email', 'consent_push', 'consent_call'] as const;
+export type ProfileColumn = (typeof PROFILE_COLUMNS)[number];
+export type ProfileValues = Partial<Record<ProfileColumn, string | number | null>>;
+
+/** Keys whose values are personal: an erasure turns them into null in every event of the customer. */
+const PERSONAL_KEYS = new Set<string>([...PROFILE_COLUMNS, 'value', 'survey_answer', 'note', 'consent']);
+
+interface ViewEvent {
+  /** The customer the event was recorded for. */
+  customerId: string;
+  kind: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/** Records a customer event (a fact, with its change-log number) and applies it to the customer view. */
+export function recordCustomerEvent(sqlite: Database, customerId: string, kind: string, at: number, data: Record<string, unknown>): void {
+  appendCustomerEvent(sqlite, customerId, kind, at, data);
+  applyToCustomerView(sqlite, { customerId, kind, at, data });
+}
+
+function ownerOf(sqlite: Database, id: string): string {
+  return sqlite.query<{ merged_into: string | null }, [string]>('SELECT merged_into FROM customers WHERE id = ?').get(id)?.merged_into ?? id;
+}
+
+function setColumns(sqlite: Database, id: string, values: ProfileValues, at: number, keepExisting = false): void {
+  const columns = PROFILE_COLUMNS.filter((c) => values[c] !== undefined);
+  const assign = columns.map((c) => (keepExisting ? `${c} = coalesce(${c}, ?)` : `${c} = ?`));
+  sqlite
+    .query(`UPDATE customers SET ${[...assign, 'updated_at = ?'].join(', ')} WHERE id = ?`)
+    .run(...columns.map((c) => values[c] ?? null), at, id);
+}
+
+export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
+  const { customerId: id, at, data } = e;
+  switch (e.kind) {
+    case 'created':
+      sqlite
+        .query('INSERT INTO customers (id, store_id, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+        .run(id, String(data.store_id ?? ''), at, at);
+      return;
+    case 'identifier_linked':
+      if (typeof data.value === 'string') {
+        sqlite.query('INSERT INTO identity_links (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?)').run(String(data.kind), data.value, ownerOf(sqlite, id), at);
+      }
+      return;
+    case 'identifier_unlinked':
+      if (typeof data.value === 'string') sqlite.query('DELETE FROM identity_links WHERE kind = ? AND value = ?').run(String(data.kind), data.value);
+      return;
+    case 'registered':
+      setColumns(sqlite, id, (data.values ?? {}) as ProfileValues, at);
+      sqlite.query('UPDATE customers SET registered_at = ? WHERE id = ?').run(at, id);
+      return;
+    case 'profile_updated':
+      setColumns(sqlite, id, (data.values ?? {}) as ProfileValues, at);
+      return;
+    case 'profile_filled':
+      setColumns(sqlite, id, (data.values ?? {}) as ProfileValues, at, true);
+      return;
+    case 'merged': {
+      const loser = String(data.merged_id);
+      const taken = ((data.fields_taken ?? []) as string[]).filter((f): f is ProfileColumn | 'registered_at' =>
+        f === 'registered_at' || (PROFILE_COLUMNS as readonly string[]).includes(f),
+      );
+      for (const f of taken) sqlite.query(`UPDATE customers SET ${f} = (SELECT ${f} FROM customers WHERE id = ?2) WHERE id = ?1`).run(id, loser);
+      sqlite.query('UPDATE customers SET merged_into = ?1, updated_at = ?2 WHERE id = ?3 OR merged_into = ?3').run(id, at, loser);
+      sqlite.query('UPDATE customers SET updated_at = ? WHERE id = ?').run(at, id);
+      sqlite.query('UPDATE identity_links SET customer_id = ? WHERE customer_id = ?').run(id, loser);
+      return;
+    }
+    case 'erased':
+      sqlite
+        .query(
+          `UPDATE customers SET name = NULL, birthday = NULL, gender = NULL, consent_sms = NULL, consent_email = NULL,
+             consent_push = NULL, consent_call = NULL, erased_at = ?1, updated_at = ?1 WHERE id = ?2 OR merged_into = ?2`,
+        )
+        .run(at, id);
+      sqlite.query('DELETE FROM identity_links WHERE customer_id = ?').run(id);
+      return;
+    case 'profile_snapshot': {
+      const consent = (data.consent ?? {}) as Record<string, number | null>;
+      sqlite
+        .query(
+          `INSERT INTO customers (id, store_id, created_at, updated_at, merged_into, registered_at, name, birthday, gender,
+             consent_sms, consent_email, consent_push, consent_call, erased_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+           ON CONFLICT (id) DO UPDATE SET store_id = ?2, created_at = ?3, updated_at = ?4, merged_into = ?5, registered_at = ?6, name = ?7, birthday = ?8, gender = ?9,
+             consent_sms = ?10, consent_email = ?11, consent_push = ?12, consent_call = ?13, erased_at = ?14`,
+        )
+        .run(
+          id, String(data.store_id ?? ''), Number(data.created_at ?? at), at, (data.merged_into as string | null) ?? null,
+          (data.registered_at as number | null) ?? null, (data.name as string | null) ?? null, (data.birthday as string | null) ?? null,
+          (data.gender as string | null) ?? null, consent.sms ?? null, consent.email ?? null, consent.push ?? null, consent.call ?? null,
+          (data.erased_at as number | null) ?? null,
+        );
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/**
+ * `cli rebuild`: the customer view from nothing, every event applied in change-log order. Returns the
+ * number of events applied.
+ */
+export function rebuildCustomerView(sqlite: Database): number {
+  sqlite.run('DELETE FROM identity_links');
+  sqlite.run('DELETE FROM customers');
+  let n = 0;
+  const events = sqlite
+    .query<{ recorded_customer_id: string; kind: string; at: number; data: string }, []>(
+      `SELECT e.recorded_customer_id, e.kind, e.at, e.data FROM change_log c JOIN customer_events e ON e.id = c.ref
+       WHERE c.kind = 'event' ORDER BY c.seq`,
+    )
+    .iterate();
+  for (const e of events) {
+    applyToCustomerView(sqlite, { customerId: e.recorded_customer_id, kind: e.kind, at: e.at, data: JSON.parse(e.data) as Record<string, unknown> });
+    n++;
+  }
+  return n;
+}
+
+/** Erasure's rewrite of the facts: every personal value in the customer's events becomes null. */
+export function tombstoneCustomerEvents(sqlite: Database, customerId: string): number {
+  const scrub = (value: unknown, key: string | null): unknown => {
+    if (key !== null && PERSONAL_KEYS.has(key)) return null;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, k)]));
+    }
+    return value;
+  };
+  return tombstoneEvents(sqlite, customerId, (_kind, data) => scrub(data, null) as Record<string, unknown>);
+}
