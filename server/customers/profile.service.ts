@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { LineFact } from '../db/fact-writer.ts';
 import { storedScores } from '../scoring/serving/stored-scores.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import type { CustomerRow } from '../identity/customer-row.ts';
@@ -32,18 +33,7 @@ interface TxRow {
   original_tx_id: string | null;
 }
 
-interface LineRow {
-  tx_id: string;
-  line_no: number;
-  sku: string | null;
-  name: string | null;
-  category: string | null;
-  quantity_milli: number;
-  unit_price: number | null;
-  discount: number;
-  amount: number | null;
-  void: number;
-}
+type LineRow = LineFact & { tx_id: string };
 
 const consent = (v: number | null): boolean | null => (v === null ? null : v === 1);
 

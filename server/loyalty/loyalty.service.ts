@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { appendLedgerEntry } from '../db/fact-writer.ts';
+import { appendLedgerEntry, type LedgerFact } from '../db/fact-writer.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { LineInput } from '../kernel/transaction-input.ts';
 import { type LoyaltyRules, pointsForLines, tierFor, type TierStatus } from './loyalty-rules.ts';
@@ -7,7 +7,6 @@ import {
   applyEntry,
   earnedInWindow,
   type LedgerEntry,
-  type LedgerKind,
   type LedgerState,
   replayLedger,
   summarizePoints,
@@ -18,16 +17,7 @@ import {
  * kept equal to SUM(loyalty_ledger.points) for the customer by writing both in the same transaction.
  */
 
-interface LedgerRow {
-  id: number;
-  kind: LedgerKind;
-  points: number;
-  tx_id: string | null;
-  lot_id: number | null;
-  effective_at: number;
-  available_at: number | null;
-  expires_at: number | null;
-}
+type LedgerRow = Omit<LedgerFact, 'recorded_customer_id' | 'created_at'> & { id: number };
 
 export function loadLedger(sqlite: Database, customerId: string): LedgerEntry[] {
   const rows = sqlite
