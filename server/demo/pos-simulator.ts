@@ -1,3 +1,4 @@
+import { systemClock } from '../kernel/clock.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
 import { makeDemoCustomers } from './demo-customers.ts';
@@ -41,7 +42,7 @@ export interface SimulatorReport {
 
 export async function runPosSimulator(opts: SimulatorOptions): Promise<SimulatorReport> {
   const doFetch = opts.fetch ?? fetch;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? systemClock;
   // The demo store draws its catalog first from the same seed: same SKUs, names and prices.
   const rnd = seededRandom(opts.seed);
   const catalog = buildCatalog(rnd);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { CustomerHistory } from './history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES, DAY_MS, purchaseDaysBetween, rfmAt } from './customer-features.ts';
@@ -43,6 +44,8 @@ export interface TrainCustomerOptions {
   /** Features the trees may not use (left as missing in training; for internal tuning runs). */
   dropFeatures?: string[];
   log?: (message: string) => void;
+  /** Stamps the model cards' created_at. */
+  clock?: Clock;
 }
 
 export interface CustomerModelsManifest {
@@ -199,7 +202,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
       const card = {
         model: name,
         target: name === 'p_purchase' ? `P(at least one purchase within ${H} days after the as-of time); churn risk = 1 − p` : `expected purchase days within ${H} days after the as-of time`,
-        created_at: new Date().toISOString(),
+        created_at: new Date((opts.clock ?? systemClock)()).toISOString(),
         as_of: manifest.as_of,
         horizon_days: H,
         training_data_span: { first_basket: new Date(dataStart).toISOString(), last_basket: new Date(dataEnd).toISOString(), customers: all.length },
