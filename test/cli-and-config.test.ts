@@ -35,6 +35,18 @@ describe('cli', () => {
     expect(badConfig.stderr).toContain('PORT');
     expect(badConfig.stderr).toContain('STORE_TZ: unknown IANA time zone');
   });
+
+  it('names every cross-field violation together with the bad fields', () => {
+    const bad = cli(['token', 'create', '--role', 'clerk'], {
+      PORT: 'eighty',
+      LIFECYCLE_DORMANT_DAYS: '30',
+      LOYALTY_TIERS: '[{"name":"A","min_points":5},{"name":"B","min_points":1}]',
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('PORT');
+    expect(bad.stderr).toContain('LIFECYCLE_DORMANT_DAYS must be longer');
+    expect(bad.stderr).toContain('LOYALTY_TIERS: min_points must be strictly ascending');
+  });
 });
 
 describe('config', () => {
