@@ -3,6 +3,7 @@ import { DAY_MS } from '../kernel/clock.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import { toMajor } from '../kernel/money.ts';
 import { localMonth } from '../kernel/local-time.ts';
+import { share } from '../kernel/numbers.ts';
 import type { Cohort } from './cohorts.ts';
 
 /*
@@ -20,8 +21,6 @@ export interface OverviewDeps {
   minorDigits: number;
   timeZone: string;
 }
-
-const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
 export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number) {
   const { sqlite } = deps;

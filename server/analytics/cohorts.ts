@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { customerRanges, IN_RANGE, type Steps } from '../db/sweep-steps.ts';
 import { monthAtOffsetSql, zoneOffsetMinutes } from '../kernel/local-time.ts';
+import { share } from '../kernel/numbers.ts';
 
 /*
  * Monthly cohorts by first purchase month (store-local): for each, its size and the share of it buying in
@@ -13,8 +14,6 @@ export interface Cohort {
   customers: number;
   retention: Array<number | null>;
 }
-
-const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
 /** In steps (sweep-steps.ts): the counts are read a page of customers at a time and summed. */
 export function* cohortsSteps(sqlite: Database, timeZone: string, now: number, pageSize: number): Steps<Cohort[]> {

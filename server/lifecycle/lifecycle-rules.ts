@@ -1,4 +1,5 @@
 import { DAY_MS } from '../kernel/clock.ts';
+import { median } from '../kernel/numbers.ts';
 import type { Config } from '../kernel/config.ts';
 
 /*
@@ -123,12 +124,6 @@ export function lifecycleFacts(rules: LifecycleRules, joinedAt: number, purchase
     activeSince = recent[j]!;
   }
   return { ...base, activeSince };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /**

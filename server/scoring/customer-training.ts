@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
+import { fnv1a32, sha256 } from '../kernel/hash.ts';
 import type { CustomerHistory } from './history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES, DAY_MS, purchaseDaysBetween, rfmAt } from './customer-features.ts';
 import { isBgNbdParams, type BgNbdParams } from './bgnbd.ts';
@@ -60,12 +60,7 @@ export interface CustomerModelsManifest {
 
 /** FNV-1a: a stable split of customers into internal train/validation folds. */
 export function idFold(id: string, folds = 5): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % folds;
+  return fnv1a32(id) % folds;
 }
 
 /**
@@ -222,7 +217,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
         xgboost: { params: report.params, ...report[name] },
         metrics: { internal_validation: report[name] },
         onnx_parity_max_abs: parity,
-        onnx_sha256: createHash('sha256').update(onnxBytes).digest('hex'),
+        onnx_sha256: sha256(onnxBytes),
       };
       writeFileSync(join(outDir, `${name}.card.json`), `${JSON.stringify(card, null, 2)}\n`);
     }
