@@ -70,12 +70,9 @@ export const configSchema = z.object({
     )
     .transform((s, ctx) => parseJson(s, ctx))
     .pipe(z.array(z.object({ date: z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/), name: z.string().min(1) }))),
-  /** Secret for identifier HMACs that leave the store (sync). */
-  CHAIN_SECRET: z.string().min(16).default('dev-chain-secret-change-me'),
   /** Largest accepted body of a single transaction / a batch, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  LOG_REQUESTS: boolFromEnv.default(false),
   /** Shipped models served until a newer set appears under DATA_DIR/models; empty = the repo's models/default. */
   MODELS_DIR: z.string().default(''),
   /** How often DATA_DIR/models is checked for a newer model set (hot swap); 0 = only at start. */

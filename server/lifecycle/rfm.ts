@@ -104,9 +104,3 @@ export function* scoreRfmSteps(sqlite: Database, now: number, pageSize = DEFAULT
 export function scoreRfm(sqlite: Database, now: number): { scored: number } {
   return drain(scoreRfmSteps(sqlite, now));
 }
-
-/** Spend tier from the monetary score. */
-export function spendTier(mScore: number | null): 'top' | 'high' | 'mid' | 'low' | null {
-  if (mScore === null) return null;
-  return mScore === 5 ? 'top' : mScore === 4 ? 'high' : mScore === 3 ? 'mid' : 'low';
-}
