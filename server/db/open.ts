@@ -19,7 +19,8 @@ export function dbPath(dataDir: string): string {
  * Bun's query() keeps prepared statements for at most this many distinct SQL strings per connection,
  * least recently used evicted first (default 20). Storing one transaction alone runs about 20 (more with
  * the multi-row line inserts, the write queue's neighbours and rescoring), so with the default each call
- * evicted a statement needed a moment later and re-prepared it: ~3 µs or more per call instead of ~0.3.
+ * evicted a statement needed a moment later and re-prepared it, several times the cost of a cached call
+ * (bench/RESULTS.md).
  * Bounded: the SQL strings are the program's own (table names and line counts vary, values are bound).
  */
 const QUERY_CACHE_SIZE = 512;

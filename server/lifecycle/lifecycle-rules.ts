@@ -52,7 +52,7 @@ export interface LifecycleFacts {
  * The purchases the facts are computed from: how many, the first two, and the last RECENT_PURCHASES (ascending).
  * A customer's rhythm is read from their recent purchases only: a house card or a daily regular may hold
  * tens of thousands, and re-reading them all at every sale made each of that card's sales slower than the
- * last (3 ms of the event loop per sale at 20,000). Fifty gaps say what "usual" is, and say it about now.
+ * last (bench/RESULTS.md, bench:long-history). Fifty gaps say what "usual" is, and say it about now.
  */
 export interface PurchaseSummary {
   count: number;
