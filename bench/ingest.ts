@@ -25,7 +25,7 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '100000' },
     seconds: { type: 'string', default: '10' },
     // The paced run's p99 is the bar's figure: 30 s gives it 300 samples above the line, where 10 s gave 100 and
-    // moved by ~1.5 ms between identical runs on this machine.
+    // moved between identical runs (bench/RESULTS.md, bench:ingest).
     'paced-seconds': { type: 'string', default: '30' },
     connections: { type: 'string', default: '64' },
   },

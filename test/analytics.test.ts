@@ -95,6 +95,16 @@ describe('GET /api/v1/analytics/overview', () => {
   });
 });
 
+describe('the hq role', () => {
+  it('reads the store overview, but no customer profile, no audience export and no writes', async () => {
+    expect((await t.call('GET', '/api/v1/analytics/overview?from=2026-01-01&to=2026-07-01', { role: 'hq' })).status).toBe(200);
+    const id = (await t.call('GET', '/api/v1/customers/lookup?card=90000001', { role: 'clerk' })).body.id;
+    expect((await t.call('GET', `/api/v1/customers/${id}`, { role: 'hq' })).status).toBe(403);
+    expect((await t.call('GET', '/api/v1/audiences/export?channel=sms', { role: 'hq' })).status).toBe(403);
+    expect((await t.call('POST', '/api/v1/transactions', { role: 'hq', body: sale() })).status).toBe(403);
+  });
+});
+
 describe('GET /api/v1/audiences/export', () => {
   it('exports consenting customers of a stage with their contact as CSV', async () => {
     const res = await t.app.request('/api/v1/audiences/export?channel=sms&stage=at_risk', { headers: { authorization: `Bearer ${t.tokens.manager}` } });

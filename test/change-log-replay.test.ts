@@ -113,7 +113,7 @@ describe('the change log', () => {
     const rebuilt = view(db);
     expect(rebuilt).toEqual(incremental);
 
-    const fresh = openDb(join(freshDir, 'store.db')).$client;
+    const fresh = openDb(join(freshDir, 'store.db'));
     try {
       const changes = readChanges(db, 0, 100_000);
       fresh.transaction(() => replayChanges(fresh, changes))();

@@ -19,11 +19,11 @@ describe('cli', () => {
     const out = cli(['token', 'create', '--role', 'clerk', '--name', 'Tablet 1']);
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/^sa_clerk_[A-Za-z0-9_-]+\n$/);
-    const db = openDb(dbPath(dir));
-    expect(authenticate(db.$client, out.stdout.trim())).toMatchObject({ role: 'clerk', name: 'Tablet 1' });
-    const stored = db.$client.query('SELECT token_hash FROM api_tokens').all() as Array<{ token_hash: string }>;
+    const sqlite = openDb(dbPath(dir));
+    expect(authenticate(sqlite, out.stdout.trim())).toMatchObject({ role: 'clerk', name: 'Tablet 1' });
+    const stored = sqlite.query('SELECT token_hash FROM api_tokens').all() as Array<{ token_hash: string }>;
     expect(stored.some((r) => r.token_hash === out.stdout.trim())).toBe(false);
-    db.$client.close();
+    sqlite.close();
   });
 
   it('refuses an unknown role and bad configuration with a message and a non-zero exit', () => {
@@ -34,6 +34,18 @@ describe('cli', () => {
     expect(badConfig.status).not.toBe(0);
     expect(badConfig.stderr).toContain('PORT');
     expect(badConfig.stderr).toContain('STORE_TZ: unknown IANA time zone');
+  });
+
+  it('names every cross-field violation together with the bad fields', () => {
+    const bad = cli(['token', 'create', '--role', 'clerk'], {
+      PORT: 'eighty',
+      LIFECYCLE_DORMANT_DAYS: '30',
+      LOYALTY_TIERS: '[{"name":"A","min_points":5},{"name":"B","min_points":1}]',
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('PORT');
+    expect(bad.stderr).toContain('LIFECYCLE_DORMANT_DAYS must be longer');
+    expect(bad.stderr).toContain('LOYALTY_TIERS: min_points must be strictly ascending');
   });
 });
 

@@ -54,7 +54,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
     .get(customerId, now - 365 * DAY_MS)?.s ?? 0;
   const p90 = getMetric<number | null>(sqlite, 'spend365_p90');
   // Over the last FAVOURITE_SALES sales: what they buy now, and a bounded read however long the history
-  // (a house card's lookup joined every line it ever had: ~20 ms per 10,000 sales, on the event loop).
+  // (a house card's lookup joined every line it ever had, on the event loop; see bench/RESULTS.md).
   const favourite = sqlite
     .query<{ category: string }, [string, number]>(
       `SELECT l.category FROM (SELECT id FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at DESC LIMIT ?) t
@@ -178,7 +178,7 @@ export function withNames(sqlite: Database, skus: string[]): SuggestedItem[] {
 /** The store's best sellers of the last 30 days (the sweep gets the same list from its basket pass). */
 export function popularItems(sqlite: Database, now: number, limit = 10): SuggestedItem[] {
   // CROSS JOIN fixes the loop order: the month's transactions by the time index, then their lines by
-  // key. Left to itself the planner scans every line of the store's history (20M lines: 10 s vs 0.6 s).
+  // key. Left to itself the planner scans every line of the store's history (see bench/RESULTS.md).
   return sqlite
     .query<SuggestedItem, [number, number]>(
       `SELECT l.sku, max(l.name) AS name FROM transactions t CROSS JOIN transaction_lines l ON l.tx_id = t.id

@@ -22,9 +22,10 @@ export const exportQuerySchema = z.strictObject({
 
 export function analyticsRoutes(deps: StoreDeps) {
   const app = new Hono<AuthEnv>();
+  const analytics = requireRole(deps.sqlite, ACCESS.analytics);
   const manager = requireRole(deps.sqlite, ACCESS.store);
 
-  app.get('/analytics/overview', manager, (c) => {
+  app.get('/analytics/overview', analytics, (c) => {
     const q = parseOr422(overviewQuerySchema, c.req.query(), 'the query');
     const now = deps.clock();
     const to = q.to ? Date.parse(q.to) : now;

@@ -2,7 +2,8 @@ import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../kernel/clock.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import { toMajor } from '../kernel/money.ts';
-import { zoneOffsetMinutes } from '../kernel/local-time.ts';
+import { localMonth } from '../kernel/local-time.ts';
+import { share } from '../kernel/numbers.ts';
 import type { Cohort } from './cohorts.ts';
 
 /*
@@ -15,15 +16,11 @@ function storedCohorts(sqlite: Database): Cohort[] {
   return getMetric<Cohort[]>(sqlite, 'cohorts') ?? [];
 }
 
-const localMonth = (deps: OverviewDeps, at: number) => new Date(at + zoneOffsetMinutes(deps.timeZone, at) * 60_000).toISOString().slice(0, 7);
-
 export interface OverviewDeps {
   sqlite: Database;
   minorDigits: number;
   timeZone: string;
 }
-
-const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
 export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number) {
   const { sqlite } = deps;
@@ -123,7 +120,7 @@ export function storeOverview(deps: OverviewDeps, from: number, to: number, now:
     },
     top_customers: { buyers: top.buyers ?? 0, top10_revenue_share: share(top.top10 ?? 0, identifiedRevenue), top20_revenue_share: share(top.top20 ?? 0, identifiedRevenue) },
     repeat_conversion: conversion,
-    cohorts: storedCohorts(sqlite).filter((c) => c.cohort >= localMonth(deps, from) && c.cohort < localMonth(deps, to)),
+    cohorts: storedCohorts(sqlite).filter((c) => c.cohort >= localMonth(deps.timeZone, from) && c.cohort < localMonth(deps.timeZone, to)),
     returns: {
       sales: totals.sales ?? 0,
       returns: totals.returns ?? 0,

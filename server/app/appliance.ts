@@ -22,17 +22,17 @@ export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../../models/default', 
 /** Opens the store's database (migrating it) and builds the dependencies every entry point shares. */
 export function openAppliance(config: Config, clock: Clock = systemClock, log: (line: string) => void = (line) => console.error(line)): AppDeps {
   const file = dbPath(config.DATA_DIR);
-  const db = openDb(file);
+  const sqlite = openDb(file);
   // Commits are made durable by the explicit WAL fsync of wal-sync.ts (write queue, imports), not by
   // SQLite's own fsync at every COMMIT, which would block the event loop.
-  db.$client.exec('PRAGMA synchronous = NORMAL');
+  sqlite.exec('PRAGMA synchronous = NORMAL');
   const walSync = createWalSync(`${file}-wal`);
-  const writes = createWriteQueue(db.$client, { durable: walSync.durable });
+  const writes = createWriteQueue(sqlite, { durable: walSync.durable });
   const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
   const dataModelsDir = join(config.DATA_DIR, 'models');
   const inline = (registryLog: (line: string) => void): ScoreEngine =>
     createInlineScoreEngine({
-      sqlite: db.$client,
+      sqlite,
       models: createModelRegistry({ candidates: () => candidateModelDirs(dataModelsDir, shipped), log: registryLog }),
       returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS,
       k: config.SCORING_RECOMMENDATIONS,
@@ -49,11 +49,10 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
         ),
       )
     : inline(log);
-  const scoring: ScoringDeps = { sqlite: db.$client, engine: models, write: (work) => writes.runDerived(work) };
+  const scoring: ScoringDeps = { sqlite, engine: models, write: (work) => writes.runDerived(work) };
   return {
     config,
-    db,
-    sqlite: db.$client,
+    sqlite,
     clock,
     rules: loyaltyRulesFrom(config),
     lifecycle: lifecycleRulesFrom(config),

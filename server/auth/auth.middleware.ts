@@ -7,11 +7,13 @@ export type AuthEnv = { Variables: { principal: Principal } };
 
 /*
  * What each role may do. Terminals post transactions and read nothing personal; clerks look customers
- * up and register them; managers also see store-wide figures and may erase; admin may do everything.
+ * up and register them; managers also see store-wide figures, export audiences and may erase; hq (head
+ * office) reads the store-wide figures only: no personal data, no writes; admin may do everything.
  */
 export const ACCESS = {
   ingest: ['terminal', 'admin'],
   customers: ['clerk', 'manager', 'admin'],
+  analytics: ['manager', 'hq', 'admin'],
   store: ['manager', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -1,12 +1,13 @@
 import type { Database } from 'bun:sqlite';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '../kernel/hash.ts';
 import { newId } from '../kernel/ids.ts';
 
 export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256(token);
 }
 
 /** Creates a token; returns it in clear exactly once. Only its hash is stored. */

@@ -27,7 +27,7 @@ interface Sold {
   times: number[];
 }
 
-export function updateCatalog(sqlite: Database): { transactions: number; skus: number } {
+export function updateCatalog(sqlite: Database, now: number): { transactions: number; skus: number } {
   const after = Number(getMetric<number>(sqlite, 'catalog_rowid') ?? 0);
   const rows = sqlite
     .query<{ rowid: number; sku: string; name: string | null; category: string | null; unit_price: number | null; occurred_at: number }, [number]>(
@@ -57,6 +57,6 @@ export function updateCatalog(sqlite: Database): { transactions: number; skus: n
     for (const t of s.times.sort((a, b) => a - b)) upsert.run(sku, s.name, s.category, s.price, t);
   }
   const last = sqlite.query<{ n: number | null }, []>('SELECT max(rowid) AS n FROM transactions').get()?.n ?? 0;
-  setMetric(sqlite, 'catalog_rowid', Math.max(maxRowid, last), Date.now());
+  setMetric(sqlite, 'catalog_rowid', Math.max(maxRowid, last), now);
   return { transactions: rows.length, skus: bySku.size };
 }

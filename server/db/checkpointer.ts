@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { type Clock, systemClock } from '../kernel/clock.ts';
 
 /** If the worker has not checkpointed for this long, the main connection does it itself (a stall, but a bounded WAL). */
 const WORKER_SILENT_MS = 60_000;
@@ -9,19 +10,19 @@ const WORKER_SILENT_MS = 60_000;
  * per customer) its automatic checkpoint would copy hundreds of MB inside some POS request's COMMIT and hold
  * the event loop for seconds. Should the worker go silent, the main thread checkpoints as a fallback.
  */
-export function startCheckpointer(sqlite: Database, file: string, log: (line: string) => void): { stop(): void } {
+export function startCheckpointer(sqlite: Database, file: string, log: (line: string) => void, clock: Clock = systemClock): { stop(): void } {
   sqlite.exec('PRAGMA wal_autocheckpoint = 0');
-  let lastHeard = Date.now();
+  let lastHeard = clock();
   const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url).href);
   worker.onmessage = () => {
-    lastHeard = Date.now();
+    lastHeard = clock();
   };
   worker.postMessage({ file });
   const watchdog = setInterval(() => {
-    if (Date.now() - lastHeard < WORKER_SILENT_MS) return;
+    if (clock() - lastHeard < WORKER_SILENT_MS) return;
     log('checkpoint worker silent: checkpointing on the main thread');
     sqlite.query('PRAGMA wal_checkpoint(PASSIVE)').get();
-    lastHeard = Date.now();
+    lastHeard = clock();
   }, WORKER_SILENT_MS / 2);
   return {
     stop: () => {

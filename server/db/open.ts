@@ -2,11 +2,8 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
+import { drizzle } from 'drizzle-orm/bun-sqlite';
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
-import * as schema from './schema.ts';
-
-export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
 // import.meta.dir is Bun-only and absent under vitest's module runner; the URL form works in both.
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -19,7 +16,8 @@ export function dbPath(dataDir: string): string {
  * Bun's query() keeps prepared statements for at most this many distinct SQL strings per connection,
  * least recently used evicted first (default 20). Storing one transaction alone runs about 20 (more with
  * the multi-row line inserts, the write queue's neighbours and rescoring), so with the default each call
- * evicted a statement needed a moment later and re-prepared it: ~3 µs or more per call instead of ~0.3.
+ * evicted a statement needed a moment later and re-prepared it, several times the cost of a cached call
+ * (bench/RESULTS.md).
  * Bounded: the SQL strings are the program's own (table names and line counts vary, values are bound).
  */
 const QUERY_CACHE_SIZE = 512;
@@ -30,7 +28,7 @@ const QUERY_CACHE_SIZE = 512;
  * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
  * the event loop, before it answers (appliance.ts, db/wal-sync.ts).
  */
-export function openDb(file: string): Db {
+export function openDb(file: string): Database {
   if (Database.MAX_QUERY_CACHE_SIZE < QUERY_CACHE_SIZE) Database.MAX_QUERY_CACHE_SIZE = QUERY_CACHE_SIZE;
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file, { create: true, strict: true });
@@ -40,7 +38,8 @@ export function openDb(file: string): Db {
   sqlite.exec('PRAGMA foreign_keys = ON');
   sqlite.exec('PRAGMA cache_size = -65536'); // 64 MiB page cache
   sqlite.exec('PRAGMA temp_store = MEMORY');
-  const db = drizzle({ client: sqlite, schema }) as Db;
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return db;
+  // drizzle-orm's runtime only applies the migrations drizzle-kit generated from schema.ts (its migrator
+  // takes a drizzle object); every query is a bun:sqlite prepared statement (README, Storage).
+  migrate(drizzle({ client: sqlite }), { migrationsFolder: MIGRATIONS_DIR });
+  return sqlite;
 }

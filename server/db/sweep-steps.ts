@@ -4,9 +4,7 @@ import type { Database } from 'bun:sqlite';
  * Store-wide work (the daily sweep) as a sequence of bounded steps. A phase is a generator that does a
  * page of work between yields and returns its result; phases compose with `yield*`. The server runs each
  * step as its own write in the write queue, so a POS transaction waits for one step, never for the whole
- * sweep. On the bench store (1M customers, 20M lines; its first sweep, with two years of expired points) the
- * sweep was one write of 26 s; in steps it is 5,800 writes of 5 ms (p50), 14 ms (p99), 61 ms at most, 29 s in
- * all (bench:intelligence). The CLI and tests drain the same steps in one transaction.
+ * sweep: one long write becomes thousands of short ones (see bench/RESULTS.md, bench:intelligence). The CLI and tests drain the same steps in one transaction.
  *
  * Invariant for every phase: a step holds no open statement across a yield (each page is read whole with
  * .all()), and repeating a phase from the start is harmless (a crash between steps leaves a sweep that is

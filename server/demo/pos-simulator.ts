@@ -1,3 +1,5 @@
+import { systemClock } from '../kernel/clock.ts';
+import { nonVoidTotal } from '../kernel/transaction-input.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
 import { makeDemoCustomers } from './demo-customers.ts';
@@ -41,7 +43,7 @@ export interface SimulatorReport {
 
 export async function runPosSimulator(opts: SimulatorOptions): Promise<SimulatorReport> {
   const doFetch = opts.fetch ?? fetch;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? systemClock;
   // The demo store draws its catalog first from the same seed: same SKUs, names and prices.
   const rnd = seededRandom(opts.seed);
   const catalog = buildCatalog(rnd);
@@ -104,7 +106,7 @@ export async function runPosSimulator(opts: SimulatorOptions): Promise<Simulator
       seq += 1;
       const customer = rnd.chance(0.7) && customers.length > 0 ? rnd.pick(customers) : null;
       const lines = demoBasket(rnd, byCategory, catalog, customer);
-      const total = lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+      const total = nonVoidTotal(lines);
       const body = JSON.stringify({
         store_id: opts.storeId,
         terminal_id: terminalId,

@@ -3,7 +3,7 @@ import { AppError } from '../kernel/errors.ts';
 import { registerCustomer } from '../identity/customer-write.service.ts';
 import { applyTransaction, type IngestDeps } from '../orchestration/apply-transaction.ts';
 import { runDailySweep } from '../orchestration/daily-sweep.ts';
-import type { LineInput, TransactionInput } from '../kernel/transaction-input.ts';
+import { type LineInput, nonVoidTotal, type TransactionInput } from '../kernel/transaction-input.ts';
 import { zoneOffsetMinutes } from '../kernel/local-time.ts';
 import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
@@ -95,7 +95,7 @@ export function seedDemoStore(
     const seq = (receiptSeq.get(terminal) ?? 0) + 1;
     receiptSeq.set(terminal, seq);
     const lines = e.kind === 'sale' ? demoBasket(rnd, byCategory, catalog, e.customer) : [e.line];
-    const total = lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+    const total = nonVoidTotal(lines);
     const tender = rnd.pick(TENDERS);
     const paid = tender === 'cash' ? Math.ceil(total / 1000) * 1000 : total;
     const input: TransactionInput = {

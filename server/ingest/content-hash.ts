@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../kernel/hash.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
 
 /**
@@ -15,5 +15,5 @@ export function contentHash(t: TransactionInput): string {
     t.tenders.map((x) => [x.type, x.amount]), t.change, t.coupons, t.pointsRedeemed,
     t.original ? [t.original.storeId, t.original.terminalId, t.original.receiptNo] : null,
   ];
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+  return sha256(JSON.stringify(canonical), 'base64url');
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../kernel/errors.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
-import { type LineInput, MAX_FUTURE_MS, type TransactionInput } from '../kernel/transaction-input.ts';
+import { type LineInput, MAX_FUTURE_MS, nonVoidTotal, type TransactionInput } from '../kernel/transaction-input.ts';
 import { MAX_AMOUNT, type TransactionParsed } from './transaction.schema.ts';
 
 export interface NormalizeContext {
@@ -68,7 +68,7 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
     };
   });
 
-  const total = lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+  const total = nonVoidTotal(lines);
   if (total > MAX_AMOUNT * scale) issues.push({ path: 'lines', message: `the total is more than ${MAX_AMOUNT}` });
   const tenders = w.tenders.map((t, i) => ({ type: t.type, amount: minor(t.amount, `tenders.${i}.amount`) }));
   const change = minor(w.change, 'change');

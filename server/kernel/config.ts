@@ -70,12 +70,9 @@ export const configSchema = z.object({
     )
     .transform((s, ctx) => parseJson(s, ctx))
     .pipe(z.array(z.object({ date: z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/), name: z.string().min(1) }))),
-  /** Secret for identifier HMACs that leave the store (sync). */
-  CHAIN_SECRET: z.string().min(16).default('dev-chain-secret-change-me'),
   /** Largest accepted body of a single transaction / a batch, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  LOG_REQUESTS: boolFromEnv.default(false),
   /** Shipped models served until a newer set appears under DATA_DIR/models; empty = the repo's models/default. */
   MODELS_DIR: z.string().default(''),
   /** How often DATA_DIR/models is checked for a newer model set (hot swap); 0 = only at start. */
@@ -97,23 +94,31 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const known = Object.fromEntries(
-    Object.keys(configSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
-  );
-  const parsed = configSchema.safeParse(known);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  // Field by field, so the cross-field checks still run on the fields that are valid and every problem is listed at once.
+  const issues: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(configSchema.shape)) {
+    const parsed = field.safeParse(env[key] === '' ? undefined : env[key]);
+    if (parsed.success) values[key] = parsed.data;
+    else issues.push(...parsed.error.issues.map((i) => `${[key, ...i.path].join('.')}: ${i.message}`));
   }
-  if (parsed.data.LIFECYCLE_DORMANT_DAYS <= Math.max(parsed.data.LIFECYCLE_ACTIVE_DAYS, parsed.data.LIFECYCLE_FIRST_PURCHASE_DAYS)) {
-    throw new ConfigError(['LIFECYCLE_DORMANT_DAYS must be longer than the active and first-purchase windows']);
+  issues.push(...crossFieldIssues(values as Partial<Config>));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return values as Config;
+}
+
+/** Checks that read several fields; each is skipped when one of its fields is itself invalid (already listed). */
+function crossFieldIssues(c: Partial<Config>): string[] {
+  const issues: string[] = [];
+  const { LIFECYCLE_DORMANT_DAYS: dormant, LIFECYCLE_ACTIVE_DAYS: active, LIFECYCLE_FIRST_PURCHASE_DAYS: firstPurchase } = c;
+  if (dormant !== undefined && active !== undefined && firstPurchase !== undefined && dormant <= Math.max(active, firstPurchase)) {
+    issues.push('LIFECYCLE_DORMANT_DAYS must be longer than the active and first-purchase windows');
   }
-  const tiers = parsed.data.LOYALTY_TIERS;
-  for (let i = 1; i < tiers.length; i++) {
-    if (tiers[i]!.min_points <= tiers[i - 1]!.min_points) {
-      throw new ConfigError(['LOYALTY_TIERS: min_points must be strictly ascending']);
-    }
+  const tiers = c.LOYALTY_TIERS;
+  if (tiers?.some((t, i) => i > 0 && t.min_points <= tiers[i - 1]!.min_points)) {
+    issues.push('LOYALTY_TIERS: min_points must be strictly ascending');
   }
-  return parsed.data;
+  return issues;
 }
 
 /** A config for tests and tools: defaults plus overrides, no environment. */

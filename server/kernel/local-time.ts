@@ -33,3 +33,21 @@ export function localTime(timeZone: string, now: number): { date: string; minute
   const local = new Date(now + zoneOffsetMinutes(timeZone, now) * 60_000);
   return { date: local.toISOString().slice(0, 10), minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes() };
 }
+
+/** The store-local month `YYYY-MM` of an instant (ms) at a UTC offset in minutes. */
+export function monthAtOffset(offsetMinutes: number, atMs: number): string {
+  return new Date(atMs + offsetMinutes * 60_000).toISOString().slice(0, 7);
+}
+
+/** The store-local month `YYYY-MM` of an instant (ms) in an IANA zone, at the zone's offset at that instant. */
+export function localMonth(timeZone: string, atMs: number): string {
+  return monthAtOffset(zoneOffsetMinutes(timeZone, atMs), atMs);
+}
+
+/**
+ * monthAtOffset as a SQL expression, for queries that must compute the month per row: `atMs` and
+ * `offsetMinutes` are SQL operands (a column or a parameter), in ms and minutes.
+ */
+export function monthAtOffsetSql(atMs: string, offsetMinutes: string): string {
+  return `strftime('%Y-%m', (${atMs} + ${offsetMinutes} * 60000) / 1000, 'unixepoch')`;
+}

@@ -45,3 +45,10 @@ export interface TransactionInput {
 
 /** POS clocks drift; a transaction stamped more than this ahead of the store's clock is a wrong clock, not a sale. */
 export const MAX_FUTURE_MS = DAY_MS;
+
+/** Sum of the amounts (minor units, magnitudes) of the lines not voided; a line of unknown amount adds 0. */
+export function nonVoidTotal(lines: ReadonlyArray<Pick<LineInput, 'void' | 'amount'>>): number {
+  let total = 0;
+  for (const l of lines) if (!l.void) total += l.amount ?? 0;
+  return total;
+}

@@ -1,4 +1,5 @@
 import { DAY_MS } from '../kernel/clock.ts';
+import { median } from '../kernel/numbers.ts';
 import type { Config } from '../kernel/config.ts';
 
 /*
@@ -51,7 +52,7 @@ export interface LifecycleFacts {
  * The purchases the facts are computed from: how many, the first two, and the last RECENT_PURCHASES (ascending).
  * A customer's rhythm is read from their recent purchases only: a house card or a daily regular may hold
  * tens of thousands, and re-reading them all at every sale made each of that card's sales slower than the
- * last (3 ms of the event loop per sale at 20,000). Fifty gaps say what "usual" is, and say it about now.
+ * last (bench/RESULTS.md, bench:long-history). Fifty gaps say what "usual" is, and say it about now.
  */
 export interface PurchaseSummary {
   count: number;
@@ -123,12 +124,6 @@ export function lifecycleFacts(rules: LifecycleRules, joinedAt: number, purchase
     activeSince = recent[j]!;
   }
   return { ...base, activeSince };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /**

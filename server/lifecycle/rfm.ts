@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { DAY_MS } from '../kernel/clock.ts';
+import { monthAtOffset } from '../kernel/local-time.ts';
 import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps } from '../db/sweep-steps.ts';
 
 /*
@@ -43,7 +44,9 @@ function segmentOf(r: number, f: number): Segment {
 }
 
 export function* scoreRfmSteps(sqlite: Database, now: number, pageSize = DEFAULT_PAGING.customers): Steps<{ scored: number }> {
-  const fromMonth = new Date(now - 365 * DAY_MS).toISOString().slice(0, 7);
+  // The UTC month (offset 0) while customer_months holds store-local months: within the zone offset of a
+  // month's edge, F and M count one month more or less than the store-local year would.
+  const fromMonth = monthAtOffset(0, now - 365 * DAY_MS);
   const yearOf = sqlite.query<{ customer_id: string; r: number; f: number; m: number }, [string, string, string, number]>(
     `SELECT m.customer_id, l.last_purchase_at AS r, sum(m.sales) AS f, sum(m.revenue) AS m
      FROM customer_months m JOIN customer_lifecycle l ON l.customer_id = m.customer_id
@@ -100,10 +103,4 @@ export function* scoreRfmSteps(sqlite: Database, now: number, pageSize = DEFAULT
 /** RFM in one go (the rebuild, inside its transaction). */
 export function scoreRfm(sqlite: Database, now: number): { scored: number } {
   return drain(scoreRfmSteps(sqlite, now));
-}
-
-/** Spend tier from the monetary score. */
-export function spendTier(mScore: number | null): 'top' | 'high' | 'mid' | 'low' | null {
-  if (mScore === null) return null;
-  return mScore === 5 ? 'top' : mScore === 4 ? 'high' : mScore === 3 ? 'mid' : 'low';
 }

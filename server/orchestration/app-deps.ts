@@ -1,4 +1,3 @@
-import type { Db } from '../db/open.ts';
 import type { WalSync } from '../db/wal-sync.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
@@ -9,7 +8,6 @@ import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
 export interface AppDeps extends StoreDeps {
-  db: Db;
   rules: LoyaltyRules;
   lifecycle: LifecycleRules;
   /** Makes what was committed on `sqlite` durable (see db/wal-sync.ts). */

@@ -14,6 +14,7 @@ import { settleTransactionPoints } from '../loyalty/loyalty.service.ts';
 import { addTransactionToStats } from '../stats/customer-stats.service.ts';
 import { contentHash } from '../ingest/content-hash.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
+import { nonVoidTotal } from '../kernel/transaction-input.ts';
 import type { IngestResult } from '../ingest/transaction.schema.ts';
 
 export interface IngestDeps {
@@ -111,7 +112,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
 
   const id = newId(now);
   const sign = input.kind === 'return' ? -1 : 1;
-  const total = sign * input.lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+  const total = sign * nonVoidTotal(input.lines);
 
   let points = { earned: 0, reversed: 0, redeemed: 0, balance: null as number | null };
   if (customerId) {

@@ -92,7 +92,7 @@ export function* dailySweepSteps(deps: SweepDeps, now: number, paging: SweepPagi
   const p90 = yield* spendP90Steps(sqlite, now, paging.customers);
   setMetric(sqlite, 'spend365_p90', p90, now);
   const rfm = yield* scoreRfmSteps(sqlite, now, paging.customers);
-  updateCatalog(sqlite);
+  updateCatalog(sqlite, now);
   yield;
   const itemNeighbors = yield* itemNeighborsSteps(sqlite, now, { pageTransactions: paging.transactions });
   setMetric(sqlite, POPULAR_ITEMS_METRIC, withNames(sqlite, itemNeighbors.popular30d), now);

@@ -1,5 +1,6 @@
 import { preparedSavepoint } from '../db/savepoint.ts';
 import { AppError } from '../kernel/errors.ts';
+import { nonVoidTotal } from '../kernel/transaction-input.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { applyTransaction, type IngestDeps } from './apply-transaction.ts';
 import type { FileSource } from '../ingest/file-source.ts';
@@ -61,7 +62,7 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
           if (outcome.status === 201) {
             file.transactions += 1;
             file.lines += tx.lines.length;
-            file.grossAmountMinor += (tx.kind === 'return' ? -1 : 1) * tx.lines.reduce((s, l) => s + (l.void ? 0 : (l.amount ?? 0)), 0);
+            file.grossAmountMinor += (tx.kind === 'return' ? -1 : 1) * nonVoidTotal(tx.lines);
           } else file.duplicates += 1;
         } catch (error) {
           if (!(error instanceof AppError)) throw error;

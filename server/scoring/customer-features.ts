@@ -1,4 +1,5 @@
 import { DAY_MS } from '../kernel/clock.ts';
+import { medianOfSorted } from '../kernel/numbers.ts';
 import type { Basket, CustomerHistory } from './history.ts';
 import { conditionalExpectedTransactions, probabilityAlive, type BgNbdParams, type Rfm } from './bgnbd.ts';
 
@@ -118,12 +119,6 @@ export function purchaseDaysBetween(history: CustomerHistory, from: number, to: 
   return seen.size;
 }
 
-function median(sorted: number[]): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-}
-
 /**
  * Features at asOf in CUSTOMER_FEATURE_NAMES order, written into `out` at `offset` (for building matrices
  * without copies). Returns false (and writes nothing) when the customer has no purchase at or before asOf.
@@ -184,7 +179,7 @@ export function writeCustomerFeatures(history: CustomerHistory, asOf: number, ct
     const variance = gaps.reduce((a, g) => a + (g - gapMean) ** 2, 0) / gaps.length;
     gapCv = gapMean > 0 ? Math.sqrt(variance) / gapMean : Number.NaN;
     const sorted = [...gaps].sort((a, b) => a - b);
-    gapMedian = median(sorted);
+    gapMedian = medianOfSorted(sorted);
     gapMin = sorted[0]!;
   }
   const gapLast = gaps.length > 0 ? gaps[gaps.length - 1]! : Number.NaN;

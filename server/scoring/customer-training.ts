@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
+import { fnv1a32, sha256 } from '../kernel/hash.ts';
 import type { CustomerHistory } from './history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES, DAY_MS, purchaseDaysBetween, rfmAt } from './customer-features.ts';
 import { isBgNbdParams, type BgNbdParams } from './bgnbd.ts';
@@ -43,6 +44,8 @@ export interface TrainCustomerOptions {
   /** Features the trees may not use (left as missing in training; for internal tuning runs). */
   dropFeatures?: string[];
   log?: (message: string) => void;
+  /** Stamps the model cards' created_at. */
+  clock?: Clock;
 }
 
 export interface CustomerModelsManifest {
@@ -57,12 +60,7 @@ export interface CustomerModelsManifest {
 
 /** FNV-1a: a stable split of customers into internal train/validation folds. */
 export function idFold(id: string, folds = 5): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % folds;
+  return fnv1a32(id) % folds;
 }
 
 /**
@@ -199,7 +197,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
       const card = {
         model: name,
         target: name === 'p_purchase' ? `P(at least one purchase within ${H} days after the as-of time); churn risk = 1 − p` : `expected purchase days within ${H} days after the as-of time`,
-        created_at: new Date().toISOString(),
+        created_at: new Date((opts.clock ?? systemClock)()).toISOString(),
         as_of: manifest.as_of,
         horizon_days: H,
         training_data_span: { first_basket: new Date(dataStart).toISOString(), last_basket: new Date(dataEnd).toISOString(), customers: all.length },
@@ -219,7 +217,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
         xgboost: { params: report.params, ...report[name] },
         metrics: { internal_validation: report[name] },
         onnx_parity_max_abs: parity,
-        onnx_sha256: createHash('sha256').update(onnxBytes).digest('hex'),
+        onnx_sha256: sha256(onnxBytes),
       };
       writeFileSync(join(outDir, `${name}.card.json`), `${JSON.stringify(card, null, 2)}\n`);
     }

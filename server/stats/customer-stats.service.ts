@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { monthAtOffsetSql } from '../kernel/local-time.ts';
 
 /*
  * customer_stats holds per-customer totals that do not decay with time; windowed figures (30/90/365 days)
@@ -16,7 +17,7 @@ export function addTransactionToStats(
 ): void {
   sqlite
     .query(
-      `INSERT INTO customer_months (customer_id, month, sales, revenue) VALUES (?, ${LOCAL_MONTH('?')}, ?, ?)
+      `INSERT INTO customer_months (customer_id, month, sales, revenue) VALUES (?, ${monthAtOffsetSql('?', '?')}, ?, ?)
        ON CONFLICT (customer_id, month) DO UPDATE SET sales = sales + excluded.sales, revenue = revenue + excluded.revenue`,
     )
     .run(customerId, occurredAt, utcOffsetMin, kind === 'sale' ? 1 : 0, total);
@@ -43,11 +44,9 @@ export function addTransactionToStats(
   }
 }
 
-/** The store-local month (YYYY-MM) of a transaction, from its own UTC offset; one formula for both paths. */
-const LOCAL_MONTH = (at: string, offset = '?') => `strftime('%Y-%m', (${at} + ${offset} * 60000) / 1000, 'unixepoch')`;
-
+/** The store-local month of each transaction from its own UTC offset, as addTransactionToStats computes it. */
 const MONTHS_FROM_FACTS = `
-  SELECT customer_id, ${LOCAL_MONTH('occurred_at', 'utc_offset_min')} AS month, sum(kind = 'sale'), sum(total)
+  SELECT customer_id, ${monthAtOffsetSql('occurred_at', 'utc_offset_min')} AS month, sum(kind = 'sale'), sum(total)
   FROM transactions`;
 
 const STATS_FROM_FACTS = `

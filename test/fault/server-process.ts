@@ -18,7 +18,7 @@ export interface Exit {
 }
 
 function applianceEnv(dataDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001', LOG_REQUESTS: '0' };
+  return { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001' };
 }
 
 function track(child: ChildProcess): Promise<Exit> {

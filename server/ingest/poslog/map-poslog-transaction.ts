@@ -5,7 +5,7 @@ import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';
 import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
 import { paymentsOf, type PosLogTender } from './poslog-payments.ts';
 import { parsePosLogTime } from './poslog-values.ts';
-import { reconcileTotals } from './reconcile-totals.ts';
+import { directionTotal, reconcileTotals } from './reconcile-totals.ts';
 import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode } from './xml-node.ts';
 
 /*
@@ -100,8 +100,7 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   if (!totals.ok) return reject(totals.reason);
   // The same cap as the JSON API (transaction.schema.ts): no receipt earns points on a number like 5e10.
   for (const direction of ['sale', 'return'] as const) {
-    const sum = active.filter((i) => i.direction === direction).reduce((s, i) => s + (i.input.amount ?? 0), 0);
-    if (sum > MAX_AMOUNT * 10 ** ctx.minorDigits) return reject(`the ${direction} total is more than ${MAX_AMOUNT}`);
+    if (directionTotal(active, direction) > MAX_AMOUNT * 10 ** ctx.minorDigits) return reject(`the ${direction} total is more than ${MAX_AMOUNT}`);
   }
   if (totals.discount && !allocateDiscount(active.filter((i) => i.direction === totals.discountOn), totals.discount.parts)) {
     const money = (v: number) => (v / 10 ** ctx.minorDigits).toFixed(ctx.minorDigits);

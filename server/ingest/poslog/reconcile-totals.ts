@@ -1,5 +1,6 @@
 import type { DiscountOption, ItemLine } from './poslog-lines.ts';
 import type { PosLogPayments } from './poslog-payments.ts';
+import { nonVoidTotal } from '../../kernel/transaction-input.ts';
 
 /*
  * Does the transaction add up? Lines, transaction discounts, tax, the POS's grand total and its tenders,
@@ -10,9 +11,13 @@ import type { PosLogPayments } from './poslog-payments.ts';
 
 export type Reconciled = { ok: true; discount: DiscountOption | null; discountOn: 'sale' | 'return' } | { ok: false; reason: string };
 
+/** The non-void total of the lines going one way, minor units (a magnitude). */
+export function directionTotal(items: ItemLine[], direction: 'sale' | 'return'): number {
+  return nonVoidTotal(items.filter((i) => i.direction === direction).map((i) => i.input));
+}
+
 export function reconcileTotals(active: ItemLine[], options: DiscountOption[], pay: PosLogPayments, minorDigits: number): Reconciled {
-  const sum = (dir: 'sale' | 'return') => active.reduce((s, i) => s + (i.direction === dir ? (i.input.amount ?? 0) : 0), 0);
-  const lines = sum('sale') - sum('return');
+  const lines = directionTotal(active, 'sale') - directionTotal(active, 'return');
   const discountOn = active.some((i) => i.direction === 'sale') ? 'sale' : 'return';
   const afterDiscount = (d: number) => (discountOn === 'sale' ? lines - d : lines + d);
   // Each line was rounded to minor units once; allow half a unit per line and one for the total.

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../kernel/errors.ts';
+import { sha256 } from '../../kernel/hash.ts';
 import type { CustomerHistory } from '../history.ts';
 import { loadOnnxModelWith, readModelJson } from '../onnx-model.ts';
 import { customerCandidates, DEFAULT_LIMITS, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';
@@ -110,8 +110,4 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
     },
     close: () => model.close(),
   };
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../kernel/errors.ts';
+import { sha256 } from '../../kernel/hash.ts';
 import type { CustomerHistory } from '../history.ts';
 import { runTrainingScript } from '../training-python.ts';
 import { globalTopFrequent, personalThenGlobalTopFrequent, personalTopFrequent } from './baselines.ts';
@@ -119,8 +119,4 @@ function parseFit(stdout: string): FitSummary {
   } catch (error) {
     throw new AppError(500, 'internal', `train_ranker.py printed no summary: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fnv1a32 } from '../../kernel/hash.ts';
 import type { CustomerHistory } from '../history.ts';
 import { customerCandidates, DEFAULT_LIMITS, FEATURE_COUNT, itemContext, type CandidateLimits, type ItemContext } from './candidate-features.ts';
 import { computeItemStats, type ItemStats } from './item-stats.ts';
@@ -132,11 +133,7 @@ export function writeRowSet(dir: string, prefix: string, set: RowSet): void {
 
 /** A stable number in [0, 1) from a string (FNV-1a), for splits and sampling that do not depend on order. */
 export function unitHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a32(s);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

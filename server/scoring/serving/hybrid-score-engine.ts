@@ -2,9 +2,9 @@ import type { ScoreEngine } from './score-engine.ts';
 
 /*
  * The server's engine. A request for one customer (the rescoring after a sale in a store that is not in a
- * rush) is scored on the event loop: ~0.3 ms (p50) to ~1.1 ms (p99) of its time on the 1M-customer bench
- * store, less than the two hand-offs between threads cost on an idle VM (a thread woken on an idle vCPU
- * answers up to a few ms late; bench/RESULTS.md). Anything bigger (a rescore batch under load, full
+ * rush) is scored on the event loop: its scoring takes less of the event loop's time than the two hand-offs
+ * between threads add on an idle VM, where a thread woken on an idle vCPU answers late (bench/RESULTS.md,
+ * bench:scoring). Anything bigger (a rescore batch under load, full
  * rescoring) goes to the scoring threads, so the POS never waits behind more than one customer's scoring.
  * The rescore queue collects the customers of 25 ms: batches of one happen only while sales arrive less
  * often than that, and then cost the event loop at most a few percent.
@@ -22,8 +22,8 @@ export function createHybridScoreEngine(inline: ScoreEngine, threads: ScoreEngin
   const inlineServes = () => inline.version() !== null && inline.version() === threads.version();
   return {
     async reload() {
-      // The threads look for a newer set (each look hashes the candidates' files: ~5 ms); the event loop
-      // loads one (~20 ms of it, mostly the ranker's item table) only when theirs has changed.
+      // The threads look for a newer set (each look hashes the candidates' files); the event loop loads one
+      // (mostly the ranker's item table; bench/RESULTS.md, bench:scoring) only when theirs has changed.
       const served = await threads.reload();
       if (served !== inline.version()) await inline.reload();
       return served;

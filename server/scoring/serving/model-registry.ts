@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { sha256 } from '../../kernel/hash.ts';
 import { loadCustomerScorer, type CustomerScorer } from '../customer-scorer.ts';
 import { CUSTOMER_MODELS_FILE } from '../customer-training.ts';
 import { RANKER_CARD } from '../recommend/ranker-card.ts';
@@ -59,12 +59,9 @@ export function candidateModelDirs(dataModelsDir: string, shippedDir: string): s
 }
 
 function versionOf(dir: string): string {
-  const hash = createHash('sha256');
   // Cards and weights: new trees dropped in under the same card are a new version too.
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.onnx')).sort()) {
-    hash.update(file).update(readFileSync(join(dir, file)));
-  }
-  return `${basename(dir)}@${hash.digest('hex').slice(0, 12)}`;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.onnx')).sort();
+  return `${basename(dir)}@${sha256(files.flatMap((file) => [file, readFileSync(join(dir, file))])).slice(0, 12)}`;
 }
 
 async function loadModelSet(dir: string): Promise<ModelSet> {

@@ -4,9 +4,9 @@ import { rescoreCustomers, type ScoringDeps } from './scores.service.ts';
  * "Rescore this customer" after each of their transactions, off the POS path: the answer to the
  * terminal never waits for a model. Customer ids collect for a moment and are scored together (one
  * ONNX run per model for the lot); a customer enqueued while a run is going is scored in the next one.
- * The server's engine scores a batch on its own thread and the event loop only stores the rows (~10 µs
- * each); a batch of one customer, which only happens while sales come less often than every 25 ms, it
- * scores on the event loop instead (hybrid-score-engine.ts). On a 2-core box the scoring thread still
+ * The server's engine scores a batch on its own thread and the event loop only stores the rows; a batch of
+ * one customer, which only happens while sales come less often than every 25 ms, it scores on the event
+ * loop instead (hybrid-score-engine.ts). On a 2-core box the scoring thread still
  * competes with the POS for CPU, so after a batch that took t ms the next starts no sooner than t later:
  * scoring takes at most about half a core. Under a rush scores lag (each carries its scored_at); sales
  * never wait behind more than one customer's scoring.
@@ -24,7 +24,8 @@ export function createRescoreQueue(
   opts: { delayMs?: number; maxBatch?: number; log?: (line: string) => void } = {},
 ): RescoreQueue {
   const delayMs = opts.delayMs ?? 25;
-  // A few hundred µs per customer: a batch of 100 is tens of ms of the scoring thread, stored 25 rows a write.
+  // Scoring costs a few hundred µs per customer (bench/RESULTS.md, bench:scoring): a batch of 100 is tens of
+  // ms of the scoring thread, stored 25 rows a write.
   const maxBatch = opts.maxBatch ?? 100;
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;

@@ -1,4 +1,5 @@
 import { DAY_MS } from '../../kernel/clock.ts';
+import { median } from '../../kernel/numbers.ts';
 import type { CustomerHistory } from '../history.ts';
 
 /*
@@ -17,12 +18,6 @@ function purchaseDays(history: CustomerHistory, asOf: number): number[] {
   const days = new Set<number>();
   for (const b of history.baskets) if (!b.isReturn && b.at <= asOf) days.add(Math.floor(b.at / DAY_MS));
   return [...days].sort((a, b) => a - b);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
