@@ -1,9 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../contract/enums.ts';
 import { newId } from '../kernel/ids.ts';
-
-export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');

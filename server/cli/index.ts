@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { openAppliance } from '../app/appliance.ts';
 import { ConfigError, loadConfig } from '../kernel/config.ts';
-import { createToken, ROLES, type Role } from '../auth/token.service.ts';
+import { ROLES, type Role } from '../contract/enums.ts';
+import { createToken } from '../auth/token.service.ts';
 import { rebuildEverything } from '../orchestration/rebuild.ts';
 import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';

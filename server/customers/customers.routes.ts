@@ -6,7 +6,8 @@ import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError } from '../kernel/errors.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
-import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../identity/customer.schema.ts';
+import { type ErasedCustomer, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
+import type { CustomerCard } from '../contract/profile.ts';
 import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/customer-write.service.ts';
 import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
@@ -24,7 +25,7 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
     currency: deps.config.STORE_CURRENCY,
   };
   /** The profile with what to do now: the associate's whole card in one answer. */
-  const profile = async (id: string) => {
+  const profile = async (id: string): Promise<CustomerCard> => {
     const pointsOf = pointsOnce(deps.sqlite, deps.rules);
     const p = getProfile({ ...profileDeps, pointsOf }, id, deps.clock());
     return { ...p, actions: (await actions.actionsFor(p.id, { pointsOf })).actions };
@@ -64,7 +65,7 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
 
   app.delete('/customers/:id', manager, async (c) => {
     const id = await deps.writes.run(() => eraseCustomer(deps.sqlite, c.req.param('id'), deps.clock()));
-    return c.json({ id, erased: true });
+    return c.json({ id, erased: true } satisfies ErasedCustomer);
   });
 
   return app;

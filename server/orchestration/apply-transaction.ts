@@ -12,7 +12,7 @@ import { settleTransactionPoints } from '../loyalty/loyalty.service.ts';
 import { addTransactionToStats } from '../stats/customer-stats.service.ts';
 import { contentHash } from '../ingest/content-hash.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
-import type { IngestResult } from '../ingest/transaction.schema.ts';
+import type { IngestResult } from '../contract/ingest-results.ts';
 
 export interface IngestDeps {
   sqlite: Database;

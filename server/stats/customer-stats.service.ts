@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { TransactionKind } from '../contract/enums.ts';
 
 /*
  * customer_stats holds per-customer totals that do not decay with time; windowed figures (30/90/365 days)
@@ -9,7 +10,7 @@ import type { Database } from 'bun:sqlite';
 export function addTransactionToStats(
   sqlite: Database,
   customerId: string,
-  kind: 'sale' | 'return',
+  kind: TransactionKind,
   occurredAt: number,
   utcOffsetMin: number,
   total: number,

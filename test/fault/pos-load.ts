@@ -1,5 +1,5 @@
 import { type Random, seededRandom } from '../../server/demo/random.ts';
-import type { IngestResult } from '../../server/ingest/transaction.schema.ts';
+import type { IngestResult } from '../../server/contract/ingest-results.ts';
 
 /*
  * A bounded, seeded POS load against a real server: `posters` terminals post back to back (no think time)

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { createApp } from '../../server/app/app.ts';
 import type { AppDeps } from '../../server/orchestration/app-deps.ts';
 import { openAppliance } from '../../server/app/appliance.ts';
-import { createToken, type Role } from '../../server/auth/token.service.ts';
+import type { Role } from '../../server/contract/enums.ts';
+import { createToken } from '../../server/auth/token.service.ts';
 import { manualClock } from '../../server/kernel/clock.ts';
 import { testConfig } from '../../server/kernel/config.ts';
 
