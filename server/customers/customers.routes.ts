@@ -7,6 +7,7 @@ import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError } from '../kernel/errors.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import { type ErasedCustomer, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
+import type { FieldIssue } from '../contract/errors.ts';
 import type { CustomerCard } from '../contract/profile.ts';
 import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/customer-write.service.ts';
 import { findCustomerByIdentifier } from '../identity/identity.service.ts';
@@ -39,7 +40,10 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
       { loyalty_card: q.card, phone: q.phone, email: q.email, member_id: q.member_id },
       phoneRegion,
     );
-    if (errors.length > 0) throw new AppError(422, 'validation_failed', 'the lookup is not valid', errors);
+    if (errors.length > 0) {
+      const param = (field: string) => (field === 'loyalty_card' ? 'card' : field);
+      throw new AppError(422, 'validation_failed', 'the lookup is not valid', errors.map((e) => ({ path: param(e.field), message: e.message })) satisfies FieldIssue[]);
+    }
     for (const ref of refs) {
       const id = findCustomerByIdentifier(deps.sqlite, ref);
       if (id) return c.json(await profile(id));
