@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/kernel/clock.ts';
 import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
+import { customerActionsSchema, outcomeResultSchema } from '../server/contract/actions.ts';
+import { type IngestResult, ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -16,25 +19,30 @@ function setup(env: Record<string, string> = {}) {
 }
 
 type Line = { sku: string; name?: string; category?: string; amount?: number };
-async function buy(customer: Record<string, string> | undefined, lines: Line[], over: Record<string, unknown> = {}) {
+/** A sale now; with a customer, the answer's customer_id is theirs. */
+async function buy(customer: Record<string, string>, lines: Line[], over?: Record<string, unknown>): Promise<IngestResult & { customer_id: string }>;
+async function buy(customer: undefined, lines: Line[], over?: Record<string, unknown>): Promise<IngestResult>;
+async function buy(customer: Record<string, string> | undefined, lines: Line[], over: Record<string, unknown> = {}): Promise<IngestResult> {
   const wire = lines.map((l) => ({ sku: l.sku, name: l.name ?? l.sku, category: l.category ?? 'general', quantity: 1, unit_price: l.amount ?? 10, discount: 0, amount: l.amount ?? 10 }));
   const total = wire.reduce((s, l) => s + l.amount, 0);
   const res = await t.call('POST', '/api/v1/transactions', {
     role: 'terminal',
     body: sale({ occurred_at: iso(t.clock()), customer, lines: wire, tenders: [{ type: 'card', amount: total }], ...over }),
-  });
+  }, ingestResultSchema);
   expect(res.status).toBe(201);
-  return res.body as { id: string; customer_id: string };
+  if (customer) expect(res.body.customer_id).not.toBeNull();
+  return res.body;
 }
 
 async function actions(id: string) {
-  const res = await t.call('GET', `/api/v1/customers/${id}/actions`, { role: 'clerk' });
+  const res = await t.call('GET', `/api/v1/customers/${id}/actions`, { role: 'clerk' }, customerActionsSchema);
   expect(res.status).toBe(200);
-  return res.body as { actions: Array<{ id: string; type: string; channel: string; script: string; reason: string; offer: { code: string } | null; items: Array<{ sku: string }> }>; suppressed: Array<{ type: string; reason: string }> };
+  return res.body;
 }
 const types = async (id: string) => (await actions(id)).actions.map((a) => a.type);
-const register = async (body: Record<string, unknown>) => (await t.call('POST', '/api/v1/customers', { role: 'clerk', body })).body.id as string;
+const register = async (body: Record<string, unknown>) => (await t.call('POST', '/api/v1/customers', { role: 'clerk', body }, customerCardSchema)).body.id;
 const outcome = (actionId: string, body: Record<string, unknown>) => t.call('POST', `/api/v1/actions/${actionId}/outcome`, { role: 'clerk', body });
+const recorded = (actionId: string, body: Record<string, unknown>) => t.call('POST', `/api/v1/actions/${actionId}/outcome`, { role: 'clerk', body }, outcomeResultSchema);
 
 /** Some store history so popular and co-purchased items exist. */
 async function storeHistory() {
@@ -123,7 +131,7 @@ describe('next-best action rules', () => {
     const big = await buy({ loyalty_card: '30000099' }, [{ sku: 'A', amount: 500 }]);
     runDailySweep(sweepDepsFrom(t.deps), t.clock());
     expect(await types(big.customer_id)).toContain('top_spender_gift');
-    const small = (await t.call('GET', '/api/v1/customers/lookup?card=30000001', { role: 'clerk' })).body.id;
+    const small = (await t.call('GET', '/api/v1/customers/lookup?card=30000001', { role: 'clerk' }, customerCardSchema)).body.id;
     expect(await types(small)).not.toContain('top_spender_gift');
   });
 
@@ -150,7 +158,9 @@ describe('guardrails', () => {
     await buy(c, [{ sku: 'MILK', name: 'Milk', category: 'dairy' }, { sku: 'CAKE', name: 'Mooncake', category: 'bakery' }], { terminal_id: 'T7', receipt_no: 'S1' });
     days(2);
     const ret = await buy(undefined, [{ sku: 'CAKE', name: 'Mooncake', category: 'bakery' }], { kind: 'return', receipt_no: 'R1', original: { terminal_id: 'T7', receipt_no: 'S1' } });
-    const { actions: list } = await actions(ret.customer_id);
+    // The return names no customer: it takes the sale's.
+    expect(ret.customer_id).not.toBeNull();
+    const { actions: list } = await actions(ret.customer_id ?? '');
     expect(list[0]!.type).toBe('return_follow_up');
     expect(list[0]!.script).toMatch(/^I'm sorry/);
     const suggested = list.flatMap((a) => a.items.map((i) => i.sku));
@@ -215,8 +225,8 @@ describe('outcomes and conversion', () => {
     setup();
     const id = await register({ phone: '13900000050', birthday: '1990-03-03' });
     const a = (await actions(id)).actions.find((x) => x.type === 'birthday')!;
-    expect((await outcome(a.id, { outcome: 'done', note: 'gave the coupon' })).body).toMatchObject({ status: 'done', replayed: false });
-    expect((await outcome(a.id, { outcome: 'done' })).body).toMatchObject({ status: 'done', replayed: true });
+    expect((await recorded(a.id, { outcome: 'done', note: 'gave the coupon' })).body).toEqual({ id: a.id, status: 'done', replayed: false });
+    expect((await recorded(a.id, { outcome: 'done' })).body).toEqual({ id: a.id, status: 'done', replayed: true });
     expect((await outcome(a.id, { outcome: 'declined' })).status).toBe(409);
     expect((await outcome('NOPE', { outcome: 'done' })).status).toBe(404);
     expect((await outcome(a.id, { outcome: 'maybe' })).status).toBe(422);
@@ -239,7 +249,7 @@ describe('outcomes and conversion', () => {
   it('includes the actions in the profile', async () => {
     setup();
     const id = await register({ phone: '13900000052', birthday: '1990-03-03' });
-    const profile = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' });
-    expect(profile.body.actions.map((a: { type: string }) => a.type)).toContain('birthday');
+    const profile = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' }, customerCardSchema);
+    expect(profile.body.actions.map((a) => a.type)).toContain('birthday');
   });
 });

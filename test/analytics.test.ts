@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
+import { customerActionsSchema } from '../server/contract/actions.ts';
+import { overviewSchema } from '../server/contract/analytics.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 /*
@@ -51,11 +54,11 @@ afterAll(() => t.close());
 
 describe('GET /api/v1/analytics/overview', () => {
   it('matches the hand-computed figures', async () => {
-    const res = await t.call('GET', '/api/v1/analytics/overview?from=2026-01-01T00:00:00%2B08:00&to=2026-07-01T00:00:00%2B08:00', { role: 'manager' });
+    const res = await t.call('GET', '/api/v1/analytics/overview?from=2026-01-01T00:00:00%2B08:00&to=2026-07-01T00:00:00%2B08:00', { role: 'manager' }, overviewSchema);
     expect(res.status).toBe(200);
     const o = res.body;
     expect(o.revenue).toBe(690);
-    const stage = (s: string) => o.stages.find((x: { stage: string }) => x.stage === s);
+    const stage = (s: string) => o.stages.find((x) => x.stage === s);
     expect(stage('at_risk')).toEqual({ stage: 'at_risk', customers: 2, buyers_in_period: 2, revenue: 450, revenue_share: 0.6522 });
     expect(stage('active')).toEqual({ stage: 'active', customers: 1, buyers_in_period: 1, revenue: 100, revenue_share: 0.1449 });
     expect(stage('first_purchase')).toMatchObject({ customers: 1, revenue: 40, revenue_share: 0.058 });
@@ -73,7 +76,7 @@ describe('GET /api/v1/analytics/overview', () => {
       { cohort: '2026-06', customers: 2, retention: [1] },
     ]);
     expect(o.returns).toEqual({ sales: 9, returns: 1, count_rate: 0.1111, amount_rate: 0.0676 });
-    expect(o.segments.map((s: { customers: number }) => s.customers).reduce((a: number, b: number) => a + b, 0)).toBe(4);
+    expect(o.segments.map((s) => s.customers).reduce((a, b) => a + b, 0)).toBe(4);
   });
 
   it('is for managers only and checks its query', async () => {
@@ -83,14 +86,14 @@ describe('GET /api/v1/analytics/overview', () => {
   });
 
   it('reports action conversion by type', async () => {
-    const id = (await t.call('GET', '/api/v1/customers/lookup?card=90000004', { role: 'clerk' })).body.id;
-    const list = (await t.call('GET', `/api/v1/customers/${id}/actions`, { role: 'clerk' })).body.actions;
-    const welcome = list.find((a: { type: string }) => a.type === 'welcome');
-    await t.call('POST', `/api/v1/actions/${welcome.id}/outcome`, { role: 'clerk', body: { outcome: 'done' } });
+    const id = (await t.call('GET', '/api/v1/customers/lookup?card=90000004', { role: 'clerk' }, customerCardSchema)).body.id;
+    const list = (await t.call('GET', `/api/v1/customers/${id}/actions`, { role: 'clerk' }, customerActionsSchema)).body.actions;
+    const welcome = list.find((a) => a.type === 'welcome');
+    await t.call('POST', `/api/v1/actions/${welcome!.id}/outcome`, { role: 'clerk', body: { outcome: 'done' } });
     t.clock.advance(3_600_000);
     await post('2026-06-30', 30, { loyalty_card: '90000004' });
     t.clock.advance(3_600_000);
-    const o = (await t.call('GET', '/api/v1/analytics/overview?from=2026-06-01&to=2026-07-01', { role: 'manager' })).body;
+    const o = (await t.call('GET', '/api/v1/analytics/overview?from=2026-06-01&to=2026-07-01', { role: 'manager' }, overviewSchema)).body;
     expect(o.actions).toContainEqual({ type: 'welcome', shown: 1, done: 1, declined: 0, converted: 1, revenue: 30, conversion_rate: 1 });
   });
 });
@@ -98,7 +101,7 @@ describe('GET /api/v1/analytics/overview', () => {
 describe('the hq role', () => {
   it('reads the store overview, but no customer profile, no audience export and no writes', async () => {
     expect((await t.call('GET', '/api/v1/analytics/overview?from=2026-01-01&to=2026-07-01', { role: 'hq' })).status).toBe(200);
-    const id = (await t.call('GET', '/api/v1/customers/lookup?card=90000001', { role: 'clerk' })).body.id;
+    const id = (await t.call('GET', '/api/v1/customers/lookup?card=90000001', { role: 'clerk' }, customerCardSchema)).body.id;
     expect((await t.call('GET', `/api/v1/customers/${id}`, { role: 'hq' })).status).toBe(403);
     expect((await t.call('GET', '/api/v1/audiences/export?channel=sms', { role: 'hq' })).status).toBe(403);
     expect((await t.call('POST', '/api/v1/transactions', { role: 'hq', body: sale() })).status).toBe(403);

@@ -1,4 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ErrorBody, errorBodySchema, fieldIssuesSchema } from '../server/contract/errors.ts';
+import { type BatchItemResult, batchResultSchema, ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
+import { parseWith } from './support/json-of.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 /*
@@ -15,7 +19,7 @@ type Body = string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
 
 interface Answer {
   status: number;
-  body: any;
+  body: unknown;
 }
 
 async function send(t: TestAppliance, path: string, body: Body | undefined, opts: { role?: Role; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -34,21 +38,23 @@ async function send(t: TestAppliance, path: string, body: Body | undefined, opts
   return { status: res.status, body: json };
 }
 
+/** The error body, checked against the contract (its details too, for the codes that fix their shape). */
+const errorOf = (res: Answer) => parseWith(errorBodySchema, res.body, `${res.status} body`).error;
+
 function expectUniformError(res: Answer, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(typeof res.body.error.message).toBe('string');
-  expect(res.body.error.message.length).toBeGreaterThan(0);
+  expect({ status: res.status, code: errorOf(res).code }).toEqual({ status, code });
+  // Parsed, the body is known to be an error body; its own keys show nothing else rides along.
+  const raw = res.body as ErrorBody;
+  expect(Object.keys(raw)).toEqual(['error']);
+  expect(Object.keys(raw.error).sort()).toEqual(['code', 'details', 'message']);
+  expect(raw.error.message.length).toBeGreaterThan(0);
 }
 
 /** For 422s: the details name the offending field (and, for unknown keys, the key itself). */
 function expectDetail(res: Answer, path: string, messageIncludes?: string): void {
-  expect(Array.isArray(res.body.error.details)).toBe(true);
-  const match = (res.body.error.details as Array<{ path: string; message: string }>).find(
-    (d) => d.path === path && (messageIncludes === undefined || d.message.includes(messageIncludes)),
-  );
-  expect(match, `no detail for "${path}" in ${JSON.stringify(res.body.error.details)}`).toBeDefined();
+  const details = parseWith(fieldIssuesSchema, errorOf(res).details, 'details');
+  const match = details.find((d) => d.path === path && (messageIncludes === undefined || d.message.includes(messageIncludes)));
+  expect(match, `no detail for "${path}" in ${JSON.stringify(details)}`).toBeDefined();
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -119,7 +125,7 @@ const transactionCases: Case[] = [
     (field): Case => ({ name: `missing ${field}`, body: () => json(without(sale(), field)), status: 422, code: 'validation_failed', path: field }),
   ),
   ...(['quantity', 'unit_price', 'amount'] as const).map(
-    (field): Case => ({ name: `line without ${field}`, body: () => json(sale({ lines: [without(sale().lines[0], field)], tenders: [] })), status: 422, code: 'validation_failed', path: `lines.0.${field}` }),
+    (field): Case => ({ name: `line without ${field}`, body: () => json(sale({ lines: [without(sale().lines[0]!, field)], tenders: [] })), status: 422, code: 'validation_failed', path: `lines.0.${field}` }),
   ),
   { name: 'tender without type', body: () => json(sale({ tenders: [{ amount: 63.9 }] })), status: 422, code: 'validation_failed', path: 'tenders.0.type' },
   { name: 'tender without amount', body: () => json(sale({ tenders: [{ type: 'card' }] })), status: 422, code: 'validation_failed', path: 'tenders.0.amount' },
@@ -291,8 +297,10 @@ describe('POST /api/v1/transactions/batch', () => {
     const before = t.counts();
     const res = await send(t, '/api/v1/transactions/batch', json({ transactions: items }));
     expect(res.status).toBe(200);
-    const results = res.body.results as Array<Record<string, any>>;
-    expect(results.map((r) => [r.index, r.status, r.error?.code ?? null])).toEqual([
+    const body = parseWith(batchResultSchema, res.body, 'batch result');
+    const results = body.results;
+    const errorIn = (r: BatchItemResult | undefined) => (r && 'error' in r ? r.error : null);
+    expect(results.map((r) => [r.index, r.status, errorIn(r)?.code ?? null])).toEqual([
       [0, 201, null],
       [1, 422, 'validation_failed'],
       [2, 201, null],
@@ -303,10 +311,11 @@ describe('POST /api/v1/transactions/batch', () => {
       [7, 422, 'wrong_store'],
       [8, 422, 'validation_failed'],
     ]);
-    expect(res.body).toMatchObject({ stored: 2, duplicates: 0, rejected: 7 });
-    for (const r of results.filter((x) => x.status >= 400)) expect(Object.keys(r.error).sort()).toEqual(['code', 'details', 'message']);
-    expect(results[3]!.error.details).toContainEqual({ path: 'lines.0.name', message: 'contains a NUL character' });
-    expect(JSON.stringify(results[8]!.error.details)).toContain('surprise');
+    expect(body).toMatchObject({ stored: 2, duplicates: 0, rejected: 7 });
+    const raw = res.body as { results: Array<{ error?: object }> };
+    for (const r of raw.results.filter((x) => x.error)) expect(Object.keys(r.error ?? {}).sort()).toEqual(['code', 'details', 'message']);
+    expect(errorIn(results[3])?.details).toContainEqual({ path: 'lines.0.name', message: 'contains a NUL character' });
+    expect(JSON.stringify(errorIn(results[8])?.details)).toContain('surprise');
 
     // Exactly the two good ones were written, with their lines, customers, links and points.
     const after = t.counts();
@@ -376,12 +385,13 @@ describe('valid text is stored byte-exact', () => {
   const hexOf = (s: string) => Buffer.from(s, 'utf8').toString('hex').toUpperCase();
 
   it.each(ODD_TEXT)('customer name %j', async (name) => {
-    const created = await send(t, '/api/v1/customers', json({ loyalty_card: '77770001', name }), { role: 'clerk' });
-    expect(created.status).toBe(201);
-    const profile = await t.call('GET', `/api/v1/customers/${created.body.id}`, { role: 'clerk' });
+    const answer = await send(t, '/api/v1/customers', json({ loyalty_card: '77770001', name }), { role: 'clerk' });
+    expect(answer.status).toBe(201);
+    const created = parseWith(customerCardSchema, answer.body, 'registered customer');
+    const profile = await t.call('GET', `/api/v1/customers/${created.id}`, { role: 'clerk' }, customerCardSchema);
     expect(profile.status).toBe(200);
     expect(profile.body.name).toBe(name);
-    const row = t.deps.sqlite.query('SELECT hex(name) AS h FROM customers WHERE id = ?').get(created.body.id) as { h: string };
+    const row = t.deps.sqlite.query('SELECT hex(name) AS h FROM customers WHERE id = ?').get(created.id) as { h: string };
     expect(row.h).toBe(hexOf(name));
   });
 
@@ -392,19 +402,20 @@ describe('valid text is stored byte-exact', () => {
       lines: [{ sku: text, name: text, category: text, quantity: 1, unit_price: 3, amount: 3 }],
       tenders: [{ type: 'card', amount: 3 }],
     });
-    const res = await send(t, '/api/v1/transactions', json(tx));
-    expect(res.status).toBe(201);
+    const answer = await send(t, '/api/v1/transactions', json(tx));
+    expect(answer.status).toBe(201);
+    const res = { body: parseWith(ingestResultSchema, answer.body, 'ingest result') };
     const row = t.deps.sqlite
       .query('SELECT hex(t.receipt_no) AS r, hex(l.sku) AS s, hex(l.name) AS n, hex(l.category) AS c FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id WHERE t.id = ?')
       .get(res.body.id);
     const hex = hexOf(text);
     expect(row).toEqual({ r: hex, s: hex, n: hex, c: hex });
-    const profile = await t.call('GET', `/api/v1/customers/${res.body.customer_id}`, { role: 'clerk' });
+    const profile = await t.call('GET', `/api/v1/customers/${res.body.customer_id}`, { role: 'clerk' }, customerCardSchema);
     expect(profile.body.transactions[0]).toMatchObject({ receipt_no: text, lines: [{ sku: text, name: text, category: text }] });
     // The same receipt is recognized again by its exact text.
     const again = await send(t, '/api/v1/transactions', json(tx));
     expect(again.status).toBe(200);
-    expect(again.body.id).toBe(res.body.id);
+    expect(parseWith(ingestResultSchema, again.body).id).toBe(res.body.id);
     expect(t.deps.sqlite.query("SELECT count(*) AS n FROM sqlite_master WHERE name IN ('transactions', 'customers')").get()).toEqual({ n: 2 });
   });
 

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'bun:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { customerActionsSchema } from '../server/contract/actions.ts';
+import { ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
 import { lastSeq, readChanges, replayChanges } from '../server/db/change-log.ts';
 import { openDb } from '../server/db/open.ts';
 import { DAY_MS } from '../server/kernel/clock.ts';
@@ -42,18 +45,20 @@ async function dayOfTraffic() {
   const at = () => new Date(t.clock()).toISOString();
   const post = async (body: Record<string, unknown>) => {
     t.clock.advance(17 * 60_000);
-    const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ receipt_no: `R${++receipt}`, occurred_at: at(), ...body }) });
+    const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ receipt_no: `R${++receipt}`, occurred_at: at(), ...body }) }, ingestResultSchema);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { id: string; customer_id: string | null };
+    return res.body;
   };
-  const alice = await t.call('POST', '/api/v1/customers', {
-    role: 'clerk',
-    body: { loyalty_card: '88001234', phone: '13800000000', name: 'Alice Wang', consent: { sms: true, call: false } },
-  });
-  const bobReg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { ...bob, consent: { email: true } } });
+  const alice = await t.call(
+    'POST',
+    '/api/v1/customers',
+    { role: 'clerk', body: { loyalty_card: '88001234', phone: '13800000000', name: 'Alice Wang', consent: { sms: true, call: false } } },
+    customerCardSchema,
+  );
+  const bobReg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { ...bob, consent: { email: true } } }, customerCardSchema);
   expect([alice.status, bobReg.status]).toEqual([201, 201]);
-  const aliceId = alice.body.id as string;
-  const bobId = bobReg.body.id as string;
+  const aliceId = alice.body.id;
+  const bobId = bobReg.body.id;
 
   await post({ customer: { loyalty_card: '88001234' } });
   const bobSale = await post({ customer: { loyalty_card: '66000042' } });
@@ -70,8 +75,8 @@ async function dayOfTraffic() {
   t.clock.advance(DAY_MS / 24);
   const patch = await t.call('PATCH', `/api/v1/customers/${bobId}`, { role: 'clerk', body: { phone: '13700001111', name: 'Robert Li' } });
   expect(patch.status).toBe(200);
-  const actions = await t.call('GET', `/api/v1/customers/${bobId}/actions`, { role: 'clerk' });
-  const first = (actions.body.actions as Array<{ id: string }>)[0];
+  const actions = await t.call('GET', `/api/v1/customers/${bobId}/actions`, { role: 'clerk' }, customerActionsSchema);
+  const first = actions.body.actions[0];
   expect(first).toBeDefined();
   const outcome = await t.call('POST', `/api/v1/actions/${first!.id}/outcome`, {
     role: 'clerk',

@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/kernel/clock.ts';
 import { rebuildEverything } from '../server/orchestration/rebuild.ts';
 import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
+import { erasedCustomerSchema } from '../server/contract/customer.ts';
+import { errorBodySchema } from '../server/contract/errors.ts';
+import { ingestResultSchema } from '../server/contract/ingest-results.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -10,8 +14,11 @@ beforeEach(() => {
 });
 afterEach(() => t.close());
 
-const post = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body });
+const post = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body }, ingestResultSchema);
 const register = (body: unknown) => t.call('POST', '/api/v1/customers', { role: 'clerk', body });
+/** A registration that succeeds: its profile. */
+const registered = (body: unknown) => t.call('POST', '/api/v1/customers', { role: 'clerk', body }, customerCardSchema);
+const card = (path: string) => t.call('GET', path, { role: 'clerk' }, customerCardSchema);
 
 const alice = {
   loyalty_card: '8800 1234',
@@ -25,7 +32,7 @@ const alice = {
 
 describe('customers API', () => {
   it('registers a customer (201, normalized and masked identifiers) and finds them by any identifier', async () => {
-    const res = await register(alice);
+    const res = await registered(alice);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'Alice Wang', birthday: '1990-11-25', gender: 'f', consent: alice.consent });
     expect(res.body.identifiers).toEqual(
@@ -37,18 +44,21 @@ describe('customers API', () => {
     );
     expect(JSON.stringify(res.body)).not.toContain('13800000000');
     for (const q of ['card=88001234', 'phone=%2B8613800000000', 'phone=13800000000', 'email=alice@example.cn']) {
-      const found = await t.call('GET', `/api/v1/customers/lookup?${q}`, { role: 'clerk' });
+      const found = await card(`/api/v1/customers/lookup?${q}`);
       expect(found.status, q).toBe(200);
       expect(found.body.id).toBe(res.body.id);
     }
     expect((await t.call('GET', '/api/v1/customers/lookup?card=99999999', { role: 'clerk' })).status).toBe(404);
     expect((await t.call('GET', '/api/v1/customers/lookup', { role: 'clerk' })).status).toBe(422);
+    const badEmail = await t.call('GET', '/api/v1/customers/lookup?email=not-an-email', { role: 'clerk' }, errorBodySchema);
+    expect(badEmail.status).toBe(422);
+    expect(badEmail.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'email', message: expect.any(String) }] });
   });
 
   it('refuses an identifier that already belongs to someone (409) and a registration without identifier (422)', async () => {
     await register(alice);
     const before = t.counts();
-    const dup = await register({ phone: '+86 138-0000-0000', name: 'Bob' });
+    const dup = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { phone: '+86 138-0000-0000', name: 'Bob' } }, errorBodySchema);
     expect(dup.status).toBe(409);
     expect(dup.body.error).toMatchObject({ code: 'identifier_taken', details: [{ kind: 'phone' }] });
     expect((await register({ name: 'Nobody' })).status).toBe(422);
@@ -57,18 +67,18 @@ describe('customers API', () => {
   });
 
   it('lets terminals read nothing personal', async () => {
-    const { body } = await register(alice);
+    const { body } = await registered(alice);
     expect((await t.call('GET', `/api/v1/customers/${body.id}`, { role: 'terminal' })).status).toBe(403);
     expect((await t.call('GET', '/api/v1/customers/lookup?card=88001234', { role: 'terminal' })).status).toBe(403);
     expect((await t.call('POST', '/api/v1/customers', { role: 'terminal', body: { phone: '13900000000' } })).status).toBe(403);
   });
 
   it('updates profile, consent and identifiers with PATCH', async () => {
-    const { body } = await register(alice);
-    const res = await t.call('PATCH', `/api/v1/customers/${body.id}`, { role: 'clerk', body: { name: 'Alice W.', consent: { email: true }, phone: '13900000000' } });
+    const { body } = await registered(alice);
+    const res = await t.call('PATCH', `/api/v1/customers/${body.id}`, { role: 'clerk', body: { name: 'Alice W.', consent: { email: true }, phone: '13900000000' } }, customerCardSchema);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'Alice W.', consent: { sms: true, email: true, push: true, call: false } });
-    expect((await t.call('GET', '/api/v1/customers/lookup?phone=13900000000', { role: 'clerk' })).body.id).toBe(body.id);
+    expect((await card('/api/v1/customers/lookup?phone=13900000000')).body.id).toBe(body.id);
     expect((await t.call('GET', '/api/v1/customers/lookup?phone=13800000000', { role: 'clerk' })).status).toBe(404);
     expect((await t.call('PATCH', `/api/v1/customers/${body.id}`, { role: 'clerk', body: { birthday: '1990-02-30' } })).status).toBe(422);
     expect((await t.call('PATCH', '/api/v1/customers/NOPE', { role: 'clerk', body: { name: 'x' } })).status).toBe(404);
@@ -78,29 +88,29 @@ describe('customers API', () => {
     const first = await post(sale({ customer: { loyalty_card: '77770001' } }));
     const second = await post(sale({ customer: { loyalty_card: '77770001', email: 'new@shop.cn' } }));
     expect(second.body.customer_id).toBe(first.body.customer_id);
-    const found = await t.call('GET', '/api/v1/customers/lookup?email=NEW@shop.cn', { role: 'clerk' });
+    const found = await card('/api/v1/customers/lookup?email=NEW@shop.cn');
     expect(found.body).toMatchObject({ id: first.body.customer_id, stats: { visits_total: 2 } });
   });
 
   it('merges two customers named by one transaction into the older, keeping history and contact details', async () => {
-    const registered = await register({ phone: '13800000000', name: 'Alice', birthday: '1990-11-25', consent: { sms: true } });
+    const alice = await registered({ phone: '13800000000', name: 'Alice', birthday: '1990-11-25', consent: { sms: true } });
     t.clock.advance(DAY_MS);
     const byCard = await post(sale({ customer: { loyalty_card: '66660001', email: 'alice@home.cn' } }));
-    expect(byCard.body.customer_id).not.toBe(registered.body.id);
+    expect(byCard.body.customer_id).not.toBe(alice.body.id);
     t.clock.advance(DAY_MS);
     const linking = await post(sale({ customer: { loyalty_card: '66660001', phone: '13800000000' } }));
-    expect(linking.body.customer_id).toBe(registered.body.id); // the older customer survives
+    expect(linking.body.customer_id).toBe(alice.body.id); // the older customer survives
 
-    const profile = (await t.call('GET', `/api/v1/customers/${registered.body.id}`, { role: 'clerk' })).body;
+    const profile = (await card(`/api/v1/customers/${alice.body.id}`)).body;
     expect(profile.merged_ids).toEqual([byCard.body.customer_id]);
-    expect(profile.identifiers.map((i: { kind: string }) => i.kind).sort()).toEqual(['card', 'email', 'phone']);
+    expect(profile.identifiers.map((i) => i.kind).sort()).toEqual(['card', 'email', 'phone']);
     expect(profile).toMatchObject({ name: 'Alice', birthday: '1990-11-25', consent: { sms: true } });
     expect(profile.stats.visits_total).toBe(2);
     expect(profile.transactions).toHaveLength(2);
     expect(profile.points.balance).toBe(126);
     // The alias still answers, with the survivor.
-    const viaAlias = await t.call('GET', `/api/v1/customers/${byCard.body.customer_id}`, { role: 'clerk' });
-    expect(viaAlias.body.id).toBe(registered.body.id);
+    const viaAlias = await card(`/api/v1/customers/${byCard.body.customer_id}`);
+    expect(viaAlias.body.id).toBe(alice.body.id);
     const events = t.deps.sqlite.query("SELECT customer_id, data FROM customer_events WHERE kind = 'merged'").all() as Array<{ customer_id: string; data: string }>;
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]!.data)).toMatchObject({ merged_id: byCard.body.customer_id });
@@ -108,11 +118,12 @@ describe('customers API', () => {
   });
 
   it('erases personal data on DELETE (manager) and keeps de-identified facts', async () => {
-    const { body } = await register(alice);
+    const { body } = await registered(alice);
     await post(sale({ customer: { loyalty_card: '88001234' } }));
     expect((await t.call('DELETE', `/api/v1/customers/${body.id}`, { role: 'clerk' })).status).toBe(403);
-    const del = await t.call('DELETE', `/api/v1/customers/${body.id}`, { role: 'manager' });
+    const del = await t.call('DELETE', `/api/v1/customers/${body.id}`, { role: 'manager' }, erasedCustomerSchema);
     expect(del.status).toBe(200);
+    expect(del.body).toEqual({ id: body.id, erased: true });
     expect((await t.call('GET', `/api/v1/customers/${body.id}`, { role: 'clerk' })).status).toBe(410);
     expect((await t.call('GET', '/api/v1/customers/lookup?card=88001234', { role: 'clerk' })).status).toBe(404);
     const row = t.deps.sqlite.query('SELECT name, birthday, gender, consent_sms, erased_at FROM customers WHERE id = ?').get(body.id) as Record<string, unknown>;

@@ -1,17 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { errorBodySchema } from '../server/contract/errors.ts';
+import { healthSchema } from '../server/contract/health.ts';
+import { customerActionsSchema, outcomeResultSchema } from '../server/contract/actions.ts';
+import { overviewSchema } from '../server/contract/analytics.ts';
+import { erasedCustomerSchema } from '../server/contract/customer.ts';
+import { batchResultSchema, ingestResultSchema, posLogResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
+import { jsonOf } from './support/json-of.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
+
+/** The parts of the OpenAPI document the tests read. */
+const jsonSchemaShape = z.looseObject({ required: z.array(z.string()).optional(), properties: z.record(z.string(), z.looseObject({ enum: z.array(z.unknown()).optional() })).optional() });
+const operationShape = z.looseObject({
+  parameters: z.array(z.looseObject({ name: z.string(), required: z.boolean() })).optional(),
+  responses: z.record(z.string(), z.looseObject({ content: z.record(z.string(), z.looseObject({ schema: z.unknown() })).optional() })),
+});
+const openApiShape = z.looseObject({
+  openapi: z.string(),
+  components: z.looseObject({ schemas: z.record(z.string(), jsonSchemaShape) }),
+  paths: z.record(z.string(), z.looseObject({ get: operationShape.optional(), post: operationShape.optional(), patch: operationShape.optional(), delete: operationShape.optional() })),
+});
 beforeEach(() => {
   t = createTestAppliance();
 });
 afterEach(() => t.close());
 
 const post = (body: unknown, role: 'terminal' | 'clerk' | null = 'terminal') => t.call('POST', '/api/v1/transactions', { role, body });
+/** A post that is stored or replayed: its ingest result. */
+const stored = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body }, ingestResultSchema);
+/** A post that is refused: its error body. */
+const refused = (body: unknown, role: 'terminal' | 'clerk' | null = 'terminal') => t.call('POST', '/api/v1/transactions', { role, body }, errorBodySchema);
 
 describe('POST /api/v1/transactions', () => {
   it('stores a sale: 201 with id, customer, points and balance', async () => {
-    const res = await post(sale());
+    const res = await stored(sale());
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ points_earned: 63, points_redeemed: 0, points_balance: 63, original_id: null });
     expect(res.body.id).toMatch(/^[0-9A-Z]{26}$/);
@@ -42,7 +69,7 @@ describe('POST /api/v1/transactions', () => {
 
   it('answers concurrent duplicates with one 201 and 200s carrying the same id', async () => {
     const body = sale();
-    const results = await Promise.all(Array.from({ length: 20 }, () => post(body)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => stored(body)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 200)).toHaveLength(19);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
@@ -54,7 +81,7 @@ describe('POST /api/v1/transactions', () => {
     await post(body);
     const before = t.counts();
     const changed = { ...body, lines: [{ ...body.lines[0], quantity: 3, amount: 13.5 }], tenders: [{ type: 'card', amount: 13.5 }] };
-    const res = await post(changed);
+    const res = await refused(changed);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('idempotency_conflict');
     expect(t.counts()).toEqual(before);
@@ -63,7 +90,7 @@ describe('POST /api/v1/transactions', () => {
   it('keeps void lines as facts that never count', async () => {
     const body = sale();
     body.lines.push({ sku: 'X1', name: 'Scanned twice', category: 'snacks', quantity: 1, unit_price: 100, discount: 0, amount: 100, void: true });
-    const res = await post(body);
+    const res = await stored(body);
     expect(res.status).toBe(201);
     expect(res.body.points_earned).toBe(63);
     expect(t.counts().lines).toBe(3);
@@ -85,7 +112,7 @@ describe('POST /api/v1/transactions', () => {
     ['no token', null, 401],
     ['a clerk', 'clerk', 403],
   ] as const)('refuses %s', async (_what, role, status) => {
-    const res = await post(sale(), role);
+    const res = await refused(sale(), role);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(status === 401 ? 'unauthorized' : 'forbidden');
     expect(t.counts().transactions).toBe(0);
@@ -97,17 +124,17 @@ describe('POST /api/v1/transactions', () => {
   });
 
   it('refuses another store and invalid bodies with 422 and field details', async () => {
-    const wrong = await post(sale({ store_id: 'S999' }));
+    const wrong = await refused(sale({ store_id: 'S999' }));
     expect(wrong.status).toBe(422);
     expect(wrong.body.error.code).toBe('wrong_store');
-    const invalid = await post(sale({ lines: [{ sku: 'A', quantity: '2', unit_price: 1, amount: 2 }] }));
+    const invalid = await refused(sale({ lines: [{ sku: 'A', quantity: '2', unit_price: 1, amount: 2 }] }));
     expect(invalid.status).toBe(422);
     expect(invalid.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'lines.0.quantity' })]));
     expect(t.counts().transactions).toBe(0);
   });
 
   it('refuses an over-size body with 413', async () => {
-    const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', rawBody: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }) });
+    const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', rawBody: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }) }, errorBodySchema);
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
@@ -118,10 +145,12 @@ describe('POST /api/v1/transactions/batch', () => {
     const a = sale();
     const b = sale({ customer: { phone: '13800000001' } });
     const bad = sale({ lines: [] });
-    const res = await t.call('POST', '/api/v1/transactions/batch', { role: 'terminal', body: { transactions: [a, b, a, bad] } });
+    const res = await t.call('POST', '/api/v1/transactions/batch', { role: 'terminal', body: { transactions: [a, b, a, bad] } }, batchResultSchema);
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 200, 422]);
-    expect(res.body.results[2].id).toBe(res.body.results[0].id);
+    expect(res.body.results.map((r) => r.status)).toEqual([201, 201, 200, 422]);
+    const id = (r: (typeof res.body.results)[number] | undefined) => (r && 'id' in r ? r.id : undefined);
+    expect(id(res.body.results[2])).toBe(id(res.body.results[0]));
+    expect(res.body.results[3]).toMatchObject({ index: 3, error: { code: 'validation_failed' } });
     expect(res.body).toMatchObject({ stored: 2, duplicates: 1, rejected: 1 });
     expect(t.counts().transactions).toBe(2);
   });
@@ -134,24 +163,98 @@ describe('POST /api/v1/transactions/batch', () => {
 
 describe('service endpoints', () => {
   it('answers /health without auth', async () => {
-    const res = await t.call('GET', '/health', { role: null });
+    const res = await t.call('GET', '/health', { role: null }, healthSchema);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', store_id: 'S001' });
   });
 
   it('serves an OpenAPI document generated from the zod schemas', async () => {
-    const res = await t.call('GET', '/api/v1/openapi.json', { role: null });
+    const res = await t.call('GET', '/api/v1/openapi.json', { role: null }, openApiShape);
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     const tx = res.body.components.schemas.Transaction;
-    expect(tx.required).toEqual(expect.arrayContaining(['store_id', 'terminal_id', 'receipt_no', 'occurred_at', 'kind', 'lines']));
-    expect(tx.properties.kind.enum).toEqual(['sale', 'return']);
+    expect(tx?.required).toEqual(expect.arrayContaining(['store_id', 'terminal_id', 'receipt_no', 'occurred_at', 'kind', 'lines']));
+    expect(tx?.properties?.kind?.enum).toEqual(['sale', 'return']);
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/transactions', '/api/v1/customers/{id}', '/api/v1/customers/{id}/actions', '/api/v1/analytics/overview', '/api/v1/audiences/export']));
-    expect(res.body.paths['/api/v1/audiences/export'].get.parameters).toContainEqual(expect.objectContaining({ name: 'channel', required: true }));
+    expect(res.body.paths['/api/v1/audiences/export']?.get?.parameters).toContainEqual(expect.objectContaining({ name: 'channel', required: true }));
+  });
+
+  it('describes every operation\'s success response and the error body of its 4xx answers', async () => {
+    const doc = (await t.call('GET', '/api/v1/openapi.json', { role: null }, openApiShape)).body;
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      (['get', 'post', 'patch', 'delete'] as const).flatMap((method) => (item[method] ? [{ at: `${method} ${path}`, op: item[method] }] : [])),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(12);
+    for (const { at, op } of operations) {
+      const codes = Object.keys(op.responses);
+      const success = codes.filter((c) => c.startsWith('2'));
+      expect(success.length, at).toBeGreaterThan(0);
+      for (const c of success) expect(Object.keys(op.responses[c]?.content ?? {}), `${at} ${c}`).not.toEqual([]);
+      for (const c of codes.filter((x) => x.startsWith('4'))) {
+        expect(op.responses[c]?.content?.['application/json']?.schema, `${at} ${c}`).toEqual({ $ref: '#/components/schemas/Error' });
+      }
+    }
+    // The documented schemas are the ones the answers are checked with below.
+    expect(doc.components.schemas.Error).toEqual(z.toJSONSchema(errorBodySchema, { io: 'output', unrepresentable: 'any' }));
+    expect(doc.components.schemas.CustomerCard).toEqual(z.toJSONSchema(customerCardSchema, { io: 'output', unrepresentable: 'any' }));
+    expect(doc.paths['/api/v1/transactions/batch']?.post?.responses['200']?.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/BatchResult' });
+  });
+
+  it('answers every main route in the shape its contract schema says', async () => {
+    // Each call parses the real HTTP answer with the route's contract schema: a field renamed, dropped or of
+    // another type on either side fails here.
+    const one = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale() }, ingestResultSchema);
+    expect(one.status).toBe(201);
+    const batch = await t.call('POST', '/api/v1/transactions/batch', { role: 'terminal', body: { transactions: [sale(), sale({ store_id: 'S999' })] } }, batchResultSchema);
+    expect(batch.body).toMatchObject({ stored: 1, rejected: 1 });
+    const poslog = await t.app.request('/api/v1/poslog', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml', authorization: `Bearer ${t.tokens.terminal}` },
+      body: readFileSync(join(process.cwd(), 'test', 'import', 'fixtures', 'poslog6-sale-3569.xml')),
+    });
+    expect(poslog.status).toBe(200);
+    expect((await jsonOf(poslog, posLogResultSchema)).results.length).toBeGreaterThan(0);
+    const registered = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { phone: '13900000077', name: 'Mei', birthday: '1990-11-25' } }, customerCardSchema);
+    expect(registered.status).toBe(201);
+    const id = registered.body.id;
+    await t.call('GET', '/api/v1/customers/lookup?phone=13900000077', { role: 'clerk' }, customerCardSchema);
+    const profile = await t.call('GET', `/api/v1/customers/${one.body.customer_id}`, { role: 'clerk' }, customerCardSchema);
+    expect(profile.body.transactions).toHaveLength(2); // the single post and the batch's stored item, same card
+    await t.call('PATCH', `/api/v1/customers/${id}`, { role: 'clerk', body: { name: 'Mei L.' } }, customerCardSchema);
+    const actions = await t.call('GET', `/api/v1/customers/${id}/actions`, { role: 'clerk' }, customerActionsSchema);
+    const action = actions.body.actions[0];
+    expect(action).toBeDefined();
+    await t.call('POST', `/api/v1/actions/${action?.id}/outcome`, { role: 'clerk', body: { outcome: 'done' } }, outcomeResultSchema);
+    await t.call('GET', '/api/v1/analytics/overview', { role: 'manager' }, overviewSchema);
+    await t.call('GET', '/health', { role: null }, healthSchema);
+    await t.call('DELETE', `/api/v1/customers/${id}`, { role: 'manager' }, erasedCustomerSchema);
+    // The error bodies of the 4xx answers, details included.
+    for (const [path, init] of [
+      ['/api/v1/customers/lookup?email=nope', { role: 'clerk' }],
+      [`/api/v1/customers/${id}`, { role: 'clerk' }],
+      ['/api/v1/customers/NOPE', { role: 'clerk' }],
+      ['/api/v1/analytics/overview', { role: 'clerk' }],
+      ['/api/v1/analytics/overview', { role: null }],
+    ] as const) {
+      const res = await t.call('GET', path, init, errorBodySchema);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+    }
+    const first = sale();
+    await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: first }, ingestResultSchema);
+    const conflict = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: { ...first, coupons: ['X'] } }, errorBodySchema);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.details).toMatchObject({ receipt_no: first.receipt_no });
+  });
+
+  it('refuses an answer that breaks the contract', () => {
+    // Guards the test above against schemas that accept anything.
+    expect(ingestResultSchema.safeParse({ id: 'x', customer_id: null, points_earned: '1' }).success).toBe(false);
+    expect(errorBodySchema.safeParse({ error: { code: 'validation_failed', message: 'm', details: [{ field: 'card', message: 'm' }] } }).success).toBe(false);
+    expect(errorBodySchema.safeParse({ error: { code: 'no_such_code', message: 'm', details: null } }).success).toBe(false);
   });
 
   it('answers unknown routes with the uniform error body', async () => {
-    const res = await t.call('GET', '/api/v1/nope');
+    const res = await t.call('GET', '/api/v1/nope', {}, errorBodySchema);
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'not_found' });
   });

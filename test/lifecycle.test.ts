@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/kernel/clock.ts';
 import { recomputeAllLifecycle, sweepLifecycle } from '../server/lifecycle/lifecycle.service.ts';
+import { ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -23,9 +25,11 @@ async function buy(card: string, amount = 20, over: Record<string, unknown> = {}
       tenders: [{ type: 'card', amount }],
       ...over,
     }),
-  });
+  }, ingestResultSchema);
   expect(res.status).toBe(201);
-  return res.body as { id: string; customer_id: string };
+  const { customer_id } = res.body;
+  if (customer_id === null) throw new Error('a sale with a card has a customer');
+  return { ...res.body, customer_id };
 }
 
 const stage = (id: string) => t.deps.sqlite.query('SELECT stage, since FROM customer_lifecycle WHERE customer_id = ?').get(id) as { stage: string; since: number };
@@ -39,8 +43,8 @@ const advanceDays = (d: number) => t.clock.advance(d * DAY_MS);
 describe('lifecycle stages', () => {
   it('walks a customer new → first purchase → active → at risk → dormant, and back to active, with dated history', async () => {
     setup();
-    const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: '11110001', name: 'A' } });
-    const id = reg.body.id as string;
+    const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: '11110001', name: 'A' } }, customerCardSchema);
+    const id = reg.body.id;
     expect(stage(id).stage).toBe('new');
     advanceDays(5);
     await buy('11110001');
@@ -81,7 +85,7 @@ describe('lifecycle stages', () => {
 
   it('registered customers who never buy become prospects', async () => {
     setup();
-    const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { phone: '13900000009' } });
+    const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { phone: '13900000009' } }, customerCardSchema);
     advanceDays(91);
     sweep();
     expect(stage(reg.body.id)).toEqual({ stage: 'prospect', since: start + 90 * DAY_MS });
@@ -159,7 +163,7 @@ describe('lifecycle stages', () => {
   it('the profile shows the stage', async () => {
     setup();
     const { customer_id } = await buy('11110007');
-    const profile = await t.call('GET', `/api/v1/customers/${customer_id}`, { role: 'clerk' });
+    const profile = await t.call('GET', `/api/v1/customers/${customer_id}`, { role: 'clerk' }, customerCardSchema);
     expect(profile.body.lifecycle).toMatchObject({ stage: 'first_purchase', since: iso(start) });
   });
 });

@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../server/kernel/clock.ts';
 import { seededRandom } from '../server/demo/random.ts';
 import { pointsView } from '../server/loyalty/loyalty.service.ts';
+import { errorBodySchema } from '../server/contract/errors.ts';
+import { ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
+import { parseWith } from './support/json-of.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 let t: TestAppliance;
@@ -11,8 +15,10 @@ beforeEach(() => {
 afterEach(() => t.close());
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const post = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body });
-const points = async (id: string) => (await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' })).body.points;
+const post = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body }, ingestResultSchema);
+const postAny = (body: unknown) => t.call('POST', '/api/v1/transactions', { role: 'terminal', body });
+const profileOf = async (id: string | null) => (await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' }, customerCardSchema)).body;
+const points = async (id: string | null) => (await profileOf(id)).points;
 
 /** A sale of `amount` (currency units) at the clock's current time. */
 const saleOf = (amount: number, over: Record<string, unknown> = {}) =>
@@ -61,7 +67,7 @@ describe('points ledger', () => {
     expect(await points(body.customer_id)).toMatchObject({ spendable: 80, pending: 30 });
 
     const before = t.counts();
-    const tooMuch = await post(saleOf(5, { points_redeemed: 81 }));
+    const tooMuch = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: saleOf(5, { points_redeemed: 81 }) }, errorBodySchema);
     expect(tooMuch.status).toBe(409);
     expect(tooMuch.body.error).toMatchObject({ code: 'insufficient_points', details: { spendable: 80, requested: 81 } });
     expect(t.counts()).toEqual(before);
@@ -86,7 +92,7 @@ describe('points ledger', () => {
     const r2 = await post(ret('R-2', 60));
     expect(r2.body).toMatchObject({ points_reversed: 40, points_balance: 0 });
 
-    const stats = (await t.call('GET', `/api/v1/customers/${sold.body.customer_id}`, { role: 'clerk' })).body.stats;
+    const stats = (await profileOf(sold.body.customer_id)).stats;
     expect(stats).toMatchObject({ visits_total: 1, spend_total: -20, returns: { count: 2, amount: 120 } });
     ledgerMatchesBalance();
   });
@@ -115,7 +121,7 @@ describe('points ledger', () => {
 
   it('places the customer in a tier by points earned in the rolling 12 months', async () => {
     const first = await post(saleOf(900));
-    const profile = async () => (await t.call('GET', `/api/v1/customers/${first.body.customer_id}`, { role: 'clerk' })).body.tier;
+    const profile = async () => (await profileOf(first.body.customer_id)).tier;
     expect(await profile()).toEqual({ name: 'Silver', points_earned_12m: 900, next: { name: 'Gold', points_needed: 100 } });
     t.clock.advance(200 * DAY_MS);
     await post(saleOf(200));
@@ -135,17 +141,19 @@ describe('points ledger', () => {
       let res;
       if (roll < 0.1 && sales.length > 0) {
         const s = rnd.pick(sales);
-        res = await post(saleOf(Math.min(s.amount, rnd.int(1, 50)), { kind: 'return', receipt_no: `RET${i}`, customer: undefined, original: { terminal_id: 'T01', receipt_no: s.receipt } }));
+        res = await postAny(saleOf(Math.min(s.amount, rnd.int(1, 50)), { kind: 'return', receipt_no: `RET${i}`, customer: undefined, original: { terminal_id: 'T01', receipt_no: s.receipt } }));
       } else {
         const amount = rnd.int(1, 300);
         const redeem = roll < 0.2 ? rnd.int(1, 100) : 0;
-        res = await post(saleOf(amount, { receipt_no: `S${i}`, customer: { loyalty_card: card }, points_redeemed: redeem }));
+        res = await postAny(saleOf(amount, { receipt_no: `S${i}`, customer: { loyalty_card: card }, points_redeemed: redeem }));
         if (res.status === 201) sales.push({ card, receipt: `S${i}`, amount });
       }
       if (res.status === 409) continue; // not enough points to redeem
       expect(res.status).toBe(201);
-      const view = pointsView(t.deps.sqlite, t.deps.rules, res.body.customer_id, t.clock());
-      expect(res.body.points_balance).toBe(view.balance);
+      const stored = parseWith(ingestResultSchema, res.body, 'ingest result');
+      expect(stored.customer_id).not.toBeNull();
+      const view = pointsView(t.deps.sqlite, t.deps.rules, stored.customer_id ?? '', t.clock());
+      expect(stored.points_balance).toBe(view.balance);
     }
     ledgerMatchesBalance();
   });

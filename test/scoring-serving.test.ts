@@ -12,6 +12,8 @@ import { createInlineScoreEngine, type ScoreEngine } from '../server/scoring/ser
 import { createWorkerScoreEngine } from '../server/scoring/serving/worker-score-engine.ts';
 import { dbPath } from '../server/db/open.ts';
 import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/scores.service.ts';
+import { ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
 
 /*
@@ -57,7 +59,8 @@ describe.each([
     const frequent = t.deps.sqlite
       .query<{ customer_id: string }, []>('SELECT customer_id FROM customer_stats ORDER BY sale_count DESC LIMIT 1')
       .get()!.customer_id;
-    const { status, body } = await t.call('GET', `/api/v1/customers/${frequent}`, { role: 'clerk' });
+    const { status, body } = await t.call('GET', `/api/v1/customers/${frequent}`, { role: 'clerk' }, customerCardSchema);
+    if (!body.scores) throw new Error('the frequent buyer was not scored');
     expect(status).toBe(200);
     expect(body.scores.model_version).toBe(version);
     expect(body.scores.p_purchase).toBeGreaterThan(0);
@@ -65,8 +68,8 @@ describe.each([
     expect(body.scores.churn_risk).toBeCloseTo(1 - body.scores.p_purchase, 4);
     expect(body.scores.expected_purchases).toBeGreaterThan(0);
     expect(body.scores.clv).toBeGreaterThan(0);
-    expect(body.scores.reasons.map((r: { code: string }) => r.code)).toContain('regular_rhythm');
-    expect(body.scores.reasons[0].text).toMatch(/^usually buys every \d+ days?; last visit \d+ days? ago/);
+    expect(body.scores.reasons.map((r) => r.code)).toContain('regular_rhythm');
+    expect(body.scores.reasons[0]?.text).toMatch(/^usually buys every \d+ days?; last visit \d+ days? ago/);
     expect(body.recommendations.length).toBeGreaterThan(0);
     for (const r of body.recommendations) {
       expect(typeof r.sku).toBe('string');
@@ -83,14 +86,14 @@ describe.each([
     await t.deps.models.reload();
     const card = '88009999';
     const bought = sale({ customer: { loyalty_card: card }, occurred_at: new Date(t.clock() - 20 * DAY_MS).toISOString() });
-    const first = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: bought });
+    const first = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: bought }, ingestResultSchema);
     expect(first.status).toBe(201);
     await t.deps.rescore.idle();
-    const id = first.body.customer_id as string;
+    const id = first.body.customer_id ?? '';
     const before = t.deps.sqlite.query<{ scored_at: number; recommendations: string }, [string]>('SELECT scored_at, recommendations FROM customer_scores WHERE customer_id = ?').get(id)!;
     expect(before).not.toBeNull();
     // The sale's items are what a one-time buyer would be offered again; return them.
-    const boughtSkus = bought.lines.map((l: { sku: string }) => l.sku) as string[];
+    const boughtSkus = bought.lines.map((l) => l.sku);
     expect(JSON.parse(before.recommendations).map((r: { sku: string }) => r.sku)).toEqual(expect.arrayContaining(boughtSkus));
     t.clock.advance(1000);
     const ret = await t.call('POST', '/api/v1/transactions', {
@@ -103,8 +106,8 @@ describe.each([
     expect(after.scored_at).toBeGreaterThan(before.scored_at);
     const skus = JSON.parse(after.recommendations).map((r: { sku: string }) => r.sku);
     for (const sku of boughtSkus) expect(skus).not.toContain(sku);
-    const profile = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' });
-    expect(profile.body.scores.reasons.map((r: { code: string }) => r.code)).toContain('recent_return');
+    const profile = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' }, customerCardSchema);
+    expect(profile.body.scores?.reasons.map((r) => r.code)).toContain('recent_return');
   });
 
   it('swaps to a newer model set without a restart while lookups and rescoring go on', async () => {

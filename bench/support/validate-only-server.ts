@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { limitBody, parseOr422, readJson } from '../../server/http/request-body.ts';
 import { contentHash } from '../../server/ingest/content-hash.ts';
 import { normalizeTransaction } from '../../server/ingest/normalize-transaction.ts';
-import { transactionSchema } from '../../server/ingest/transaction.schema.ts';
+import { transactionSchema } from '../../server/contract/transaction.ts';
 import { testConfig } from '../../server/kernel/config.ts';
 
 const config = testConfig();

@@ -1,5 +1,6 @@
 import { DAY_MS } from '../kernel/clock.ts';
-import type { ActionContext, ActionRule, SuggestedItem } from './action-types.ts';
+import type { SuggestedItem } from '../contract/actions.ts';
+import type { ActionContext, ActionRule } from './action-types.ts';
 
 /*
  * The rule catalog: every next-best action the appliance can suggest, as data. Each rule says for whom

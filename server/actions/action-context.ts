@@ -2,12 +2,13 @@ import type { Database } from 'bun:sqlite';
 import { getMetric } from '../db/store-metrics.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import type { Config } from '../kernel/config.ts';
-import type { Stage } from '../lifecycle/lifecycle-rules.ts';
+import type { Stage } from '../contract/enums.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
 import { localTime, zoneOffsetMinutes } from '../kernel/local-time.ts';
 import { daysUntilAnniversary } from './action-catalog.ts';
-import type { ActionContext, SuggestedItem } from './action-types.ts';
+import type { SuggestedItem } from '../contract/actions.ts';
+import type { ActionContext } from './action-types.ts';
 
 export interface ContextDeps {
   sqlite: Database;

@@ -1,13 +1,5 @@
-import type { Stage } from '../lifecycle/lifecycle-rules.ts';
-
-export const CHANNELS = ['in_store', 'sms', 'email', 'push', 'call'] as const;
-export type Channel = (typeof CHANNELS)[number];
-export const OUTBOUND: ReadonlySet<Channel> = new Set(['sms', 'email', 'push', 'call']);
-
-export interface SuggestedItem {
-  sku: string;
-  name: string | null;
-}
+import type { SuggestedItem } from '../contract/actions.ts';
+import type { Channel, OutboundChannel, Stage } from '../contract/enums.ts';
 
 /** What the rules may know about a customer at a moment. Money in minor units, times in ms. */
 export interface ActionContext {
@@ -22,7 +14,7 @@ export interface ActionContext {
     birthday: string | null;
     joinedAt: number;
     registered: boolean;
-    consent: Record<Exclude<Channel, 'in_store'>, boolean>;
+    consent: Record<OutboundChannel, boolean>;
   };
   stage: Stage;
   purchaseCount: number;

@@ -1,15 +1,9 @@
 import { Hono } from 'hono';
-import * as z from 'zod';
 import type { StoreDeps } from '../db/store-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
+import { outcomeSchema } from '../contract/actions.ts';
 import type { ActionsService } from './actions.service.ts';
-
-export const outcomeSchema = z.strictObject({
-  outcome: z.enum(['done', 'declined', 'not_now']),
-  survey_answer: z.string().trim().min(1).max(500).optional(),
-  note: z.string().trim().min(1).max(1000).optional(),
-});
 
 export function actionRoutes(deps: StoreDeps, actions: ActionsService) {
   const app = new Hono<AuthEnv>();

@@ -6,29 +6,16 @@ import { AppError } from '../kernel/errors.ts';
 import { recordCustomerEvent } from '../identity/customer-view.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { newId } from '../kernel/ids.ts';
-import type { Stage } from '../lifecycle/lifecycle-rules.ts';
+import type { ActionView, CustomerActions, OutcomeInput, OutcomeResult, SuggestedItem } from '../contract/actions.ts';
+import type { ActionStatus, Channel, Stage } from '../contract/enums.ts';
 import type { PointsOf } from '../loyalty/loyalty.service.ts';
 import { isoOrNull } from '../kernel/money.ts';
 import { localTime } from '../kernel/local-time.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import { buildActionContext, itemNeighbors, newInCategory, POPULAR_ITEMS_METRIC, popularItems } from './action-context.ts';
-import type { ActionCandidate, ActionContext, Channel, SuggestedItem } from './action-types.ts';
+import type { ActionCandidate, ActionContext } from './action-types.ts';
 import { applyGuardrails, type GuardrailState, parseQuietHours } from './guardrails.ts';
-
-export interface ActionView {
-  id: string;
-  type: string;
-  channel: Channel;
-  priority: number;
-  script: string;
-  reason: string;
-  offer: { code: string; description: string } | null;
-  items: SuggestedItem[];
-  created_at: string | null;
-  expires_at: string | null;
-  status: string;
-}
 
 interface ActionRow {
   id: string;
@@ -42,7 +29,7 @@ interface ActionRow {
   reason: string;
   offer: string | null;
   items: string;
-  status: string;
+  status: ActionStatus;
 }
 
 const POPULAR_TTL_MS = 3_600_000;
@@ -152,7 +139,7 @@ export function createActionsService(deps: StoreDeps & { rules: LoyaltyRules }) 
   async function actionsFor(
     rawId: string,
     opts: { pointsOf?: PointsOf } = {},
-  ): Promise<{ actions: ActionView[]; suppressed: Array<{ type: string; reason: string }> }> {
+  ): Promise<CustomerActions> {
     const now = deps.clock();
     const id = liveCustomerId(sqlite, rawId);
     const ctx = buildActionContext(
@@ -190,10 +177,10 @@ export function createActionsService(deps: StoreDeps & { rules: LoyaltyRules }) 
     return { actions, suppressed };
   }
 
-  async function recordOutcome(actionId: string, body: { outcome: 'done' | 'declined' | 'not_now'; survey_answer?: string | undefined; note?: string | undefined }) {
-    return deps.writes.run(() => {
+  async function recordOutcome(actionId: string, body: OutcomeInput): Promise<OutcomeResult> {
+    return deps.writes.run((): OutcomeResult => {
       const now = deps.clock();
-      const row = sqlite.query<{ customer_id: string; status: string; type: string }, [string]>('SELECT customer_id, status, type FROM actions WHERE id = ?').get(actionId);
+      const row = sqlite.query<{ customer_id: string; status: ActionStatus; type: string }, [string]>('SELECT customer_id, status, type FROM actions WHERE id = ?').get(actionId);
       if (!row) throw new AppError(404, 'not_found', 'no such action');
       if (row.status === body.outcome) return { id: actionId, status: row.status, replayed: true };
       if (row.status !== 'open') throw new AppError(409, 'conflict', `the action is already ${row.status}`, { status: row.status });

@@ -1,4 +1,7 @@
-import { type ActionCandidate, type Channel, OUTBOUND } from './action-types.ts';
+import { type Channel, OUTBOUND_CHANNELS, type OutboundChannel } from '../contract/enums.ts';
+import type { ActionCandidate } from './action-types.ts';
+
+const OUTBOUND: ReadonlySet<Channel> = new Set(OUTBOUND_CHANNELS);
 import { DAY_MS } from '../kernel/clock.ts';
 
 /*
@@ -15,7 +18,7 @@ export interface GuardrailState {
   /** [start, end) in minutes since local midnight; may wrap midnight (21:00–09:00). */
   quietHours: { start: number; end: number };
   contactCapPerWeek: number;
-  consent: Record<Exclude<Channel, 'in_store'>, boolean>;
+  consent: Record<OutboundChannel, boolean>;
   /** Actions done in the last 7 days, per channel. */
   contactsThisWeek: Partial<Record<Channel, number>>;
   /** Last time an offer of each kind was given or declined. */

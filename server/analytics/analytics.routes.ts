@@ -1,24 +1,13 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
-import * as z from 'zod';
 import type { StoreDeps } from '../db/store-deps.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
 import { parseOr422 } from '../http/request-body.ts';
-import { STAGES } from '../lifecycle/lifecycle-rules.ts';
-import { SEGMENTS } from '../lifecycle/rfm.ts';
 import { storeOverview } from './analytics.service.ts';
-import { audienceCsv, EXPORT_CHANNELS } from './audience-export.ts';
-
-const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO date or date-time');
-
-export const overviewQuerySchema = z.strictObject({ from: instant.optional(), to: instant.optional() });
-export const exportQuerySchema = z.strictObject({
-  channel: z.enum(EXPORT_CHANNELS),
-  stage: z.enum(STAGES).optional(),
-  segment: z.enum(SEGMENTS).optional(),
-});
+import { exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
+import { audienceCsv } from './audience-export.ts';
 
 export function analyticsRoutes(deps: StoreDeps) {
   const app = new Hono<AuthEnv>();

@@ -1,4 +1,6 @@
 import type { Database } from 'bun:sqlite';
+import type { Overview } from '../contract/analytics.ts';
+import { type Segment, STAGES } from '../contract/enums.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import { toMajor } from '../kernel/money.ts';
@@ -22,7 +24,7 @@ export interface OverviewDeps {
   timeZone: string;
 }
 
-export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number) {
+export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number): Overview {
   const { sqlite } = deps;
   const money = (minor: number | null) => toMajor(minor ?? 0, deps.minorDigits);
   // One ordered pass over the covering (customer_id, occurred_at, kind, total) index: per customer (and
@@ -58,7 +60,7 @@ export function storeOverview(deps: OverviewDeps, from: number, to: number, now:
        WHERE p.customer_id IS NOT NULL GROUP BY 1`,
     )
     .all();
-  const stages = ['new', 'prospect', 'first_purchase', 'active', 'at_risk', 'dormant'].map((stage) => {
+  const stages = STAGES.map((stage) => {
     const r = revenueByStage.find((x) => x.stage === stage);
     return { stage, customers: customersByStage.get(stage) ?? 0, buyers_in_period: r?.buyers ?? 0, revenue: money(r?.revenue ?? 0), revenue_share: share(r?.revenue ?? 0, revenue) };
   });
@@ -102,7 +104,7 @@ export function storeOverview(deps: OverviewDeps, from: number, to: number, now:
     .map((a) => ({ ...a, revenue: money(a.revenue), conversion_rate: share(a.converted, a.done) }));
 
   const segments = sqlite
-    .query<{ segment: string; customers: number; revenue: number | null }, []>(
+    .query<{ segment: Segment; customers: number; revenue: number | null }, []>(
       'SELECT segment, count(*) AS customers, sum(revenue_12m) AS revenue FROM customer_lifecycle WHERE segment IS NOT NULL GROUP BY segment ORDER BY revenue DESC',
     )
     .all();

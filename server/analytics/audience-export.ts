@@ -1,14 +1,12 @@
 import type { Database } from 'bun:sqlite';
+import type { OutboundChannel } from '../contract/enums.ts';
 
 /*
  * Campaign audiences: live customers of a stage and/or RFM segment who consented to the channel, with the
  * contact for that channel. Consent is checked here, at the source, not left to the campaign tool.
  */
 
-export const EXPORT_CHANNELS = ['sms', 'email', 'push', 'call'] as const;
-export type ExportChannel = (typeof EXPORT_CHANNELS)[number];
-
-const CONTACT_KIND: Record<ExportChannel, 'phone' | 'email' | null> = { sms: 'phone', call: 'phone', email: 'email', push: null };
+const CONTACT_KIND: Record<OutboundChannel, 'phone' | 'email' | null> = { sms: 'phone', call: 'phone', email: 'email', push: null };
 
 const PAGE = 5000;
 
@@ -20,7 +18,7 @@ function csvField(v: string | number | null): string {
 
 export function* audienceCsv(
   sqlite: Database,
-  filter: { channel: ExportChannel; stage?: string | undefined; segment?: string | undefined },
+  filter: { channel: OutboundChannel; stage?: string | undefined; segment?: string | undefined },
 ): Generator<string> {
   const kind = CONTACT_KIND[filter.channel];
   yield 'customer_id,name,stage,segment,channel,contact\n';

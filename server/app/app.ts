@@ -4,10 +4,11 @@ import { createActionsService } from '../actions/actions.service.ts';
 import { analyticsRoutes } from '../analytics/analytics.routes.ts';
 import type { AppDeps } from '../orchestration/app-deps.ts';
 import { customerRoutes } from '../customers/customers.routes.ts';
+import type { Health } from '../contract/health.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { ingestRoutes } from '../orchestration/ingest.routes.ts';
 import { posLogRoutes } from '../orchestration/poslog.routes.ts';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocument } from '../contract/openapi.ts';
 
 /** Composes the HTTP app. Knows only Web Request/Response; Bun specifics live in main.ts. */
 export function createApp(deps: AppDeps) {
@@ -22,7 +23,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', (c) => {
     deps.sqlite.query('SELECT 1').get();
-    return c.json({ status: 'ok', store_id: deps.config.STORE_ID, time: new Date(deps.clock()).toISOString() });
+    return c.json({ status: 'ok', store_id: deps.config.STORE_ID, time: new Date(deps.clock()).toISOString() } satisfies Health);
   });
 
   // Liveness without touching the database: load balancers, and the ingest benchmark's ceiling.

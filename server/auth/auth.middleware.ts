@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import { createMiddleware } from 'hono/factory';
 import { AppError } from '../kernel/errors.ts';
-import { authenticate, type Principal, type Role } from './token.service.ts';
+import type { Role } from '../contract/enums.ts';
+import { authenticate, type Principal } from './token.service.ts';
 
 export type AuthEnv = { Variables: { principal: Principal } };
 

@@ -1,10 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import { randomBytes } from 'node:crypto';
+import type { Role } from '../contract/enums.ts';
 import { sha256 } from '../kernel/hash.ts';
 import { newId } from '../kernel/ids.ts';
-
-export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 
 export function hashToken(token: string): string {
   return sha256(token);

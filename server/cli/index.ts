@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
 import { openAppliance } from '../app/appliance.ts';
 import { ConfigError, loadConfig } from '../kernel/config.ts';
-import { createToken, ROLES, type Role } from '../auth/token.service.ts';
+import { ROLES, type Role } from '../contract/enums.ts';
+import { createToken } from '../auth/token.service.ts';
 import { rebuildEverything } from '../orchestration/rebuild.ts';
 import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';
 import { runImport } from './import.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
 import { storeHistories } from '../scoring/serving/db-history.ts';
-import { AppError } from '../kernel/errors.ts';
+import { AppError, InputError } from '../kernel/errors.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
@@ -179,7 +180,7 @@ async function runModelsCommand(run: () => Promise<unknown>) {
   try {
     await run();
   } catch (error) {
-    if (error instanceof AppError) fail(error.message);
+    if (error instanceof InputError || error instanceof AppError) fail(error.message);
     if (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) fail(error.message);
     throw error;
   }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppError } from '../kernel/errors.ts';
+import { InputError } from '../kernel/errors.ts';
 import { parseAsOf } from '../scoring/as-of.ts';
 import { readHistoriesFromCsv, type CustomerHistory } from '../scoring/history.ts';
 import { trainCustomerModels } from '../scoring/customer-training.ts';
@@ -14,20 +14,20 @@ import { createRecommender } from '../scoring/recommend/recommender.ts';
  * cli train / cli predict: the contract evaluations call.
  *   train   --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir>
  *   predict --lines <csv[.gz]> --as-of <ISO> --models <dir> --k <K> --out <file.csv>
- * Lines after --as-of are never read. Errors are AppErrors; the CLI prints their message and exits non-zero.
+ * Lines after --as-of are never read. Errors are InputErrors; the CLI prints their message and exits non-zero.
  */
 
 type Log = (message: string) => void;
 
 function requireFile(path: string | undefined, name: string): string {
-  if (!path) throw new AppError(400, 'bad_request', `${name} is required`);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new AppError(404, 'not_found', `${name}: no such file ${path}`);
+  if (!path) throw new InputError('invalid', `${name} is required`);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new InputError('not_found', `${name}: no such file ${path}`);
   return path;
 }
 
 function positiveInt(value: string | undefined, name: string): number {
   const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n <= 0) throw new AppError(400, 'bad_request', `${name} must be a positive integer, got ${value ?? 'nothing'}`);
+  if (value === undefined || !Number.isInteger(n) || n <= 0) throw new InputError('invalid', `${name} must be a positive integer, got ${value ?? 'nothing'}`);
   return n;
 }
 
@@ -35,7 +35,7 @@ async function readHistories(lines: string, asOf: number, log: Log) {
   const t0 = performance.now();
   const { histories, rejected, lines: kept } = await readHistoriesFromCsv(lines, { until: asOf });
   if (kept === 0 || histories.size === 0) {
-    throw new AppError(400, 'bad_request', `${lines} has no readable lines at or before ${new Date(asOf).toISOString()}${rejected > 0 ? ` (${rejected} rows rejected)` : ''}`);
+    throw new InputError('invalid', `${lines} has no readable lines at or before ${new Date(asOf).toISOString()}${rejected > 0 ? ` (${rejected} rows rejected)` : ''}`);
   }
   log(`read ${kept} lines of ${histories.size} customers (${rejected} rejected) in ${Math.round(performance.now() - t0)} ms`);
   return histories;
@@ -53,20 +53,20 @@ export async function runTrain(args: string[], log: Log = (m) => console.error(m
     options: { lines: { type: 'string' }, 'from-db': { type: 'boolean', default: false }, 'as-of': { type: 'string' }, 'horizon-days': { type: 'string' }, out: { type: 'string' } },
   });
   const fromDb = values['from-db'];
-  if (fromDb && values.lines) throw new AppError(400, 'bad_request', 'give either --lines or --from-db, not both');
-  if (fromDb && !store) throw new AppError(400, 'bad_request', '--from-db needs the store database');
+  if (fromDb && values.lines) throw new InputError('invalid', 'give either --lines or --from-db, not both');
+  if (fromDb && !store) throw new InputError('invalid', '--from-db needs the store database');
   // From the store: as of now, a 90-day horizon, and a new set under DATA_DIR/models that the running
   // appliance picks up (newest name wins) without a restart. It is trained into `<name>.tmp` and renamed
   // when complete, so the appliance never serves half a set.
   const asOf = fromDb && !values['as-of'] ? store!.now : parseAsOf(values['as-of']);
   const horizonDays = fromDb && !values['horizon-days'] ? 90 : positiveInt(values['horizon-days'], '--horizon-days');
   const finalDir = values.out ?? (fromDb ? join(store!.modelsDir, modelSetName(store!.now)) : undefined);
-  if (!finalDir) throw new AppError(400, 'bad_request', '--out <dir> is required');
+  if (!finalDir) throw new InputError('invalid', '--out <dir> is required');
   const outDir = values.out ? finalDir : `${finalDir}${PARTIAL_SUFFIX}`;
   let histories: Map<string, CustomerHistory>;
   if (fromDb) {
     histories = store!.histories(asOf);
-    if (histories.size === 0) throw new AppError(400, 'bad_request', `the store has no identified purchases at or before ${new Date(asOf).toISOString()}`);
+    if (histories.size === 0) throw new InputError('invalid', `the store has no identified purchases at or before ${new Date(asOf).toISOString()}`);
     log(`read ${histories.size} customers from the store`);
   } else histories = await readHistories(requireFile(values.lines, '--lines'), asOf, log);
   mkdirSync(outDir, { recursive: true });
@@ -89,9 +89,9 @@ export async function runPredict(args: string[], log: Log = (m) => console.error
   const lines = requireFile(values.lines, '--lines');
   const asOf = parseAsOf(values['as-of']);
   const k = positiveInt(values.k, '--k');
-  if (!values.models) throw new AppError(400, 'bad_request', '--models <dir> is required');
-  if (!existsSync(values.models)) throw new AppError(404, 'not_found', `--models: no such directory ${values.models}`);
-  if (!values.out) throw new AppError(400, 'bad_request', '--out <file.csv> is required');
+  if (!values.models) throw new InputError('invalid', '--models <dir> is required');
+  if (!existsSync(values.models)) throw new InputError('not_found', `--models: no such directory ${values.models}`);
+  if (!values.out) throw new InputError('invalid', '--out <file.csv> is required');
   const scorer = await loadCustomerScorer(values.models);
   const recommender = await createRecommender(values.models);
   try {

@@ -6,7 +6,9 @@ import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError } from '../kernel/errors.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
-import { lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../identity/customer.schema.ts';
+import { type ErasedCustomer, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
+import type { FieldIssue } from '../contract/errors.ts';
+import type { CustomerCard } from '../contract/profile.ts';
 import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/customer-write.service.ts';
 import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
@@ -24,7 +26,7 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
     currency: deps.config.STORE_CURRENCY,
   };
   /** The profile with what to do now: the associate's whole card in one answer. */
-  const profile = async (id: string) => {
+  const profile = async (id: string): Promise<CustomerCard> => {
     const pointsOf = pointsOnce(deps.sqlite, deps.rules);
     const p = getProfile({ ...profileDeps, pointsOf }, id, deps.clock());
     return { ...p, actions: (await actions.actionsFor(p.id, { pointsOf })).actions };
@@ -38,7 +40,10 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
       { loyalty_card: q.card, phone: q.phone, email: q.email, member_id: q.member_id },
       phoneRegion,
     );
-    if (errors.length > 0) throw new AppError(422, 'validation_failed', 'the lookup is not valid', errors);
+    if (errors.length > 0) {
+      const param = (field: string) => (field === 'loyalty_card' ? 'card' : field);
+      throw new AppError(422, 'validation_failed', 'the lookup is not valid', errors.map((e) => ({ path: param(e.field), message: e.message })) satisfies FieldIssue[]);
+    }
     for (const ref of refs) {
       const id = findCustomerByIdentifier(deps.sqlite, ref);
       if (id) return c.json(await profile(id));
@@ -68,7 +73,7 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
       forgetActionDetails(deps.sqlite, erased);
       return erased;
     });
-    return c.json({ id, erased: true });
+    return c.json({ id, erased: true } satisfies ErasedCustomer);
   });
 
   return app;

@@ -5,7 +5,8 @@ import { DAY_MS } from '../kernel/clock.ts';
 import type { CustomerRow } from '../identity/customer-row.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { maskIdentifier } from '../identity/normalize-identifier.ts';
-import type { IdentifierRef } from '../kernel/transaction-input.ts';
+import type { IdentifierKind, Stage, TransactionKind } from '../contract/enums.ts';
+import type { Profile } from '../contract/profile.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
 import { isoOrNull, toMajor } from '../kernel/money.ts';
@@ -24,7 +25,7 @@ interface TxRow {
   id: string;
   terminal_id: string;
   receipt_no: string;
-  kind: 'sale' | 'return';
+  kind: TransactionKind;
   occurred_at: number;
   total: number;
   points_earned: number;
@@ -38,19 +39,20 @@ type LineRow = LineFact & { tx_id: string };
 const consent = (v: number | null): boolean | null => (v === null ? null : v === 1);
 
 /** Everything an associate sees about one customer. Money as decimal numbers in the store currency. */
-export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
+export function getProfile(deps: ProfileDeps, rawId: string, now: number): Profile {
   const { sqlite } = deps;
   const id = liveCustomerId(sqlite, rawId);
-  const money = (minor: number | null) => (minor === null ? null : toMajor(minor, deps.minorDigits));
+  const money = (minor: number) => toMajor(minor, deps.minorDigits);
+  const moneyOrNull = (minor: number | null) => (minor === null ? null : money(minor));
   const c = sqlite.query<CustomerRow, [string]>('SELECT * FROM customers WHERE id = ?').get(id)!;
   const identifiers = sqlite
-    .query<{ kind: IdentifierRef['kind']; value: string }, [string]>('SELECT kind, value FROM identity_links WHERE customer_id = ? ORDER BY created_at, kind')
+    .query<{ kind: IdentifierKind; value: string }, [string]>('SELECT kind, value FROM identity_links WHERE customer_id = ? ORDER BY created_at, kind')
     .all(id)
     .map((r) => ({ kind: r.kind, masked: maskIdentifier(r.kind, r.value) }));
   const mergedIds = sqlite.query<{ id: string }, [string]>('SELECT id FROM customers WHERE merged_into = ?').all(id).map((r) => r.id);
   const points = pointsFor(deps, id, now);
   const lifecycle = sqlite
-    .query<{ stage: string; since: number; median_gap_ms: number | null }, [string]>('SELECT stage, since, median_gap_ms FROM customer_lifecycle WHERE customer_id = ?')
+    .query<{ stage: Stage; since: number; median_gap_ms: number | null }, [string]>('SELECT stage, since, median_gap_ms FROM customer_lifecycle WHERE customer_id = ?')
     .get(id);
   const totals = sqlite
     .query<{ first_purchase_at: number | null; last_purchase_at: number | null; sale_count: number; sale_amount: number; return_count: number; return_amount: number }, [string]>(
@@ -142,13 +144,12 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number) {
         name: l.name,
         category: l.category,
         quantity: l.quantity_milli / 1000,
-        unit_price: money(l.unit_price),
+        unit_price: moneyOrNull(l.unit_price),
         discount: money(l.discount),
-        amount: money(l.amount),
+        amount: moneyOrNull(l.amount),
         void: l.void === 1,
       })),
     })),
   };
 }
 
-export type Profile = ReturnType<typeof getProfile>;

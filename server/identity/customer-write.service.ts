@@ -4,7 +4,7 @@ import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { type ProfileValues, recordCustomerEvent, tombstoneCustomerEvents } from './customer-view.ts';
-import type { RegisterCustomer, UpdateCustomer } from './customer.schema.ts';
+import type { RegisterCustomer, UpdateCustomer } from '../contract/customer.ts';
 import { canonicalCustomerId, createCustomer, findCustomerByIdentifier, linkIdentifier, unlinkIdentifier } from './identity.service.ts';
 import { type CustomerRefWire, normalizeIdentifiers } from './normalize-identifier.ts';
 

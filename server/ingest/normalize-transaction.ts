@@ -1,7 +1,7 @@
 import { AppError } from '../kernel/errors.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { type LineInput, MAX_FUTURE_MS, nonVoidTotal, type TransactionInput } from '../kernel/transaction-input.ts';
-import { MAX_AMOUNT, type TransactionParsed } from './transaction.schema.ts';
+import { MAX_AMOUNT, type TransactionParsed } from '../contract/transaction.ts';
 
 export interface NormalizeContext {
   storeId: string;

@@ -1,3 +1,4 @@
+import type { IdentifierKind, TransactionKind } from '../contract/enums.ts';
 import { DAY_MS } from './clock.ts';
 
 /**
@@ -6,7 +7,7 @@ import { DAY_MS } from './clock.ts';
  * quantities and amounts here are magnitudes (>= 0); the ingest service stores returns negative.
  */
 export interface IdentifierRef {
-  kind: 'card' | 'phone' | 'email' | 'member' | 'external';
+  kind: IdentifierKind;
   /** Normalized value (see identity/normalize-identifier.ts). */
   value: string;
 }
@@ -28,7 +29,7 @@ export interface TransactionInput {
   storeId: string;
   terminalId: string;
   receiptNo: string;
-  kind: 'sale' | 'return';
+  kind: TransactionKind;
   occurredAt: number;
   utcOffsetMin: number;
   customer: IdentifierRef[];

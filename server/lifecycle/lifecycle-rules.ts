@@ -1,4 +1,5 @@
 import { DAY_MS } from '../kernel/clock.ts';
+import type { Stage } from '../contract/enums.ts';
 import { median } from '../kernel/numbers.ts';
 import type { Config } from '../kernel/config.ts';
 
@@ -7,9 +8,6 @@ import type { Config } from '../kernel/config.ts';
  * comes with `since`: the moment the customer entered it (a threshold crossing happens at last purchase +
  * window, not when a sweep noticed it), so stage history is true whenever it is computed.
  */
-
-export const STAGES = ['new', 'prospect', 'first_purchase', 'active', 'at_risk', 'dormant'] as const;
-export type Stage = (typeof STAGES)[number];
 
 export interface LifecycleRules {
   firstPurchaseMs: number;

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { Stage } from '../contract/enums.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import {
   type LifecycleFacts,
@@ -6,7 +7,6 @@ import {
   lifecycleFacts,
   type PurchaseSummary,
   RECENT_PURCHASES,
-  type Stage,
   type StageAt,
   stageAt,
   summarizePurchases,

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { Segment } from '../contract/enums.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import { monthAtOffset } from '../kernel/local-time.ts';
 import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps } from '../db/sweep-steps.ts';
@@ -12,9 +13,6 @@ import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps } from '../
  * computed over all of them, then the scores written a page at a time. A sale between two steps is scored
  * from the figures read before it, as if it came after the sweep.
  */
-
-export const SEGMENTS = ['champions', 'loyal', 'promising', 'needs_attention', 'cant_lose', 'at_risk', 'hibernating', 'lost'] as const;
-type Segment = (typeof SEGMENTS)[number];
 
 /**
  * 1–5 from the share of values strictly below `v` among `sorted` (SQL's percent_rank: (rank − 1) / (n − 1),

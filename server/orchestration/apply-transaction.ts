@@ -15,7 +15,7 @@ import { addTransactionToStats } from '../stats/customer-stats.service.ts';
 import { contentHash } from '../ingest/content-hash.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
 import { nonVoidTotal } from '../kernel/transaction-input.ts';
-import type { IngestResult } from '../ingest/transaction.schema.ts';
+import type { IngestResult } from '../contract/ingest-results.ts';
 
 export interface IngestDeps {
   sqlite: Database;

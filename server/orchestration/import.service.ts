@@ -1,5 +1,5 @@
 import { preparedSavepoint } from '../db/savepoint.ts';
-import { AppError } from '../kernel/errors.ts';
+import { AppError, InputError } from '../kernel/errors.ts';
 import { nonVoidTotal } from '../kernel/transaction-input.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { applyTransaction, type IngestDeps } from './apply-transaction.ts';
@@ -52,7 +52,7 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
   try {
     sqlite.run('BEGIN IMMEDIATE');
     const reject = (r: { line: number | null; reason: string }) => {
-      if (opts.strict) throw new AppError(422, 'validation_failed', `${source.file}:${r.line ?? '?'}: ${r.reason}`, [{ file: source.file, ...r }]);
+      if (opts.strict) throw new InputError('invalid', `${source.file}:${r.line ?? '?'}: ${r.reason}`);
       file.rejected.push({ file: source.file, ...r });
     };
     for await (const batch of source.read(reject)) {

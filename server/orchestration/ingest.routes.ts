@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import type { AppDeps } from './app-deps.ts';
+import type { BatchItemResult, BatchResult } from '../contract/ingest-results.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { assertStorableText, limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './apply-transaction.ts';
 import { normalizeTransaction } from '../ingest/normalize-transaction.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
-import { batchSchema, transactionSchema } from '../ingest/transaction.schema.ts';
+import { batchSchema, transactionSchema } from '../contract/transaction.ts';
 
 export function ingestRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
@@ -50,14 +51,15 @@ export function ingestRoutes(deps: AppDeps) {
     const valid = prepared.flatMap((p) => (p.ok ? [p.input] : []));
     const stored = await deps.writes.runMany(valid.map(store));
     let next = 0;
-    const results = prepared.map((p, index) => {
+    const results = prepared.map((p, index): BatchItemResult => {
       const outcome = p.ok ? stored[next++]! : { ok: false as const, error: p.error };
       if (outcome.ok) return { index, status: (outcome.value as IngestOutcome).status, ...(outcome.value as IngestOutcome).result };
       const e = outcome.error instanceof AppError ? outcome.error : new AppError(500, 'internal', 'unexpected error');
       return { index, status: e.status, ...errorBody(e.code, e.message, e.details) };
     });
     const count = (s: number) => results.filter((r) => r.status === s).length;
-    return c.json({ results, stored: count(201), duplicates: count(200), rejected: results.length - count(201) - count(200) }, 200);
+    const body: BatchResult = { results, stored: count(201), duplicates: count(200), rejected: results.length - count(201) - count(200) };
+    return c.json(body, 200);
   });
 
   return app;

@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import type { AppDeps } from './app-deps.ts';
+import type { PosLogStatus } from '../contract/enums.ts';
+import type { PosLogItemResult, PosLogResult } from '../contract/ingest-results.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { bodyBytes, limitBody } from '../http/request-body.ts';
@@ -20,21 +22,6 @@ import type { XmlNode } from '../ingest/poslog/xml-node.ts';
  */
 
 const XML_MEDIA_TYPE = /^\s*(application|text)\/([\w.-]+\+)?xml\s*(;|$)/i;
-
-type Status = 'stored' | 'duplicate' | 'rejected' | 'skipped';
-
-interface PosLogResult {
-  index: number;
-  receipt_no: string | null;
-  status: Status;
-  /** Line of the <Transaction> start tag in the document. */
-  line: number;
-  id?: string;
-  customer_id?: string | null;
-  original_id?: string | null;
-  reason?: string;
-  error?: { code: string; message: string; details: unknown };
-}
 
 export function posLogRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
@@ -61,7 +48,7 @@ export function posLogRoutes(deps: AppDeps) {
       phoneRegion: deps.config.STORE_PHONE_REGION,
       now: deps.clock(),
     };
-    const results: PosLogResult[] = [];
+    const results: PosLogItemResult[] = [];
     const writes: Array<{ slot: number; input: TransactionInput }> = [];
     nodes.forEach((node, index) => {
       const outcome = mapPosLogTransaction(node, ctx);
@@ -84,16 +71,17 @@ export function posLogRoutes(deps: AppDeps) {
       const result = results[slot]!;
       if (outcome.ok) {
         const { status, result: r } = outcome.value as IngestOutcome;
-        Object.assign(result, { status: status === 201 ? 'stored' : 'duplicate', id: r.id, customer_id: r.customer_id, original_id: r.original_id });
+        Object.assign(result, { status: status === 201 ? 'stored' : 'duplicate', id: r.id, customer_id: r.customer_id, original_id: r.original_id } satisfies Partial<PosLogItemResult>);
         if (status === 201 && r.customer_id) deps.rescore.enqueue(r.customer_id);
       } else {
         if (!(outcome.error instanceof AppError)) console.error('poslog ingest failed', outcome.error);
         const e = outcome.error instanceof AppError ? outcome.error : new AppError(500, 'internal', 'unexpected error');
-        Object.assign(result, { status: 'rejected', error: errorBody(e.code, e.message, e.details).error });
+        Object.assign(result, { status: 'rejected', error: errorBody(e.code, e.message, e.details).error } satisfies Partial<PosLogItemResult>);
       }
     });
-    const count = (s: Status) => results.filter((r) => r.status === s).length;
-    return c.json({ results, stored: count('stored'), duplicates: count('duplicate'), rejected: count('rejected'), skipped: count('skipped') }, 200);
+    const count = (s: PosLogStatus) => results.filter((r) => r.status === s).length;
+    const body: PosLogResult = { results, stored: count('stored'), duplicates: count('duplicate'), rejected: count('rejected'), skipped: count('skipped') };
+    return c.json(body, 200);
   });
 
   return app;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../kernel/errors.ts';
+import { InputError } from '../kernel/errors.ts';
 import type { CustomerHistory } from './history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES } from './customer-features.ts';
 import { isBgNbdParams } from './bgnbd.ts';
@@ -27,11 +27,11 @@ export interface CustomerScorer {
 
 export async function loadCustomerScorer(modelsDir: string): Promise<CustomerScorer> {
   const path = join(modelsDir, CUSTOMER_MODELS_FILE);
-  if (!existsSync(path)) throw new AppError(404, 'not_found', `no customer models in ${modelsDir} (missing ${CUSTOMER_MODELS_FILE}); run cli train first`);
+  if (!existsSync(path)) throw new InputError('not_found', `no customer models in ${modelsDir} (missing ${CUSTOMER_MODELS_FILE}); run cli train first`);
   const manifest = readModelJson<CustomerModelsManifest>(path);
-  if (manifest.kind !== 'customer-models' || !isBgNbdParams(manifest.bgnbd)) throw new AppError(422, 'bad_request', `${path} is not a customer models manifest`);
+  if (manifest.kind !== 'customer-models' || !isBgNbdParams(manifest.bgnbd)) throw new InputError('invalid', `${path} is not a customer models manifest`);
   if (!Array.isArray(manifest.feature_names) || manifest.feature_names.join(',') !== CUSTOMER_FEATURE_NAMES.join(',')) {
-    throw new AppError(422, 'bad_request', `models in ${modelsDir} were trained on other features; retrain them`);
+    throw new InputError('invalid', `models in ${modelsDir} were trained on other features; retrain them`);
   }
   const pModel = await loadOnnxModelWith(join(modelsDir, manifest.models.p_purchase.onnx), CUSTOMER_FEATURE_COUNT);
   const eModel = await loadOnnxModelWith(join(modelsDir, manifest.models.expected_purchases.onnx), CUSTOMER_FEATURE_COUNT).catch(async (error: unknown) => {

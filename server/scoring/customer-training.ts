@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../kernel/clock.ts';
-import { AppError } from '../kernel/errors.ts';
+import { InputError } from '../kernel/errors.ts';
 import { fnv1a32, sha256 } from '../kernel/hash.ts';
 import type { CustomerHistory } from './history.ts';
 import { CUSTOMER_FEATURE_COUNT, CUSTOMER_FEATURE_NAMES, DAY_MS, purchaseDaysBetween, rfmAt } from './customer-features.ts';
@@ -105,7 +105,7 @@ function fitBgNbdMany(work: string, histories: CustomerHistory[], times: number[
       const r = rfmAt(h, t);
       if (r) vals.push(r.x, r.tx, r.T);
     }
-    if (vals.length === 0) throw new AppError(400, 'bad_request', `no customer has a purchase at or before ${new Date(t).toISOString()}`);
+    if (vals.length === 0) throw new InputError('invalid', `no customer has a purchase at or before ${new Date(t).toISOString()}`);
     const rfm = join(work, `rfm-${i}.f64`);
     writeFileSync(rfm, new Float64Array(vals));
     return { rfm, out: join(work, `bgnbd-${i}.json`) };
@@ -114,7 +114,7 @@ function fitBgNbdMany(work: string, histories: CustomerHistory[], times: number[
   runTrainingScript('bgnbd.py', ['fit-many', join(work, 'bgnbd-jobs.json')]);
   return jobs.map((j) => {
     const p = JSON.parse(readFileSync(j.out, 'utf8')) as unknown;
-    if (!isBgNbdParams(p)) throw new AppError(500, 'internal', `BG/NBD fit gave no usable parameters: ${JSON.stringify(p)}`);
+    if (!isBgNbdParams(p)) throw new InputError('failed', `BG/NBD fit gave no usable parameters: ${JSON.stringify(p)}`);
     return p as BgNbdParams & { ll: number; n: number };
   });
 }
@@ -129,9 +129,9 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
     dataStart = Math.min(dataStart, h.baskets[0]!.at);
     dataEnd = Math.max(dataEnd, h.baskets[h.baskets.length - 1]!.at);
   }
-  if (all.length === 0) throw new AppError(400, 'bad_request', 'no purchases at or before the as-of time');
+  if (all.length === 0) throw new InputError('invalid', 'no purchases at or before the as-of time');
   const snaps = snapshotTimes(asOf, dataStart, H, opts.maxSnapshots ?? 8, opts.snapshotsPerHorizon, opts.minWindowShare ?? MIN_WINDOW_SHARE);
-  if (snaps.length === 0) throw new AppError(400, 'bad_request', 'too little history before the as-of time for a training snapshot');
+  if (snaps.length === 0) throw new InputError('invalid', 'too little history before the as-of time for a training snapshot');
   mkdirSync(outDir, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'customer-train-'));
   try {
@@ -193,7 +193,7 @@ export async function trainCustomerModels(histories: Map<string, CustomerHistory
       const onnxBytes = readFileSync(join(work, `${name}.onnx`));
       writeFileSync(join(outDir, `${name}.onnx`), onnxBytes);
       const parity = await onnxParity(join(outDir, `${name}.onnx`), X, readF32(join(work, `${name}.check.f32`)));
-      if (!(parity < 1e-4)) throw new AppError(500, 'internal', `ONNX export of ${name} differs from xgboost by ${parity}`);
+      if (!(parity < 1e-4)) throw new InputError('failed', `ONNX export of ${name} differs from xgboost by ${parity}`);
       const card = {
         model: name,
         target: name === 'p_purchase' ? `P(at least one purchase within ${H} days after the as-of time); churn risk = 1 − p` : `expected purchase days within ${H} days after the as-of time`,

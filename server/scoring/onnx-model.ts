@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { AppError } from '../kernel/errors.ts';
+import { InputError } from '../kernel/errors.ts';
 
 /*
  * One ONNX model (our tree-ensemble exports: one float32 input [N, F], one output [N, 1]) loaded from a file.
@@ -23,7 +23,7 @@ export function readModelJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {
-    throw new AppError(422, 'bad_request', `${path} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InputError('invalid', `${path} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -32,7 +32,7 @@ export async function loadOnnxModelWith(path: string, numFeatures: number): Prom
   const model = await loadOnnxModel(path);
   if (model.numFeatures !== numFeatures) {
     await model.close();
-    throw new AppError(422, 'bad_request', `${path} expects ${model.numFeatures} features, not ${numFeatures}`);
+    throw new InputError('invalid', `${path} expects ${model.numFeatures} features, not ${numFeatures}`);
   }
   return model;
 }
@@ -46,7 +46,7 @@ export async function loadOnnxModel(path: string, opts: { threads?: number } = {
       graphOptimizationLevel: 'all',
     });
   } catch (error) {
-    throw new AppError(422, 'bad_request', `cannot load ONNX model ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InputError('invalid', `cannot load ONNX model ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
@@ -54,7 +54,7 @@ export async function loadOnnxModel(path: string, opts: { threads?: number } = {
   const dims = inputMeta && 'shape' in inputMeta ? inputMeta.shape : [];
   const width = dims[1];
   if (!inputName || !outputName || typeof width !== 'number') {
-    throw new AppError(422, 'bad_request', `ONNX model ${path} must have one float input [N, F] and one output`);
+    throw new InputError('invalid', `ONNX model ${path} must have one float input [N, F] and one output`);
   }
   const numFeatures = width;
   let closed = false;
@@ -62,14 +62,14 @@ export async function loadOnnxModel(path: string, opts: { threads?: number } = {
     path,
     numFeatures,
     async run(rows, count) {
-      if (closed) throw new AppError(500, 'internal', `ONNX model ${path} is closed`);
+      if (closed) throw new InputError('failed', `ONNX model ${path} is closed`);
       if (rows.length !== count * numFeatures) {
-        throw new AppError(500, 'internal', `ONNX input has ${rows.length} values, expected ${count} × ${numFeatures}`);
+        throw new InputError('failed', `ONNX input has ${rows.length} values, expected ${count} × ${numFeatures}`);
       }
       if (count === 0) return new Float32Array(0);
       const out = await session.run({ [inputName]: new ort.Tensor('float32', rows, [count, numFeatures]) });
       const tensor = out[outputName];
-      if (!tensor) throw new AppError(500, 'internal', `ONNX model ${path} returned no ${outputName}`);
+      if (!tensor) throw new InputError('failed', `ONNX model ${path} returned no ${outputName}`);
       return Float32Array.from(tensor.data as Float32Array);
     },
     async close() {

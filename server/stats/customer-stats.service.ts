@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { TransactionKind } from '../contract/enums.ts';
 import { monthAtOffsetSql } from '../kernel/local-time.ts';
 
 /*
@@ -10,7 +11,7 @@ import { monthAtOffsetSql } from '../kernel/local-time.ts';
 export function addTransactionToStats(
   sqlite: Database,
   customerId: string,
-  kind: 'sale' | 'return',
+  kind: TransactionKind,
   occurredAt: number,
   utcOffsetMin: number,
   total: number,

@@ -1,5 +1,7 @@
 import { type Random, seededRandom } from '../../server/demo/random.ts';
-import type { IngestResult } from '../../server/ingest/transaction.schema.ts';
+import { errorBodySchema } from '../../server/contract/errors.ts';
+import { batchResultSchema, type IngestResult, ingestResultSchema } from '../../server/contract/ingest-results.ts';
+import { parseWith } from '../support/json-of.ts';
 
 /*
  * A bounded, seeded POS load against a real server: `posters` terminals post back to back (no think time)
@@ -65,15 +67,14 @@ export const txKey = (t: { terminal_id: string; receipt_no: string }) => `${t.te
 export const sameAnswerButCustomer = (a: IngestResult, b: IngestResult) =>
   JSON.stringify({ ...a, customer_id: null }) === JSON.stringify({ ...b, customer_id: null }) && (a.customer_id === null) === (b.customer_id === null);
 
-export const resultOf = (body: Record<string, unknown>): IngestResult => ({
-  id: body.id as string,
-  customer_id: body.customer_id as string | null,
-  points_earned: body.points_earned as number,
-  points_reversed: body.points_reversed as number,
-  points_redeemed: body.points_redeemed as number,
-  points_balance: body.points_balance as number | null,
-  original_id: body.original_id as string | null,
-});
+/** The ingest result in an answer (a batch item's index and status are dropped); throws if it breaks the contract. */
+export const resultOf = (body: unknown): IngestResult => parseWith(ingestResultSchema, body, 'ingest result');
+
+/** The error code of an answer that is an error body, else undefined. */
+export const errorCodeOf = (body: unknown): string | undefined => {
+  const parsed = errorBodySchema.safeParse(body);
+  return parsed.success ? parsed.data.error.code : undefined;
+};
 
 interface Item {
   sku: string;
@@ -163,7 +164,7 @@ export async function runPosLoad(opts: LoadOptions): Promise<LoadRecord> {
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   let dead = false;
 
-  const acknowledge = (tx: WireTx, status: number, body: Record<string, unknown>) => {
+  const acknowledge = (tx: WireTx, status: number, body: unknown) => {
     const key = txKey(tx);
     const result = resultOf(body);
     const first = record.acked.get(key);
@@ -181,17 +182,16 @@ export async function runPosLoad(opts: LoadOptions): Promise<LoadRecord> {
     if (tx.kind === 'sale') ackedSaleKeys.push(key);
   };
 
-  const answered = (tx: WireTx, status: number, body: Record<string, unknown>, isRepost: boolean) => {
+  const answered = (tx: WireTx, status: number, body: unknown, isRepost: boolean) => {
     if (status === 200 || status === 201) return acknowledge(tx, status, body);
-    const error = body.error as { code?: string } | undefined;
-    const code = error?.code ?? '?';
+    const code = errorCodeOf(body) ?? '?';
     if (isRepost) record.problems.push(`${txKey(tx)}: re-post of an acknowledged receipt answered ${status} ${code}`);
     else if (status === 409 && code === 'insufficient_points') record.refused.set(txKey(tx), { tx, status, code });
     else record.problems.push(`${txKey(tx)}: answered ${status} ${JSON.stringify(body)}`);
   };
 
   /** POST; null when no answer arrived (the server died or never listened). */
-  const post = async (path: string, payload: unknown): Promise<{ status: number; body: any } | null> => {
+  const post = async (path: string, payload: unknown): Promise<{ status: number; body: unknown } | null> => {
     record.requests += 1;
     try {
       const res = await fetch(`${opts.url}${path}`, {
@@ -283,7 +283,7 @@ export async function runPosLoad(opts: LoadOptions): Promise<LoadRecord> {
           record.problems.push(`batch answered ${res.status} ${JSON.stringify(res.body)}`);
           alive = true;
         } else {
-          const results = res.body.results as Array<Record<string, unknown> & { index: number; status: number }>;
+          const { results } = parseWith(batchResultSchema, res.body, 'batch result');
           results.forEach((r) => answered(items[r.index]!, r.status, r, reposts.has(r.index)));
           alive = true;
         }
@@ -299,8 +299,8 @@ export async function runPosLoad(opts: LoadOptions): Promise<LoadRecord> {
 }
 
 /** Posts each transaction alone, `concurrency` at a time; answers in input order (null: no answer). */
-export async function postEach(url: string, token: string, txs: readonly WireTx[], concurrency = 16): Promise<Array<{ status: number; body: any } | null>> {
-  const answers: Array<{ status: number; body: any } | null> = new Array(txs.length).fill(null);
+export async function postEach(url: string, token: string, txs: readonly WireTx[], concurrency = 16): Promise<Array<{ status: number; body: unknown } | null>> {
+  const answers: Array<{ status: number; body: unknown } | null> = new Array(txs.length).fill(null);
   let next = 0;
   const worker = async () => {
     while (next < txs.length) {

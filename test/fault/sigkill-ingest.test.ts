@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../server/demo/random.ts';
-import { type Ack, postEach, resultOf, runPosLoad, sameAnswerButCustomer, txKey } from './pos-load.ts';
+import { type Ack, errorCodeOf, postEach, resultOf, runPosLoad, sameAnswerButCustomer, txKey } from './pos-load.ts';
 import { killAllChildren, runCli, startServer } from './server-process.ts';
 import { canonicalizer, checkAcknowledged, checkNoStrangers, checkPoints, derivedSnapshot, factCounts, openStore, readTransactions } from './store-checks.ts';
 
@@ -107,9 +107,9 @@ async function runOneCycle(seed: number, dir: string): Promise<void> {
     const key = txKey(unanswered[i]!);
     const storedId = storedKeys.get(key);
     if (res === null) return [`${key}: no answer to the retry`];
-    if (res.status === 200 && storedId !== undefined && res.body.id === storedId) return [];
+    if (res.status === 200 && storedId !== undefined && resultOf(res.body).id === storedId) return [];
     if (res.status === 201 && storedId === undefined) return [];
-    if (res.status === 409 && res.body.error?.code === 'insufficient_points' && storedId === undefined) return [];
+    if (res.status === 409 && errorCodeOf(res.body) === 'insufficient_points' && storedId === undefined) return [];
     return [`${key}: ${storedId ? `stored as ${storedId}` : 'absent'} after the crash, retry answered ${res.status} ${JSON.stringify(res.body)}`];
   });
   expect(retryProblems).toEqual([]);

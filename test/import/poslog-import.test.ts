@@ -3,6 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as z from 'zod';
+import { errorBodySchema } from '../../server/contract/errors.ts';
+import { type PosLogItemResult, type PosLogResult, posLogResultSchema } from '../../server/contract/ingest-results.ts';
+import { jsonOf } from '../support/json-of.ts';
 import { runImport } from '../../server/cli/import.command.ts';
 import { createTestAppliance, type TestAppliance } from '../support/test-appliance.ts';
 
@@ -59,12 +63,16 @@ const identifiersOf = (app: TestAppliance, customerId: string) =>
 
 const customer = (app: TestAppliance, id: string) => app.deps.sqlite.query('SELECT name, birthday FROM customers WHERE id = ?').get(id) as { name: string | null; birthday: string | null };
 
-async function post(app: TestAppliance, body: string | ArrayBuffer, init: { role?: 'terminal' | 'clerk' | null; contentType?: string } = {}) {
+type PostInit = { role?: 'terminal' | 'clerk' | null; contentType?: string };
+/** POST /poslog; the answer parsed with the POSLog result schema, or with `schema` (the error body) when given. */
+async function post(app: TestAppliance, body: string | ArrayBuffer, init?: PostInit): Promise<{ status: number; body: PosLogResult }>;
+async function post<S extends z.ZodType>(app: TestAppliance, body: string | ArrayBuffer, init: PostInit, schema: S): Promise<{ status: number; body: z.infer<S> }>;
+async function post(app: TestAppliance, body: string | ArrayBuffer, init: PostInit = {}, schema: z.ZodType = posLogResultSchema): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { 'content-type': init.contentType ?? 'application/xml' };
   const role = init.role === undefined ? 'terminal' : init.role;
   if (role) headers.authorization = `Bearer ${app.tokens[role]}`;
   const res = await app.app.request('/api/v1/poslog', { method: 'POST', headers, body });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await jsonOf(res, schema) };
 }
 
 describe('NCR ACS POSLog 2.1: ncr-acs-small.xml', () => {
@@ -404,12 +412,12 @@ describe('POST /api/v1/poslog', () => {
       skipped: 0,
     });
     const row = tx(ncr, '34', '161');
-    expect(row).toMatchObject({ id: first.body.results[0].id, total: 107, source: 'poslog' });
+    expect(row).toMatchObject({ id: first.body.results[0]?.id, total: 107, source: 'poslog' });
 
     const before = ncr.counts();
     const replay = await post(ncr, body, { contentType: 'text/xml; charset=utf-8' });
     expect(replay.status).toBe(200);
-    expect(replay.body).toMatchObject({ stored: 0, duplicates: 1, rejected: 0, skipped: 0, results: [{ index: 1, status: 'duplicate', id: first.body.results[0].id }] });
+    expect(replay.body).toMatchObject({ stored: 0, duplicates: 1, rejected: 0, skipped: 0, results: [{ index: 1, status: 'duplicate', id: first.body.results[0]?.id }] });
     expect(ncr.counts()).toEqual(before);
   });
 
@@ -426,7 +434,7 @@ describe('POST /api/v1/poslog', () => {
     const res = await post(store, body);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stored: 0, rejected: 1, results: [{ receipt_no: '9001', status: 'rejected' }] });
-    expect(res.body.results[0].error.message).toMatch(/sale total is more than 100000000/);
+    expect(res.body.results[0]?.error?.message).toMatch(/sale total is more than 100000000/);
     expect(store.counts()).toEqual(before);
   });
 
@@ -434,7 +442,7 @@ describe('POST /api/v1/poslog', () => {
     const res = await post(store, readFileSync(fixture('poslog-cancelled.xml'), 'utf8'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stored: 1, duplicates: 0, rejected: 0, skipped: 4 });
-    expect(res.body.results.map((r: any) => [r.index, r.receipt_no, r.status, r.line, r.reason])).toEqual([
+    expect(res.body.results.map((r) => [r.index, r.receipt_no, r.status, r.line, r.reason])).toEqual([
       [0, '9001', 'skipped', 4, 'CancelFlag is set'],
       [1, '9002', 'skipped', 16, 'VoidFlag is set'],
       [2, '9003', 'skipped', 29, 'TrainingModeFlag is set'],
@@ -446,7 +454,7 @@ describe('POST /api/v1/poslog', () => {
   it('gives rejections their error and line, and links a return to a sale earlier in the same document', async () => {
     const bad = await post(store, readFileSync(fixture('poslog-bad-totals.xml'), 'utf8'));
     expect(bad.body).toMatchObject({ stored: 1, rejected: 3, skipped: 0 });
-    expect(bad.body.results.map((r: any) => [r.receipt_no, r.status, r.error?.code, r.error?.details?.line])).toEqual([
+    expect(bad.body.results.map((r) => [r.receipt_no, r.status, r.error?.code, (r.error?.details as { line?: number } | undefined)?.line])).toEqual([
       ['8001', 'rejected', 'validation_failed', 3],
       ['8002', 'rejected', 'wrong_store', 12],
       ['8003', 'rejected', 'validation_failed', 21],
@@ -461,7 +469,8 @@ describe('POST /api/v1/poslog', () => {
     const res = await post(store, doc);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stored: 3, duplicates: 0, rejected: 0, skipped: 0 });
-    const [s, x, r] = res.body.results;
+    expect(res.body.results).toHaveLength(3);
+    const [s, x, r] = res.body.results as [PosLogItemResult, PosLogItemResult, PosLogItemResult];
     expect([s.index, s.receipt_no, x.index, x.receipt_no, r.index, r.receipt_no]).toEqual([0, '7001', 1, '7002', 1, '7002#R']);
     expect(r.original_id).toBe(s.id);
     expect(r.customer_id).toBe(s.customer_id);
@@ -482,7 +491,7 @@ describe('POST /api/v1/poslog', () => {
     const text = readFileSync(fixture('poslog-bad-totals.xml'), 'utf8');
     // The first two transactions, then a broken third where the third was (line 21).
     const parts = text.split('  <Transaction>');
-    const res = await post(store, `${parts.slice(0, 3).join('  <Transaction>')}  <Transaction><Broken></Transaction></POSLog>`);
+    const res = await post(store, `${parts.slice(0, 3).join('  <Transaction>')}  <Transaction><Broken></Transaction></POSLog>`, {}, errorBodySchema);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'malformed_xml', details: { line: 21 } });
     expect(res.body.error.message).toContain('line 21');
@@ -491,11 +500,11 @@ describe('POST /api/v1/poslog', () => {
 
   it('415 for another content type, 401 without a token, 403 for a clerk', async () => {
     const body = readFileSync(fixture('poslog-control.xml'), 'utf8');
-    const json = await post(store, body, { contentType: 'application/json' });
+    const json = await post(store, body, { contentType: 'application/json' }, errorBodySchema);
     expect(json.status).toBe(415);
     expect(json.body.error.code).toBe('unsupported_media_type');
-    expect((await post(store, body, { role: null })).status).toBe(401);
-    const clerk = await post(store, body, { role: 'clerk' });
+    expect((await post(store, body, { role: null }, errorBodySchema)).status).toBe(401);
+    const clerk = await post(store, body, { role: 'clerk' }, errorBodySchema);
     expect(clerk.status).toBe(403);
     expect(clerk.body.error.code).toBe('forbidden');
     const control = await post(store, body);

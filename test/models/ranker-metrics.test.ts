@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../server/kernel/errors.ts';
+import { InputError } from '../../server/kernel/errors.ts';
 import { globalTopFrequent, personalThenGlobalTopFrequent, personalTopFrequent, tifuKnn } from '../../server/scoring/recommend/baselines.ts';
 import { ndcgAtK, recallAtK, scoreNextBaskets } from '../../server/scoring/recommend/metrics.ts';
 import { readNextBasketTruths } from '../../server/scoring/recommend/next-basket-truths.ts';
@@ -54,7 +54,7 @@ describe('next-basket targets file', () => {
       expect([...(t.get('2') ?? [])]).toEqual(['9', '145']);
       expect(t.get('3')?.has('9')).toBe(true);
       writeFileSync(join(dir, 'bad.csv'), 'customer,item\n2,9\n');
-      expect(() => readNextBasketTruths(join(dir, 'bad.csv'))).toThrow(AppError);
+      expect(() => readNextBasketTruths(join(dir, 'bad.csv'))).toThrow(InputError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,12 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type * as z from 'zod';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../server/app/app.ts';
 import type { AppDeps } from '../../server/orchestration/app-deps.ts';
 import { openAppliance } from '../../server/app/appliance.ts';
-import { createToken, type Role } from '../../server/auth/token.service.ts';
+import type { Role } from '../../server/contract/enums.ts';
+import type { TransactionWire } from '../../server/contract/transaction.ts';
+import { createToken } from '../../server/auth/token.service.ts';
 import { manualClock } from '../../server/kernel/clock.ts';
 import { testConfig } from '../../server/kernel/config.ts';
+import { parseWith } from './json-of.ts';
 
 /**
  * A real appliance on a fresh SQLite file built by the real migrations, a settable clock, and one
@@ -22,20 +26,24 @@ export function createTestAppliance(opts: { now?: string; env?: Record<string, s
     (['terminal', 'clerk', 'manager', 'hq', 'admin'] as const).map((r) => [r, createToken(deps.sqlite, r, r, clock()).token]),
   ) as Record<Role, string>;
 
-  async function call(method: string, path: string, init: { role?: Role | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {
+  type CallInit = { role?: Role | null; body?: unknown; rawBody?: string; headers?: Record<string, string> };
+  /** The answer; with a contract schema, its body parsed with it (the test fails if the body breaks the contract). */
+  async function call(method: string, path: string, init?: CallInit): Promise<{ status: number; body: unknown }>;
+  async function call<S extends z.ZodType>(method: string, path: string, init: CallInit, schema: S): Promise<{ status: number; body: z.infer<S> }>;
+  async function call(method: string, path: string, init: CallInit = {}, schema?: z.ZodType): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
     const role = init.role === undefined ? 'admin' : init.role;
     if (role) headers.authorization = `Bearer ${tokens[role]}`;
     const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
     const res = await app.request(path, { method, headers, body });
     const text = await res.text();
-    let json: any = null;
+    let json: unknown = null;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {
       json = text;
     }
-    return { status: res.status, body: json };
+    return { status: res.status, body: schema ? parseWith(schema, json, `${method} ${path} → ${res.status}`) : json };
   }
 
   /** Row counts of the fact and derived tables: "nothing written" means these did not change. */
@@ -66,8 +74,11 @@ export type TestAppliance = ReturnType<typeof createTestAppliance>;
 
 let receiptSeq = 0;
 
-/** A valid sale in the wire format; override what the test is about. */
-export function sale(over: Record<string, unknown> = {}): Record<string, any> {
+/**
+ * A valid sale in the wire format; override what the test is about. Overrides may break the contract on
+ * purpose (a quantity as a string): the type is the sale's as built here, not a promise about `over`.
+ */
+export function sale(over: Record<string, unknown> = {}): TransactionWire {
   receiptSeq += 1;
   return {
     store_id: 'S001',
@@ -82,5 +93,5 @@ export function sale(over: Record<string, unknown> = {}): Record<string, any> {
     ],
     tenders: [{ type: 'card', amount: 63.9 }],
     ...over,
-  };
+  } as TransactionWire;
 }

@@ -1,5 +1,5 @@
 import { MAX_FUTURE_MS, type TransactionInput } from '../../kernel/transaction-input.ts';
-import { MAX_AMOUNT } from '../transaction.schema.ts';
+import { MAX_AMOUNT } from '../../contract/transaction.ts';
 import { customerOf } from './poslog-customer.ts';
 import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';
 import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
@@ -98,7 +98,7 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   if (!hasSale && pay.tenders.every((t) => t.signed >= 0)) for (const t of pay.tenders) t.signed = -t.signed;
   const totals = reconcileTotals(active, transactionDiscountOptions(lineItems, ctx.minorDigits), pay, ctx.minorDigits);
   if (!totals.ok) return reject(totals.reason);
-  // The same cap as the JSON API (transaction.schema.ts): no receipt earns points on a number like 5e10.
+  // The same cap as the JSON API (contract/transaction.ts): no receipt earns points on a number like 5e10.
   for (const direction of ['sale', 'return'] as const) {
     if (directionTotal(active, direction) > MAX_AMOUNT * 10 ** ctx.minorDigits) return reject(`the ${direction} total is more than ${MAX_AMOUNT}`);
   }

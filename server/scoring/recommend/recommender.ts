@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../kernel/errors.ts';
+import { InputError } from '../../kernel/errors.ts';
 import { sha256 } from '../../kernel/hash.ts';
 import type { CustomerHistory } from '../history.ts';
 import { loadOnnxModelWith, readModelJson } from '../onnx-model.ts';
@@ -47,12 +47,12 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
   if (card.status !== 'trained') return null;
   const names = card.features ?? [];
   if (names.length !== FEATURE_COUNT || names.some((n, i) => n !== RANKER_FEATURES[i])) {
-    throw new AppError(422, 'bad_request', `${cardPath}: the ranker was trained on other features than this build computes; retrain it`);
+    throw new InputError('invalid', `${cardPath}: the ranker was trained on other features than this build computes; retrain it`);
   }
   const onnxBytes = readFileSync(onnxPath);
   const itemsBytes = readFileSync(join(modelsDir, RANKER_ITEMS));
   if (!card.files || sha256(onnxBytes) !== card.files.onnxSha256 || sha256(itemsBytes) !== card.files.itemsSha256) {
-    throw new AppError(422, 'bad_request', `${modelsDir}: ranker files do not match the hashes in ${RANKER_CARD}`);
+    throw new InputError('invalid', `${modelsDir}: ranker files do not match the hashes in ${RANKER_CARD}`);
   }
   const ctx = itemContext(JSON.parse(itemsBytes.toString('utf8')) as ItemStats);
   const model = await loadOnnxModelWith(onnxPath, FEATURE_COUNT);

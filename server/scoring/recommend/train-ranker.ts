@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../kernel/errors.ts';
+import { InputError } from '../../kernel/errors.ts';
 import { sha256 } from '../../kernel/hash.ts';
 import type { CustomerHistory } from '../history.ts';
 import { runTrainingScript } from '../training-python.ts';
@@ -117,6 +117,6 @@ function parseFit(stdout: string): FitSummary {
     if (typeof fit.trees !== 'number' || typeof fit.valid?.['recall@10'] !== 'number') throw new Error('missing fields');
     return fit;
   } catch (error) {
-    throw new AppError(500, 'internal', `train_ranker.py printed no summary: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InputError('failed', `train_ranker.py printed no summary: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

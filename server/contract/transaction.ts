@@ -1,8 +1,9 @@
 import * as z from 'zod';
+import { transactionKindSchema } from './enums.ts';
 
 /*
  * The POS wire format (JSON). Amounts are decimal numbers in the store's currency, all non-negative:
- * the direction of a transaction is its `kind`. Conversion to minor units happens in normalize-transaction.ts.
+ * the direction of a transaction is its `kind`. Conversion to minor units happens in server/ingest/normalize-transaction.ts.
  */
 
 /** Major units; any amount above it — a line, a tender, a transaction's total — is a typo, not a sale. */
@@ -45,7 +46,7 @@ export const transactionSchema = z.strictObject({
   terminal_id: shortText(32),
   receipt_no: shortText(64),
   occurred_at: z.iso.datetime({ offset: true, local: false }),
-  kind: z.enum(['sale', 'return']),
+  kind: transactionKindSchema,
   customer: customerRefSchema.nullish(),
   lines: z.array(lineSchema).min(1).max(500),
   tenders: z.array(tenderSchema).max(20).default([]),
@@ -70,14 +71,3 @@ export const MAX_BATCH = 1000;
 export const batchSchema = z.strictObject({
   transactions: z.array(z.unknown()).min(1).max(MAX_BATCH),
 });
-
-export const ingestResultSchema = z.object({
-  id: z.string(),
-  customer_id: z.string().nullable(),
-  points_earned: z.number().int(),
-  points_reversed: z.number().int(),
-  points_redeemed: z.number().int(),
-  points_balance: z.number().int().nullable(),
-  original_id: z.string().nullable(),
-});
-export type IngestResult = z.infer<typeof ingestResultSchema>;

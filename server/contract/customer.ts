@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { genderSchema } from './enums.ts';
 
 const isoDate = z
   .string()
@@ -26,7 +27,7 @@ const identifierFields = {
 const profileFields = {
   name: z.string().trim().min(1).max(200).nullable().optional(),
   birthday: isoDate.nullable().optional(),
-  gender: z.enum(['f', 'm', 'x']).nullable().optional(),
+  gender: genderSchema.nullable().optional(),
   consent: consentSchema.optional(),
 };
 
@@ -49,3 +50,8 @@ export const lookupQuerySchema = z
     member_id: z.string().min(1).max(64).optional(),
   })
   .refine((q) => Object.values(q).some((v) => v !== undefined), { message: 'give one of card, phone, email, member_id' });
+export type LookupQuery = z.infer<typeof lookupQuerySchema>;
+
+/** DELETE /customers/:id: the personal data is gone, the de-identified facts stay. */
+export const erasedCustomerSchema = z.object({ id: z.string(), erased: z.literal(true) });
+export type ErasedCustomer = z.infer<typeof erasedCustomerSchema>;

@@ -1,0 +1,39 @@
+import * as z from 'zod';
+import { actionOutcomeSchema, actionStatusSchema, channelSchema } from './enums.ts';
+
+export const suggestedItemSchema = z.object({ sku: z.string(), name: z.string().nullable() });
+export type SuggestedItem = z.infer<typeof suggestedItemSchema>;
+
+/** One next-best action as the associate sees it; times are ISO instants. */
+export const actionViewSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  channel: channelSchema,
+  priority: z.number(),
+  script: z.string(),
+  reason: z.string(),
+  offer: z.object({ code: z.string(), description: z.string() }).nullable(),
+  items: z.array(suggestedItemSchema),
+  created_at: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  status: actionStatusSchema,
+});
+export type ActionView = z.infer<typeof actionViewSchema>;
+
+/** GET /customers/:id/actions: the ranked actions and the ones the guardrails held back. */
+export const customerActionsSchema = z.object({
+  actions: z.array(actionViewSchema),
+  suppressed: z.array(z.object({ type: z.string(), reason: z.string() })),
+});
+export type CustomerActions = z.infer<typeof customerActionsSchema>;
+
+export const outcomeSchema = z.strictObject({
+  outcome: actionOutcomeSchema,
+  survey_answer: z.string().trim().min(1).max(500).optional(),
+  note: z.string().trim().min(1).max(1000).optional(),
+});
+export type OutcomeInput = z.infer<typeof outcomeSchema>;
+
+/** POST /actions/:id/outcome; `replayed` when the same outcome was already recorded. */
+export const outcomeResultSchema = z.object({ id: z.string(), status: actionStatusSchema, replayed: z.boolean() });
+export type OutcomeResult = z.infer<typeof outcomeResultSchema>;

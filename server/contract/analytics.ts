@@ -1,0 +1,39 @@
+import * as z from 'zod';
+import { outboundChannelSchema, segmentSchema, stageSchema } from './enums.ts';
+
+const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO date or date-time');
+
+/** GET /analytics/overview: the period [from, to); default the 12 months before `to` (default now). */
+export const overviewQuerySchema = z.strictObject({ from: instant.optional(), to: instant.optional() });
+export type OverviewQuery = z.infer<typeof overviewQuerySchema>;
+
+/** GET /audiences/export: a CSV of the customers who consented to `channel`. */
+export const exportQuerySchema = z.strictObject({
+  channel: outboundChannelSchema,
+  stage: stageSchema.optional(),
+  segment: segmentSchema.optional(),
+});
+export type ExportQuery = z.infer<typeof exportQuerySchema>;
+
+/* Money as decimal numbers in the store currency; shares and rates in [0, 1], null when the whole is zero. */
+const share = z.number().nullable();
+const int = z.number().int();
+const conversionSchema = z.object({ eligible: int, converted: int, rate: share });
+
+export const overviewSchema = z.object({
+  period: z.object({ from: z.string(), to: z.string() }),
+  revenue: z.number(),
+  stages: z.array(z.object({ stage: stageSchema, customers: int, buyers_in_period: int, revenue: z.number(), revenue_share: share })),
+  identified: z.object({ sales_share: share, revenue_share: share, anonymous_revenue: z.number() }),
+  top_customers: z.object({ buyers: int, top10_revenue_share: share, top20_revenue_share: share }),
+  /** Keyed d30, d60, d90: first purchases whose N days could be observed, and how many bought again within them. */
+  repeat_conversion: z.record(z.string(), conversionSchema),
+  /** Monthly cohorts (store-local YYYY-MM) and the share of them buying in each following month. */
+  cohorts: z.array(z.object({ cohort: z.string(), customers: int, retention: z.array(share) })),
+  returns: z.object({ sales: int, returns: int, count_rate: share, amount_rate: share }),
+  actions: z.array(
+    z.object({ type: z.string(), shown: int, done: int, declined: int, converted: int, revenue: z.number(), conversion_rate: share }),
+  ),
+  segments: z.array(z.object({ segment: segmentSchema, customers: int, revenue_12m: z.number(), revenue_share: share })),
+});
+export type Overview = z.infer<typeof overviewSchema>;

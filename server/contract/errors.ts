@@ -1,0 +1,62 @@
+import * as z from 'zod';
+
+/** Every `error.code` the API answers with. */
+export const ERROR_CODES = [
+  'bad_request',
+  'invalid_json',
+  'malformed_xml',
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'gone',
+  'conflict',
+  'idempotency_conflict',
+  'identifier_taken',
+  'insufficient_points',
+  'wrong_store',
+  'payload_too_large',
+  'unsupported_media_type',
+  /** 503: the store could not commit or confirm a write; the caller retries (a retry is a replay). */
+  'unavailable',
+  'internal',
+] as const;
+export const errorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+/** One refused field: `path` is dotted (`lines.0.amount`), as in the request. */
+export const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof fieldIssueSchema>;
+export const fieldIssuesSchema = z.array(fieldIssueSchema);
+
+/** The `details` of the codes that have a fixed shape; the others carry null or free-form details. */
+export const errorDetailsSchemas = {
+  validation_failed: fieldIssuesSchema,
+  wrong_store: fieldIssuesSchema,
+  idempotency_conflict: z.object({ store_id: z.string(), terminal_id: z.string(), receipt_no: z.string(), id: z.string() }),
+  identifier_taken: z.array(z.object({ kind: z.string() })),
+  insufficient_points: z.object({ spendable: z.number().int(), requested: z.number().int() }),
+  forbidden: z.object({ allowed: z.array(z.string()) }),
+  conflict: z.object({ status: z.string() }),
+  malformed_xml: z.object({ line: z.number().int(), column: z.number().int() }),
+  payload_too_large: z.object({ max_bytes: z.number().int() }),
+  unsupported_media_type: z.object({ content_type: z.string().nullable() }),
+  unavailable: z.object({ cause: z.string() }),
+} satisfies Partial<Record<ErrorCode, z.ZodType>>;
+
+export type ErrorDetails<C extends ErrorCode> = C extends keyof typeof errorDetailsSchemas ? z.infer<(typeof errorDetailsSchemas)[C]> : unknown;
+
+/** An error's code, message and details of any shape. */
+export const errorShapeSchema = z.object({ code: errorCodeSchema, message: z.string(), details: z.unknown() });
+
+/** The inside of an error body; a rejected batch item carries it too. Details are checked per code. */
+export const errorSchema = errorShapeSchema.superRefine((e, ctx) => {
+    const details: z.ZodType | undefined = errorDetailsSchemas[e.code as keyof typeof errorDetailsSchemas];
+    const parsed = details?.safeParse(e.details);
+    for (const issue of parsed?.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: ['details', ...issue.path], message: issue.message });
+  });
+export type ErrorInfo = z.infer<typeof errorSchema>;
+
+/** Every 4xx/5xx body: `{error: {code, message, details}}`. */
+export const errorBodySchema = z.object({ error: errorSchema });
+export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,0 +1,141 @@
+import * as z from 'zod';
+import { customerActionsSchema, outcomeResultSchema, outcomeSchema } from './actions.ts';
+import { exportQuerySchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
+import { erasedCustomerSchema, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
+import { errorBodySchema } from './errors.ts';
+import { healthSchema } from './health.ts';
+import { batchResultSchema, ingestResultSchema, posLogResultSchema } from './ingest-results.ts';
+import { customerCardSchema } from './profile.ts';
+import { batchSchema, transactionSchema } from './transaction.ts';
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with and answer in. */
+export function openApiDocument(storeName: string) {
+  // Requests are described as sent (defaults optional), responses as answered.
+  const input = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+  const output = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
+  const requestBody = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: input(s) } } });
+  const ok = (description: string, ref: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+  const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), error]));
+  const security = (role: string) => [{ bearer: [role] }];
+  const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+  const queryParams = (s: z.ZodObject) => {
+    const js = input(s) as { properties?: Record<string, unknown>; required?: string[] };
+    return Object.entries(js.properties ?? {}).map(([name, sch]) => ({ name, in: 'query', required: js.required?.includes(name) ?? false, schema: sch }));
+  };
+  return {
+    openapi: '3.1.0',
+    info: { title: `${storeName} — store appliance API`, version: '1' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: output(errorBodySchema),
+        Transaction: input(transactionSchema),
+        IngestResult: output(ingestResultSchema),
+        BatchResult: output(batchResultSchema),
+        PosLogResult: output(posLogResultSchema),
+        CustomerCard: output(customerCardSchema),
+        ErasedCustomer: output(erasedCustomerSchema),
+        CustomerActions: output(customerActionsSchema),
+        OutcomeResult: output(outcomeResultSchema),
+        Overview: output(overviewSchema),
+        Health: output(healthSchema),
+      },
+    },
+    paths: {
+      '/health': { get: { summary: 'Liveness and database check', responses: { '200': ok('ok', 'Health') } } },
+      '/api/v1/transactions': {
+        post: {
+          summary: 'Post one POS transaction (idempotent by store, terminal and receipt number)',
+          security: security('terminal'),
+          requestBody: requestBody(transactionSchema),
+          responses: { '201': ok('stored', 'IngestResult'), '200': ok('already stored: the first result', 'IngestResult'), ...errors(400, 401, 403, 409, 413, 415, 422, 503) },
+        },
+      },
+      '/api/v1/transactions/batch': {
+        post: {
+          summary: 'Post up to 1000 transactions; one result per item',
+          security: security('terminal'),
+          requestBody: requestBody(batchSchema),
+          responses: { '200': ok('per-item results, in order', 'BatchResult'), ...errors(400, 401, 403, 413, 415, 422, 503) },
+        },
+      },
+      '/api/v1/poslog': {
+        post: {
+          summary: 'Post an ARTS POSLog document (retail transactions; control transactions are ignored; cancelled, voided and training ones skipped)',
+          security: security('terminal'),
+          requestBody: { required: true, content: { 'application/xml': { schema: { type: 'string' } }, 'text/xml': { schema: { type: 'string' } } } },
+          responses: {
+            '200': ok('one result per retail transaction: stored, duplicate, rejected or skipped', 'PosLogResult'),
+            '400': { ...error, description: 'malformed_xml: not well-formed XML or not POSLog; nothing was stored' },
+            ...errors(401, 403, 413, 415, 503),
+          },
+        },
+      },
+      '/api/v1/customers': {
+        post: {
+          summary: 'Register a customer',
+          security: security('clerk'),
+          requestBody: requestBody(registerCustomerSchema),
+          responses: { '201': ok('the profile', 'CustomerCard'), ...errors(400, 401, 403, 409, 413, 415, 422) },
+        },
+      },
+      '/api/v1/customers/lookup': {
+        get: {
+          summary: 'Find a customer by card, phone, email or member id',
+          security: security('clerk'),
+          parameters: queryParams(lookupQuerySchema),
+          responses: { '200': ok('the profile', 'CustomerCard'), ...errors(401, 403, 404, 422) },
+        },
+      },
+      '/api/v1/customers/{id}': {
+        parameters: idParam,
+        get: { summary: 'Customer profile', security: security('clerk'), responses: { '200': ok('the profile', 'CustomerCard'), ...errors(401, 403, 404, 410) } },
+        patch: {
+          summary: 'Update profile, consent or identifiers',
+          security: security('clerk'),
+          requestBody: requestBody(updateCustomerSchema),
+          responses: { '200': ok('the profile', 'CustomerCard'), ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422) },
+        },
+        delete: {
+          summary: 'Erase personal data (keeps de-identified facts)',
+          security: security('manager'),
+          responses: { '200': ok('erased', 'ErasedCustomer'), ...errors(401, 403, 404, 410) },
+        },
+      },
+      '/api/v1/customers/{id}/actions': {
+        parameters: idParam,
+        get: {
+          summary: 'Ranked next-best actions (script, reason, offer, items) and the ones guardrails suppressed',
+          security: security('clerk'),
+          responses: { '200': ok('actions', 'CustomerActions'), ...errors(401, 403, 404, 410) },
+        },
+      },
+      '/api/v1/actions/{id}/outcome': {
+        parameters: idParam,
+        post: {
+          summary: 'Record what came of an action: done, declined, not now; survey answer; note',
+          security: security('clerk'),
+          requestBody: requestBody(outcomeSchema),
+          responses: { '200': ok('recorded', 'OutcomeResult'), ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
+        },
+      },
+      '/api/v1/analytics/overview': {
+        get: {
+          summary: 'Store figures over [from, to): stages, revenue shares, repeat conversion, cohorts, returns, actions, segments',
+          security: security('manager'),
+          parameters: queryParams(overviewQuerySchema),
+          responses: { '200': ok('figures', 'Overview'), ...errors(401, 403, 422) },
+        },
+      },
+      '/api/v1/audiences/export': {
+        get: {
+          summary: 'CSV of consenting customers of a stage/segment for a channel',
+          security: security('manager'),
+          parameters: queryParams(exportQuerySchema),
+          responses: { '200': { description: 'the audience', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors(401, 403, 422) },
+        },
+      },
+    },
+  };
+}
