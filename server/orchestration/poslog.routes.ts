@@ -5,7 +5,7 @@ import type { PosLogItemResult, PosLogResult } from '../contract/ingest-results.
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { bodyBytes, limitBody } from '../http/request-body.ts';
-import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './apply-transaction.ts';
+import { createTransactionStore } from './store-transactions.ts';
 import { mapPosLogTransaction } from '../ingest/poslog/map-poslog-transaction.ts';
 import { PosLogFormatError, parsePosLogDocument } from '../ingest/poslog/read-poslog-xml.ts';
 import { charsetOf, decodeXml } from '../ingest/poslog/xml-text-decoding.ts';
@@ -26,7 +26,7 @@ const XML_MEDIA_TYPE = /^\s*(application|text)\/([\w.-]+\+)?xml\s*(;|$)/i;
 export function posLogRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
   const auth = requireRole(deps.sqlite, ACCESS.ingest);
-  const ingestDeps = ingestDepsFrom(deps);
+  const store = createTransactionStore(deps);
 
   app.post('/poslog', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {
     const contentType = c.req.header('content-type') ?? '';
@@ -65,17 +65,15 @@ export function posLogRoutes(deps: AppDeps) {
       }
     });
 
-    const stored = await deps.writes.runMany(writes.map(({ input }) => () => applyTransaction(ingestDeps, input, deps.clock())));
+    const stored = await store.many(writes.map((w) => w.input));
     writes.forEach(({ slot }, i) => {
-      const outcome = stored[i]!;
+      const item = stored[i]!;
       const result = results[slot]!;
-      if (outcome.ok) {
-        const { status, result: r } = outcome.value as IngestOutcome;
+      if (item.ok) {
+        const { status, result: r } = item.outcome;
         Object.assign(result, { status: status === 201 ? 'stored' : 'duplicate', id: r.id, customer_id: r.customer_id, original_id: r.original_id } satisfies Partial<PosLogItemResult>);
-        if (status === 201 && r.customer_id) deps.rescore.enqueue(r.customer_id);
       } else {
-        if (!(outcome.error instanceof AppError)) console.error('poslog ingest failed', outcome.error);
-        const e = outcome.error instanceof AppError ? outcome.error : new AppError(500, 'internal', 'unexpected error');
+        const e = item.error;
         Object.assign(result, { status: 'rejected', error: errorBody(e.code, e.message, e.details).error } satisfies Partial<PosLogItemResult>);
       }
     });

@@ -1,0 +1,37 @@
+import { AppError } from '../kernel/errors.ts';
+import type { TransactionInput } from '../kernel/transaction-input.ts';
+import type { AppDeps } from './app-deps.ts';
+import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './apply-transaction.ts';
+
+export type StoredItem = { ok: true; outcome: IngestOutcome } | { ok: false; error: AppError };
+
+/**
+ * The one way live transactions are stored, whoever brings them (the JSON API one at a time or in a batch,
+ * a POSLog document, and later the sync receiver): through the write queue, each in its own savepoint so a
+ * bad item rolls back alone. A customer's scores follow their new transaction: the customer is queued for
+ * rescoring here, scored later off the POS path (a rescore of a write that then rolls back only rescores
+ * the customer as they were).
+ */
+export function createTransactionStore(deps: AppDeps) {
+  const ingestDeps = ingestDepsFrom(deps);
+  const apply = (input: TransactionInput) => (): IngestOutcome => {
+    const outcome = applyTransaction(ingestDeps, input, deps.clock());
+    if (outcome.status === 201 && outcome.result.customer_id) deps.rescore.enqueue(outcome.result.customer_id);
+    return outcome;
+  };
+  return {
+    one: (input: TransactionInput): Promise<IngestOutcome> => deps.writes.run(apply(input)),
+    /** One result per input, in order; items are independent (one refused item does not stop the others). */
+    async many(inputs: readonly TransactionInput[]): Promise<StoredItem[]> {
+      const stored = await deps.writes.runMany(inputs.map(apply));
+      return stored.map((s) => (s.ok ? { ok: true, outcome: s.value } : { ok: false, error: asAppError(s.error) }));
+    },
+  };
+}
+
+/** An item's failure as the caller reports it: the domain's error, or a logged 500 for anything unexpected. */
+export function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  console.error('ingest failed', error);
+  return new AppError(500, 'internal', 'unexpected error');
+}
