@@ -83,15 +83,6 @@ function logChange(sqlite: Database, kind: ChangeKind, ref: string): void {
   sqlite.query('INSERT INTO change_log (kind, ref) VALUES (?, ?)').run(kind, ref);
 }
 
-/**
- * The owner a new fact gets: whoever `recorded` belongs to now. Callers pass live customers, so this is
- * the recorded id itself except when a fact is replayed (sync, tests) after its customer was merged.
- */
-function ownerOf(sqlite: Database, recorded: string): string {
-  const row = sqlite.query<{ merged_into: string | null }, [string]>('SELECT merged_into FROM customers WHERE id = ?').get(recorded);
-  return row?.merged_into ?? recorded;
-}
-
 /** Lines per INSERT statement: one statement for any ordinary receipt, 320 bound parameters at most. */
 const LINES_PER_INSERT = 32;
 const lineInsertSql: string[] = [];
@@ -151,17 +142,20 @@ function insertEvent(sqlite: Database, e: EventFact, owner: string): void {
   logChange(sqlite, 'event', e.id);
 }
 
-/** Replays facts read from another store's log (sync, tests): each is appended as it was, owners resolved here. */
+/**
+ * Replays facts read from another log (sync, tests): each is appended as it was, owned by who it was
+ * recorded for until the merges among them are applied (`recomputeOwners`, which rebuild runs).
+ */
 export const replayFact = {
   transaction(sqlite: Database, tx: TransactionFact, lines: readonly LineFact[]): void {
-    appendTransaction(sqlite, tx, lines, tx.recorded_customer_id === null ? null : ownerOf(sqlite, tx.recorded_customer_id));
+    appendTransaction(sqlite, tx, lines);
   },
   ledger(sqlite: Database, e: LedgerFact & { id: number }): void {
     const { id, ...fact } = e;
-    appendLedgerEntry(sqlite, fact, ownerOf(sqlite, fact.recorded_customer_id), id);
+    appendLedgerEntry(sqlite, fact, fact.recorded_customer_id, id);
   },
   event(sqlite: Database, e: EventFact): void {
-    insertEvent(sqlite, e, ownerOf(sqlite, e.recorded_customer_id));
+    insertEvent(sqlite, e, e.recorded_customer_id);
   },
 };
 
@@ -173,16 +167,25 @@ export function reassignOwner(sqlite: Database, from: string, to: string): void 
 }
 
 /**
- * `cli rebuild`: every fact's owner recomputed from who it was recorded for and the customers' merge state
- * (customers.merged_into always names the final survivor).
+ * `cli rebuild`: every fact's owner recomputed from who it was recorded for. `aliases` maps each merged
+ * customer to the final survivor (identity's view of merges); anyone else owns what was recorded for them.
  */
-export function recomputeOwners(sqlite: Database): void {
+export function recomputeOwners(sqlite: Database, aliases: Readonly<Record<string, string>>): void {
+  const map = JSON.stringify(aliases);
   for (const table of OWNED_FACT_TABLES) {
-    sqlite.run(
-      `UPDATE ${table} SET customer_id = o.owner
-       FROM (SELECT id, coalesce(merged_into, id) AS owner FROM customers) AS o
-       WHERE o.id = ${table}.recorded_customer_id AND ${table}.customer_id IS NOT o.owner`,
-    );
+    sqlite
+      .query(
+        `WITH merged(alias, owner) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
+         UPDATE ${table} SET customer_id = merged.owner FROM merged
+         WHERE merged.alias = ${table}.recorded_customer_id AND ${table}.customer_id IS NOT merged.owner`,
+      )
+      .run(map);
+    sqlite
+      .query(
+        `UPDATE ${table} SET customer_id = recorded_customer_id
+         WHERE customer_id IS NOT recorded_customer_id AND recorded_customer_id NOT IN (SELECT key FROM json_each(?1))`,
+      )
+      .run(map);
   }
 }
 

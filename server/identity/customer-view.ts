@@ -138,6 +138,12 @@ export function rebuildCustomerView(sqlite: Database): number {
   return n;
 }
 
+/** Every merged customer and the survivor they belong to now (merged_into always names the final one). */
+export function mergedAliases(sqlite: Database): Record<string, string> {
+  const rows = sqlite.query<{ id: string; merged_into: string }, []>('SELECT id, merged_into FROM customers WHERE merged_into IS NOT NULL').all();
+  return Object.fromEntries(rows.map((r) => [r.id, r.merged_into]));
+}
+
 /** Erasure's rewrite of the facts: every personal value in the customer's events becomes null. */
 export function tombstoneCustomerEvents(sqlite: Database, customerId: string): number {
   const scrub = (value: unknown, key: string | null): unknown => {

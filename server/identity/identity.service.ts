@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { newId } from '../kernel/ids.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { CustomerRow } from './customer-row.ts';
-import { recordCustomerEvent } from './customer-view.ts';
+import { PROFILE_COLUMNS, recordCustomerEvent } from './customer-view.ts';
 
 /*
  * Who is this? Identifiers are unique keys (kind, normalized value) → customer. All functions run inside
@@ -32,7 +32,8 @@ export function createCustomer(sqlite: Database, storeId: string, now: number, o
   return id;
 }
 
-const MERGED_FIELDS = ['name', 'birthday', 'gender', 'consent_sms', 'consent_email', 'consent_push', 'consent_call', 'registered_at'] as const;
+/** A merge fills the survivor's gaps in these from the merged customer. */
+const MERGED_FIELDS = [...PROFILE_COLUMNS, 'registered_at'] as const;
 type MergeRow = Pick<CustomerRow, 'id' | 'created_at' | (typeof MERGED_FIELDS)[number]>;
 
 /** The customers to merge, oldest first (ties by id): the first survives. Unknown ids are left out. */

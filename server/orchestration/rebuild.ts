@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { rebuildCatalog } from '../catalog/catalog-rebuild.ts';
 import { recomputeOwners } from '../db/fact-writer.ts';
-import { rebuildCustomerView } from '../identity/customer-view.ts';
+import { mergedAliases, rebuildCustomerView } from '../identity/customer-view.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { recomputeAllLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { scoreRfm } from '../lifecycle/rfm.ts';
@@ -18,7 +18,7 @@ export function rebuildEverything(deps: { sqlite: Database; lifecycle: Lifecycle
   const t0 = performance.now();
   return deps.sqlite.transaction(() => {
     rebuildCustomerView(deps.sqlite);
-    recomputeOwners(deps.sqlite);
+    recomputeOwners(deps.sqlite, mergedAliases(deps.sqlite));
     const { customers } = rebuildDerived(deps.sqlite);
     rebuildPoints(deps.sqlite);
     const lifecycle = recomputeAllLifecycle(deps.sqlite, deps.lifecycle, now);
