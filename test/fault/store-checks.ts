@@ -1,5 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
+import type { TransactionFact } from '../../server/db/fact-writer.ts';
 import { testConfig } from '../../server/kernel/config.ts';
 import { loyaltyRulesFrom } from '../../server/loyalty/loyalty-rules.ts';
 import { pointsView } from '../../server/loyalty/loyalty.service.ts';
@@ -15,22 +16,10 @@ export function openStore(dataDir: string): Database {
   return new Database(join(dataDir, 'store.db'), { readonly: true, strict: true });
 }
 
-export interface TxRow {
-  id: string;
-  store_id: string;
-  terminal_id: string;
-  receipt_no: string;
-  kind: string;
-  customer_id: string | null;
-  total: number;
-  line_count: number;
-  points_earned: number;
-  points_reversed: number;
-  points_redeemed: number;
-  points_balance: number | null;
-  original_tx_id: string | null;
-  lines: number;
-}
+export type TxRow = Pick<
+  TransactionFact,
+  'id' | 'store_id' | 'terminal_id' | 'receipt_no' | 'total' | 'line_count' | 'points_earned' | 'points_reversed' | 'points_redeemed' | 'points_balance' | 'original_tx_id'
+> & { kind: string; customer_id: string | null; lines: number };
 
 export function readTransactions(db: Database): TxRow[] {
   return db
