@@ -17,7 +17,8 @@ export function openApiDocument(storeName: string) {
   const ok = (description: string, ref: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
   const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), error]));
-  const security = (role: string) => [{ bearer: [role] }];
+  // The roles named are the lowest that may call the route (admin may call everything).
+  const security = (...roles: string[]) => [{ bearer: roles }];
   const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
   const queryParams = (s: z.ZodObject) => {
     const js = input(s) as { properties?: Record<string, unknown>; required?: string[] };
@@ -123,7 +124,7 @@ export function openApiDocument(storeName: string) {
       '/api/v1/analytics/overview': {
         get: {
           summary: 'Store figures over [from, to): stages, revenue shares, repeat conversion, cohorts, returns, actions, segments',
-          security: security('manager'),
+          security: security('manager', 'hq'),
           parameters: queryParams(overviewQuerySchema),
           responses: { '200': ok('figures', 'Overview'), ...errors(401, 403, 422) },
         },
