@@ -7,4 +7,5 @@ export * from './health.ts';
 export * from './ingest-results.ts';
 export * from './openapi.ts';
 export * from './profile.ts';
+export * from './session.ts';
 export * from './transaction.ts';
