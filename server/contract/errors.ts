@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'idempotency_conflict',
   'identifier_taken',
   'insufficient_points',
+  /** 429: too many failed sign-ins for this name or device; details say when to retry. */
+  'locked',
   'wrong_store',
   'payload_too_large',
   'unsupported_media_type',
@@ -42,6 +44,7 @@ export const errorDetailsSchemas = {
   payload_too_large: z.object({ max_bytes: z.number().int() }),
   unsupported_media_type: z.object({ content_type: z.string().nullable() }),
   unavailable: z.object({ cause: z.string() }),
+  locked: z.object({ retry_after_s: z.number().int(), until: z.string() }),
 } satisfies Partial<Record<ErrorCode, z.ZodType>>;
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof typeof errorDetailsSchemas ? z.infer<(typeof errorDetailsSchemas)[C]> : unknown;

@@ -25,6 +25,3 @@ export const sessionSchema = z.object({
   idle_minutes: z.number().int(),
 });
 export type Session = z.infer<typeof sessionSchema>;
-
-/** 429 `locked` details: when the name or device may try again. */
-export const lockedDetailsSchema = z.object({ retry_after_s: z.number().int(), until: z.string() });
