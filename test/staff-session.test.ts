@@ -112,3 +112,20 @@ describe('staff CLI', () => {
     expect(pinHash).not.toContain('4321');
   });
 });
+
+describe('a registration sent again from an offline queue', () => {
+  it('answers the customer of the first registration for the same client id, and writes nothing more', async () => {
+    const body = { loyalty_card: '88007777', name: 'Sun Li', consent: { sms: true }, client_id: 'tablet-1-reg-0001' };
+    const first = await t.call('POST', '/api/v1/customers', { role: 'clerk', body }, customerCardSchema);
+    expect(first.status).toBe(201);
+    const before = t.counts();
+    const again = await t.call('POST', '/api/v1/customers', { role: 'clerk', body }, customerCardSchema);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(t.counts()).toEqual(before);
+    // Without the client id the same card is someone else's: 409, as before.
+    const { client_id: _, ...plain } = body;
+    expect((await t.call('POST', '/api/v1/customers', { role: 'clerk', body: plain })).status).toBe(409);
+    expect((await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { ...body, client_id: 'x' } })).status).toBe(422);
+  });
+});

@@ -34,7 +34,15 @@ const profileFields = {
 const hasIdentifier = (c: Record<string, unknown>) => Object.keys(identifierFields).some((k) => c[k] !== undefined);
 
 export const registerCustomerSchema = z
-  .strictObject({ ...identifierFields, ...profileFields })
+  .strictObject({
+    ...identifierFields,
+    ...profileFields,
+    /**
+     * The tablet's own id for this registration (made when the form was filled in, kept while it waits
+     * offline): sent again, it answers the customer it registered the first time (200) instead of a second one.
+     */
+    client_id: z.string().regex(/^[\w-]{8,64}$/, '8 to 64 letters, digits, - or _').optional(),
+  })
   .refine(hasIdentifier, { message: 'at least one of loyalty_card, phone, email, member_id, external_id is required' });
 
 export const updateCustomerSchema = z.strictObject({ ...identifierFields, ...profileFields });

@@ -71,10 +71,10 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
 
   app.post('/customers', body, clerk, async (c) => {
     const input = parseOr422(registerCustomerSchema, await readJson(c), 'the customer');
-    const id = await deps.writes.run(() =>
+    const { id, replayed } = await deps.writes.run(() =>
       registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle, by: actorOf(c.get('principal')) }),
     );
-    return c.json(await profile(id), 201);
+    return c.json(await profile(id), replayed ? 200 : 201);
   });
 
   app.patch('/customers/:id', body, clerk, async (c) => {

@@ -195,7 +195,11 @@ export const customerEvents = sqliteTable(
     /** JSON payload of the event (see identity/customer-event-kinds.ts); personal values become tombstones on erasure. */
     data: text('data').notNull(),
   },
-  (t) => [index('customer_events_customer').on(t.customerId, t.at)],
+  (t) => [
+    index('customer_events_customer').on(t.customerId, t.at),
+    // A registration sent again by a tablet (offline queue) is found by its client id.
+    index('customer_events_client_id').on(sql`json_extract(${t.data}, '$.client_id')`).where(sql`${t.kind} = 'registered'`),
+  ],
 );
 
 /**

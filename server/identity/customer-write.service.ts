@@ -48,14 +48,34 @@ export function registerCustomer(
   sqlite: Database,
   body: RegisterCustomer,
   ctx: { storeId: string; phoneRegion: string; now: number; lifecycle: LifecycleRules; by?: Actor },
-): string {
+): { id: string; replayed: boolean } {
+  if (body.client_id !== undefined) {
+    const first = registeredWith(sqlite, body.client_id);
+    if (first) return { id: liveCustomerId(sqlite, first), replayed: true };
+  }
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
   assertIdentifiersFree(sqlite, refs, null);
   const id = createCustomer(sqlite, ctx.storeId, ctx.now, 'registration');
   for (const r of refs) linkIdentifier(sqlite, id, r, ctx.now);
-  recordCustomerEvent(sqlite, id, 'registered', ctx.now, { values: profileValues(body), identifiers: refs.map((r) => r.kind), by: ctx.by ?? null });
+  recordCustomerEvent(sqlite, id, 'registered', ctx.now, {
+    values: profileValues(body),
+    identifiers: refs.map((r) => r.kind),
+    by: ctx.by ?? null,
+    client_id: body.client_id ?? null,
+  });
   evaluateCustomerLifecycle(sqlite, ctx.lifecycle, id, ctx.now);
-  return id;
+  return { id, replayed: false };
+}
+
+/** The customer a tablet's registration with this client id created, if it was stored. */
+function registeredWith(sqlite: Database, clientId: string): string | null {
+  return (
+    sqlite
+      .query<{ recorded_customer_id: string }, [string]>(
+        "SELECT recorded_customer_id FROM customer_events WHERE json_extract(data, '$.client_id') = ? AND kind = 'registered'",
+      )
+      .get(clientId)?.recorded_customer_id ?? null
+  );
 }
 
 export function liveCustomerId(sqlite: Database, rawId: string): string {
