@@ -1,0 +1,23 @@
+/* Money, numbers and dates through Intl, in the tablet's locale; money in the store's currency. */
+
+export function formatMoney(locale: string, currency: string, amount: number): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+}
+
+export function formatNumber(locale: string, n: number): string {
+  return new Intl.NumberFormat(locale).format(n);
+}
+
+/** `ratio` in 0…1. */
+export function formatPercent(locale: string, ratio: number): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
+}
+
+export function formatDate(locale: string, iso: string | null): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+export function formatTime(locale: string, iso: string): string {
+  return new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(iso));
+}
