@@ -7,5 +7,6 @@ export function errorText(error: unknown, { t }: I18n): string {
   if (error.kind === 'network') return t('error.network');
   if (error.kind === 'unexpected') return t('error.unexpected');
   if (error.status === 403) return t('error.forbidden');
+  if (error.code === 'not_found') return t('error.not_found');
   return t('error.server', { code: error.code ?? error.status, message: error.message });
 }

@@ -84,6 +84,7 @@ export const en: Messages = {
   'stage.dormant': 'Dormant',
   'error.network': 'Cannot reach the store server. Check the network and try again.',
   'error.server': 'The server had a problem ({code}): {message}',
+  'error.not_found': 'This customer was not found.',
   'error.forbidden': 'Your role may not do this.',
   'error.unexpected': 'The server sent something this app cannot read. Please tell the manager.',
   'error.retry': 'Try again',

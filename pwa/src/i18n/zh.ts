@@ -83,6 +83,7 @@ export const zh = {
   'stage.dormant': '沉睡',
   'error.network': '无法连接到店内服务器，请检查网络后重试。',
   'error.server': '服务器出错了（{code}）：{message}',
+  'error.not_found': '没有找到这位顾客。',
   'error.forbidden': '您的角色无权进行此操作。',
   'error.unexpected': '服务器返回了无法识别的数据，请联系店长。',
   'error.retry': '重试',
