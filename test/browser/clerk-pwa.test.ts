@@ -27,7 +27,7 @@ function demoSession(token: string): Session {
   return { token, role: 'clerk', staff: { id: 'demo', name: 'Demo Clerk' }, expires_at: new Date(Date.now() + 3_600_000).toISOString(), idle_minutes: 5 };
 }
 
-/** The demo store's first card whose customer has scores, open actions and recommendations. */
+/** The demo store's first card whose customer has a name, scores, two open actions and recommendations. */
 async function findShowcase(): Promise<{ card: string; profile: CustomerCard }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     for (let n = 1; n <= 30; n++) {
@@ -35,7 +35,7 @@ async function findShowcase(): Promise<{ card: string; profile: CustomerCard }> 
       const res = await fetch(`${server.url}/api/v1/customers/lookup?card=${digits}`, { headers: { authorization: `Bearer ${clerkToken}` } });
       if (!res.ok) continue;
       const profile = customerCardSchema.parse(await res.json());
-      if (profile.name && profile.scores && profile.actions.length > 0 && profile.recommendations.length > 0) return { card: digits, profile };
+      if (profile.name && profile.scores && profile.actions.length >= 2 && profile.recommendations.length > 0) return { card: digits, profile };
     }
     await new Promise((r) => setTimeout(r, 200)); // scoring runs just after start
   }
@@ -121,7 +121,7 @@ describe('clerk PWA in Chromium', () => {
     expect(await page.getByTestId('stage').getAttribute('data-stage')).toBe(api.lifecycle?.stage);
     const percent = new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 0 }).format(api.scores!.churn_risk);
     await expect(page.getByTestId('churn-risk').textContent()).resolves.toBe(percent);
-    const clv = new Intl.NumberFormat('en-GB', { style: 'currency', currency: api.currency }).format(api.scores!.clv);
+    const clv = new Intl.NumberFormat('en-GB', { style: 'currency', currency: api.currency, currencyDisplay: 'narrowSymbol' }).format(api.scores!.clv);
     await expect(page.getByTestId('clv').textContent()).resolves.toBe(clv);
     for (const reason of api.scores!.reasons) await expect(page.getByText(reason.text).count()).resolves.toBeGreaterThan(0);
 
@@ -131,20 +131,6 @@ describe('clerk PWA in Chromium', () => {
     const shownRecs = await page.locator('[data-sku]').evaluateAll((els) => els.map((e) => e.getAttribute('data-sku')));
     expect(shownRecs).toEqual(api.recommendations.map((r) => r.sku));
     for (const r of api.recommendations.filter((x) => x.name)) await expect(page.locator(`[data-sku="${r.sku}"] .rec-name`).textContent()).resolves.toBe(r.name);
-    await context.close();
-  });
-
-  it('records a tapped outcome, as the API then reports', async () => {
-    const context = await tabletContext(browser, PORTRAIT, 'en', demoSession(clerkToken));
-    const page = await context.newPage();
-    await page.goto(`${server.url}/#/customer/${encodeURIComponent(customer.id)}`);
-    const first = page.locator('[data-action-id]').first();
-    const id = await first.getAttribute('data-action-id');
-    await first.locator('[data-outcome="done"]').click();
-    await first.getByRole('status').waitFor();
-    await expect(first.getAttribute('data-status')).resolves.toBe('done');
-    const after = await apiGet(`${server.url}/api/v1/customers/${customer.id}/actions`, clerkToken, customerActionsSchema);
-    expect(after.actions.map((a) => a.id)).not.toContain(id);
     await context.close();
   });
 
@@ -165,6 +151,20 @@ describe('clerk PWA in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'card-en-portrait.png'), fullPage: true });
     await page.getByRole('button', { name: /中文/ }).click();
     await page.screenshot({ path: join(SCREENSHOTS, 'card-zh-portrait.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('records a tapped outcome, as the API then reports', async () => {
+    const context = await tabletContext(browser, PORTRAIT, 'en', demoSession(clerkToken));
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/customer/${encodeURIComponent(customer.id)}`);
+    const first = page.locator('[data-action-id]').first();
+    const id = await first.getAttribute('data-action-id');
+    await first.locator('[data-outcome="done"]').click();
+    await first.getByRole('status').waitFor();
+    await expect(first.getAttribute('data-status')).resolves.toBe('done');
+    const after = await apiGet(`${server.url}/api/v1/customers/${customer.id}/actions`, clerkToken, customerActionsSchema);
+    expect(after.actions.map((a) => a.id)).not.toContain(id);
     await context.close();
   });
 

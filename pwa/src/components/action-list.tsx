@@ -3,13 +3,14 @@ import { type ActionView, outcomeResultSchema } from '../../../server/contract/a
 import type { ActionOutcome } from '../../../server/contract/enums.ts';
 import { ACTION_OUTCOMES } from '../../../server/contract/enums.ts';
 import type { ApiClient } from '../api/client.ts';
+import { formatList } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { ErrorBanner } from './error-banner.tsx';
 
 const OUTCOME_KEY = { done: 'card.outcome_done', declined: 'card.outcome_declined', not_now: 'card.outcome_not_now' } as const;
 
 function ActionItem({ api, action }: { api: ApiClient; action: ActionView }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [status, setStatus] = useState(action.status);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -39,7 +40,7 @@ function ActionItem({ api, action }: { api: ApiClient; action: ActionView }) {
       )}
       {action.items.length > 0 && (
         <p>
-          <strong>{t('card.items')}:</strong> {action.items.map((i) => i.name ?? i.sku).join('、')}
+          <strong>{t('card.items')}:</strong> {formatList(locale, action.items.map((i) => i.name ?? t('card.sku', { sku: i.sku })))}
         </p>
       )}
       {action.channel !== 'in_store' && <p class="chip">{t(`channel.${action.channel}`)}</p>}

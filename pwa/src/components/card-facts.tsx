@@ -1,5 +1,5 @@
 import type { CustomerCard } from '../../../server/contract/profile.ts';
-import { formatDate, formatMoney, formatNumber, formatPercent } from '../i18n/format.ts';
+import { formatDate, formatMoney, formatNumber, formatPercent, pluralOf } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 
 export function TierAndPoints({ card }: { card: CustomerCard }) {
@@ -68,7 +68,7 @@ export function Scores({ card }: { card: CustomerCard }) {
         <dt>{t('card.last_purchase')}</dt>
         <dd>{formatDate(locale, card.stats.last_purchase_at)}</dd>
       </dl>
-      <p class="muted">{t('card.visits', { count: formatNumber(locale, card.stats.visits_365d) })}</p>
+      <p class="muted">{t(`card.visits_${pluralOf(locale, card.stats.visits_365d)}`, { count: formatNumber(locale, card.stats.visits_365d) })}</p>
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import type { CustomerCard } from '../../../server/contract/profile.ts';
-import { formatDate, formatMoney, formatNumber, formatPercent } from '../i18n/format.ts';
+import { formatDate, formatList, formatMoney, formatNumber, formatPercent } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 
 const SHOWN_TRANSACTIONS = 8;
@@ -15,7 +15,7 @@ export function Recommendations({ card }: { card: CustomerCard }) {
         <ol class="recs">
           {card.recommendations.map((r) => (
             <li key={r.sku} data-sku={r.sku}>
-              <span class="rec-name">{r.name ?? r.sku}</span>
+              <span class="rec-name">{r.name ?? t('card.sku', { sku: r.sku })}</span>
               <span class="muted"> · {r.reason}</span>
               <span class="visually-hidden"> {formatPercent(locale, r.score)}</span>
             </li>
@@ -43,13 +43,13 @@ export function Purchases({ card }: { card: CustomerCard }) {
                 <span class="purchase-head">
                   <span>{formatDate(locale, tx.occurred_at)}</span>
                   <span class="chip">{tx.kind === 'return' ? t('card.return') : t('card.sale')}</span>
-                  <strong>{formatMoney(locale, card.currency, tx.kind === 'return' ? -tx.total : tx.total)}</strong>
+                  <strong>{formatMoney(locale, card.currency, tx.kind === 'return' ? -Math.abs(tx.total) : tx.total)}</strong>
                 </span>
                 <span class="muted">
-                  {lines
-                    .slice(0, 3)
-                    .map((l) => l.name ?? l.sku ?? '?')
-                    .join('、')}
+                  {formatList(
+                    locale,
+                    lines.slice(0, 3).map((l) => l.name ?? (l.sku ? t('card.sku', { sku: l.sku }) : '?')),
+                  )}
                   {lines.length > 3 ? ` · ${t('card.items_count', { count: formatNumber(locale, lines.length) })}` : ''}
                 </span>
               </li>

@@ -1,7 +1,17 @@
 /* Money, numbers and dates through Intl, in the tablet's locale; money in the store's currency. */
 
 export function formatMoney(locale: string, currency: string, amount: number): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).format(amount);
+}
+
+/** "a, b, c" / "a、b、c" (a plain enumeration: the short unit style runs Chinese items together). */
+export function formatList(locale: string, items: readonly string[]): string {
+  return new Intl.ListFormat(locale, { style: 'narrow', type: 'conjunction' }).format(items);
+}
+
+/** Which plural form a count takes in the locale: `one` or `other` (the only two our messages use). */
+export function pluralOf(locale: string, n: number): 'one' | 'other' {
+  return new Intl.PluralRules(locale).select(n) === 'one' ? 'one' : 'other';
 }
 
 export function formatNumber(locale: string, n: number): string {
