@@ -4,7 +4,7 @@ import { ApiError } from '../api/api-error.ts';
 import type { ApiClient } from '../api/client.ts';
 import { lookupPath } from '../api/lookup-query.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
-import { formatDate } from '../i18n/format.ts';
+import { formatDateTime } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { recentCustomers } from '../recent-customers.ts';
 import { useScanner } from '../use-scanner.ts';
@@ -91,7 +91,7 @@ export function Home({ api, onFound, onOpen }: Props) {
                 <button type="button" class="recent-item" onClick={() => onOpen(c.id)}>
                   <span class="recent-name">{c.name ?? t('home.unnamed')}</span>
                   <span class="muted">{c.label}</span>
-                  <span class="muted">{formatDate(locale, c.seen_at)}</span>
+                  <span class="muted">{formatDateTime(locale, c.seen_at)}</span>
                 </button>
               </li>
             ))}
