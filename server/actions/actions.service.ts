@@ -2,6 +2,7 @@ import { DAY_MS } from '../kernel/clock.ts';
 import type { Database } from 'bun:sqlite';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import type { Actor } from '../kernel/actor.ts';
 import { AppError } from '../kernel/errors.ts';
 import { recordCustomerEvent } from '../identity/customer-view.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
@@ -177,7 +178,7 @@ export function createActionsService(deps: StoreDeps & { rules: LoyaltyRules }) 
     return { actions, suppressed };
   }
 
-  async function recordOutcome(actionId: string, body: OutcomeInput): Promise<OutcomeResult> {
+  async function recordOutcome(actionId: string, body: OutcomeInput, by: Actor | null = null): Promise<OutcomeResult> {
     return deps.writes.run((): OutcomeResult => {
       const now = deps.clock();
       const row = sqlite.query<{ customer_id: string; status: ActionStatus; type: string }, [string]>('SELECT customer_id, status, type FROM actions WHERE id = ?').get(actionId);
@@ -195,6 +196,7 @@ export function createActionsService(deps: StoreDeps & { rules: LoyaltyRules }) 
         outcome: body.outcome,
         survey_answer: body.survey_answer ?? null,
         note: body.note ?? null,
+        by,
       });
       return { id: actionId, status: body.outcome, replayed: false };
     });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { StoreDeps } from '../db/store-deps.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
@@ -9,10 +10,10 @@ import { storeOverview } from './analytics.service.ts';
 import { exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
 import { audienceCsv } from './audience-export.ts';
 
-export function analyticsRoutes(deps: StoreDeps) {
+export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
   const app = new Hono<AuthEnv>();
-  const analytics = requireRole(deps.sqlite, ACCESS.analytics);
-  const manager = requireRole(deps.sqlite, ACCESS.store);
+  const analytics = requireRole(deps.auth, ACCESS.analytics);
+  const manager = requireRole(deps.auth, ACCESS.store);
 
   app.get('/analytics/overview', analytics, (c) => {
     const q = parseOr422(overviewQuerySchema, c.req.query(), 'the query');

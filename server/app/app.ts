@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { sessionRoutes } from '../auth/session.routes.ts';
+import { presenceRoutes } from '../customers/presence.routes.ts';
 import { actionRoutes } from '../actions/actions.routes.ts';
 import { createActionsService } from '../actions/actions.service.ts';
 import { analyticsRoutes } from '../analytics/analytics.routes.ts';
@@ -32,6 +34,8 @@ export function createApp(deps: AppDeps) {
 
   const openapi = openApiDocument(deps.config.STORE_NAME);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));
+  app.route('/api/v1', sessionRoutes(deps));
+  app.route('/api/v1', presenceRoutes(deps));
   app.route('/api/v1', ingestRoutes(deps));
   app.route('/api/v1', posLogRoutes(deps));
   const actions = createActionsService(deps);

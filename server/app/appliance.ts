@@ -13,6 +13,9 @@ import { createHybridScoreEngine } from '../scoring/serving/hybrid-score-engine.
 import { createInlineScoreEngine, type ScoreEngine } from '../scoring/serving/score-engine.ts';
 import { createWorkerScoreEngine } from '../scoring/serving/worker-score-engine.ts';
 import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import { createSessionStore } from '../auth/session-store.ts';
+import { createPresenceHub } from '../customers/presence-hub.ts';
 import { lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
 import { loyaltyRulesFrom } from '../loyalty/loyalty-rules.ts';
 
@@ -58,6 +61,11 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
     lifecycle: lifecycleRulesFrom(config),
     walSync,
     writes,
+    presence: createPresenceHub(sqlite),
+    auth: createAuthenticator(
+      sqlite,
+      createSessionStore({ clock, idleMs: config.SESSION_IDLE_MINUTES * 60_000, maxMs: config.SESSION_MAX_HOURS * 3_600_000 }),
+    ),
     models,
     scoring,
     rescore: createRescoreQueue(scoring, clock, { log }),

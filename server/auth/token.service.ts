@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../contract/enums.ts';
+import type { Actor } from '../kernel/actor.ts';
 import { sha256 } from '../kernel/hash.ts';
 import { newId } from '../kernel/ids.ts';
 
@@ -26,6 +27,13 @@ export interface Principal {
   tokenId: string;
   name: string;
   role: Role;
+  /** Set when a staff member signed in on a tablet (a session): who did what is recorded by it. */
+  staffId?: string;
+}
+
+/** What a customer event records of who acted. */
+export function actorOf(p: Principal): Actor {
+  return { staff_id: p.staffId ?? null, token_id: p.tokenId };
 }
 
 export function authenticate(sqlite: Database, token: string): Principal | null {

@@ -3,6 +3,8 @@ import { openAppliance } from '../app/appliance.ts';
 import { ConfigError, loadConfig } from '../kernel/config.ts';
 import { ROLES, type Role } from '../contract/enums.ts';
 import { createToken } from '../auth/token.service.ts';
+import { addStaff, disableStaff, listStaff } from '../auth/staff.service.ts';
+import { STAFF_ROLES, type StaffRole } from '../contract/session.ts';
 import { rebuildEverything } from '../orchestration/rebuild.ts';
 import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';
@@ -35,6 +37,32 @@ const commands: Record<string, { help: string; run: Command }> = {
       const { token } = createToken(deps.sqlite, role, values.name ?? role, deps.clock());
       deps.sqlite.close();
       process.stdout.write(`${token}\n`);
+    },
+  },
+  staff: {
+    help: 'staff add --name N --role <clerk|manager> --pin P | staff list | staff disable <id or name>   tablet sign-in accounts',
+    run: async (args) => {
+      const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, pin: { type: 'string' } } });
+      const deps = openAppliance(config());
+      try {
+        if (positionals[0] === 'add') {
+          const role = values.role as StaffRole;
+          if (!STAFF_ROLES.includes(role)) fail(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+          if (!values.name || !values.pin) fail('usage: staff add --name N --role <clerk|manager> --pin P');
+          const member = await addStaff(deps.sqlite, { name: values.name, role, pin: values.pin }, deps.clock());
+          process.stdout.write(`${member.id}\n`);
+        } else if (positionals[0] === 'list') {
+          for (const m of listStaff(deps.sqlite)) {
+            process.stdout.write(`${JSON.stringify({ id: m.id, name: m.name, role: m.role, disabled: m.disabledAt !== null })}\n`);
+          }
+        } else if (positionals[0] === 'disable' && positionals[1]) {
+          const m = disableStaff(deps.sqlite, positionals[1], deps.clock());
+          if (!m) fail(`no staff member ${positionals[1]}`);
+          console.error(`disabled ${m.name} (${m.id})`);
+        } else fail('usage: staff add --name N --role <clerk|manager> --pin P | staff list | staff disable <id or name>');
+      } finally {
+        deps.sqlite.close();
+      }
     },
   },
   seed: {

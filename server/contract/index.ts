@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './health.ts';
 export * from './ingest-results.ts';
 export * from './openapi.ts';
+export * from './presence.ts';
 export * from './profile.ts';
 export * from './session.ts';
 export * from './transaction.ts';

@@ -6,6 +6,8 @@ import { errorBodySchema } from './errors.ts';
 import { healthSchema } from './health.ts';
 import { batchResultSchema, ingestResultSchema, posLogResultSchema } from './ingest-results.ts';
 import { customerCardSchema } from './profile.ts';
+import { presenceEventSchema, presenceInputSchema, presenceResultSchema } from './presence.ts';
+import { sessionSchema, signInSchema } from './session.ts';
 import { batchSchema, transactionSchema } from './transaction.ts';
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with and answer in. */
@@ -41,10 +43,39 @@ export function openApiDocument(storeName: string) {
         OutcomeResult: output(outcomeResultSchema),
         Overview: output(overviewSchema),
         Health: output(healthSchema),
+        Session: output(sessionSchema),
+        PresenceEvent: output(presenceEventSchema),
+        PresenceResult: output(presenceResultSchema),
       },
     },
     paths: {
       '/health': { get: { summary: 'Liveness and database check', responses: { '200': ok('ok', 'Health') } } },
+      '/api/v1/session': {
+        post: {
+          summary: 'Staff sign-in on a tablet (name + PIN): a short-lived session token for the staff role; 429 locked after repeated failures',
+          requestBody: requestBody(signInSchema),
+          responses: { '201': ok('signed in', 'Session'), ...errors(400, 401, 413, 415, 422, 429) },
+        },
+        delete: { summary: 'Sign out (the session token as bearer)', responses: { '204': { description: 'signed out' }, ...errors(401) } },
+      },
+      '/api/v1/presence': {
+        post: {
+          summary: 'A terminal identified a customer at its till (card scanned at the start of a sale): tablets hear of it at once',
+          security: security('terminal'),
+          requestBody: requestBody(presenceInputSchema),
+          responses: { '202': ok('announced', 'PresenceResult'), ...errors(400, 401, 403, 404, 413, 415, 422) },
+        },
+      },
+      '/api/v1/events': {
+        get: {
+          summary: 'Server-Sent Events for the tablets: event `presence` (data: PresenceEvent) when a known customer is at a till',
+          security: security('clerk'),
+          responses: {
+            '200': { description: 'an event stream', content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/PresenceEvent' } } } },
+            ...errors(401, 403),
+          },
+        },
+      },
       '/api/v1/transactions': {
         post: {
           summary: 'Post one POS transaction (idempotent by store, terminal and receipt number)',

@@ -3,7 +3,9 @@ import { type ActionsService, forgetActionDetails } from '../actions/actions.ser
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
+import { actorOf } from '../auth/token.service.ts';
 import { AppError } from '../kernel/errors.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import { type ErasedCustomer, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
@@ -15,10 +17,10 @@ import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { pointsOnce } from '../loyalty/loyalty.service.ts';
 import { getProfile } from './profile.service.ts';
 
-export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycle: LifecycleRules }, actions: ActionsService) {
+export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: LoyaltyRules; lifecycle: LifecycleRules }, actions: ActionsService) {
   const app = new Hono<AuthEnv>();
-  const clerk = requireRole(deps.sqlite, ACCESS.customers);
-  const manager = requireRole(deps.sqlite, ACCESS.store);
+  const clerk = requireRole(deps.auth, ACCESS.customers);
+  const manager = requireRole(deps.auth, ACCESS.store);
   const profileDeps = {
     sqlite: deps.sqlite,
     rules: deps.rules,
@@ -56,20 +58,20 @@ export function customerRoutes(deps: StoreDeps & { rules: LoyaltyRules; lifecycl
   app.post('/customers', body, clerk, async (c) => {
     const input = parseOr422(registerCustomerSchema, await readJson(c), 'the customer');
     const id = await deps.writes.run(() =>
-      registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle }),
+      registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle, by: actorOf(c.get('principal')) }),
     );
     return c.json(await profile(id), 201);
   });
 
   app.patch('/customers/:id', body, clerk, async (c) => {
     const input = parseOr422(updateCustomerSchema, await readJson(c), 'the update');
-    const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { phoneRegion, now: deps.clock() }));
+    const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { phoneRegion, now: deps.clock(), by: actorOf(c.get('principal')) }));
     return c.json(await profile(id));
   });
 
   app.delete('/customers/:id', manager, async (c) => {
     const id = await deps.writes.run(() => {
-      const erased = eraseCustomer(deps.sqlite, c.req.param('id'), deps.clock());
+      const erased = eraseCustomer(deps.sqlite, c.req.param('id'), deps.clock(), actorOf(c.get('principal')));
       forgetActionDetails(deps.sqlite, erased);
       return erased;
     });

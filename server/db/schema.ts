@@ -27,6 +27,23 @@ export const apiTokens = sqliteTable('api_tokens', {
   revokedAt: integer('revoked_at'),
 });
 
+/** Store staff who sign in on the tablets (name + PIN); only a slow hash of the PIN is stored. */
+export const staff = sqliteTable(
+  'staff',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** The name as typed at sign-in is matched on: trimmed, lower-cased (NFKC). */
+    nameKey: text('name_key').notNull(),
+    role: text('role', { enum: ['clerk', 'manager'] }).notNull(),
+    /** Bun.password (argon2id) hash of the PIN. */
+    pinHash: text('pin_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    disabledAt: integer('disabled_at'),
+  },
+  (t) => [uniqueIndex('staff_name_key').on(t.nameKey)],
+);
+
 export const customers = sqliteTable(
   'customers',
   {

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { Actor } from '../kernel/actor.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
@@ -46,13 +47,13 @@ function assertIdentifiersFree(sqlite: Database, refs: readonly IdentifierRef[],
 export function registerCustomer(
   sqlite: Database,
   body: RegisterCustomer,
-  ctx: { storeId: string; phoneRegion: string; now: number; lifecycle: LifecycleRules },
+  ctx: { storeId: string; phoneRegion: string; now: number; lifecycle: LifecycleRules; by?: Actor },
 ): string {
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
   assertIdentifiersFree(sqlite, refs, null);
   const id = createCustomer(sqlite, ctx.storeId, ctx.now, 'registration');
   for (const r of refs) linkIdentifier(sqlite, id, r, ctx.now);
-  recordCustomerEvent(sqlite, id, 'registered', ctx.now, { values: profileValues(body), identifiers: refs.map((r) => r.kind) });
+  recordCustomerEvent(sqlite, id, 'registered', ctx.now, { values: profileValues(body), identifiers: refs.map((r) => r.kind), by: ctx.by ?? null });
   evaluateCustomerLifecycle(sqlite, ctx.lifecycle, id, ctx.now);
   return id;
 }
@@ -66,7 +67,7 @@ export function liveCustomerId(sqlite: Database, rawId: string): string {
 }
 
 /** Updates profile and consent; a given identifier replaces the customer's identifier of that kind. */
-export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCustomer, ctx: { phoneRegion: string; now: number }): string {
+export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCustomer, ctx: { phoneRegion: string; now: number; by?: Actor }): string {
   const id = liveCustomerId(sqlite, rawId);
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
   assertIdentifiersFree(sqlite, refs, id);
@@ -79,7 +80,7 @@ export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCust
     linkIdentifier(sqlite, id, r, ctx.now);
   }
   const values = profileValues(body);
-  recordCustomerEvent(sqlite, id, 'profile_updated', ctx.now, { fields: Object.keys(values), values, identifiers: refs.map((r) => r.kind) });
+  recordCustomerEvent(sqlite, id, 'profile_updated', ctx.now, { fields: Object.keys(values), values, identifiers: refs.map((r) => r.kind), by: ctx.by ?? null });
   return id;
 }
 
@@ -89,9 +90,9 @@ export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCust
  * none survives in the facts either. The customer id stays as a pseudonym on the de-identified facts
  * (transactions, points), which keep the store's figures true.
  */
-export function eraseCustomer(sqlite: Database, rawId: string, now: number): string {
+export function eraseCustomer(sqlite: Database, rawId: string, now: number, by: Actor | null = null): string {
   const id = liveCustomerId(sqlite, rawId);
-  recordCustomerEvent(sqlite, id, 'erased', now, {});
+  recordCustomerEvent(sqlite, id, 'erased', now, { by });
   tombstoneCustomerEvents(sqlite, id);
   return id;
 }

@@ -79,6 +79,12 @@ export const configSchema = z.object({
   MODELS_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Score on a worker thread (the server); off, scoring runs on the caller's thread (one-shot CLI commands). */
   SCORING_WORKER: boolFromEnv.default(true),
+  /** A staff session ends after this long without a call (the tablet locks itself then too), and after SESSION_MAX_HOURS whatever happens. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(240).default(5),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(12),
+  /** Failed sign-ins for one name or one device before it is locked for SIGN_IN_LOCK_MINUTES. */
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   /** Scoring threads that share full rescoring (each holds its own ONNX sessions and page cache); at most the box's cores. */
   SCORING_THREADS: z.coerce.number().int().min(1).max(16).default(2),
   /** Recommendations kept per customer. */

@@ -1,4 +1,6 @@
 import type { WalSync } from '../db/wal-sync.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { PresenceHub } from '../customers/presence-hub.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
@@ -8,6 +10,10 @@ import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
 export interface AppDeps extends StoreDeps {
+  /** Who a bearer token is: API tokens and staff sessions. */
+  auth: Authenticator;
+  /** Who is at a till now, for the tablets' "now at the till" banner. */
+  presence: PresenceHub;
   rules: LoyaltyRules;
   lifecycle: LifecycleRules;
   /** Makes what was committed on `sqlite` durable (see db/wal-sync.ts). */

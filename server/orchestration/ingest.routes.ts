@@ -11,7 +11,7 @@ import { batchSchema, transactionSchema } from '../contract/transaction.ts';
 
 export function ingestRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
-  const auth = requireRole(deps.sqlite, ACCESS.ingest);
+  const auth = requireRole(deps.auth, ACCESS.ingest);
   const store = createTransactionStore(deps);
   const ctx = () => ({
     storeId: deps.config.STORE_ID,

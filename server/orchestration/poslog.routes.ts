@@ -25,7 +25,7 @@ const XML_MEDIA_TYPE = /^\s*(application|text)\/([\w.-]+\+)?xml\s*(;|$)/i;
 
 export function posLogRoutes(deps: AppDeps) {
   const app = new Hono<AuthEnv>();
-  const auth = requireRole(deps.sqlite, ACCESS.ingest);
+  const auth = requireRole(deps.auth, ACCESS.ingest);
   const store = createTransactionStore(deps);
 
   app.post('/poslog', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {

@@ -19,11 +19,22 @@ export function createTransactionStore(deps: AppDeps) {
     if (outcome.status === 201 && outcome.result.customer_id) deps.rescore.enqueue(outcome.result.customer_id);
     return outcome;
   };
+  // "Now at the till": a newly stored sale that named the customer tells the tablets, once it is durable.
+  const announce = (input: TransactionInput, outcome: IngestOutcome): void => {
+    if (outcome.status === 201 && input.kind === 'sale' && input.customer.length > 0 && outcome.result.customer_id) {
+      deps.presence.publish(outcome.result.customer_id, input.terminalId, deps.clock(), 'sale');
+    }
+  };
   return {
-    one: (input: TransactionInput): Promise<IngestOutcome> => deps.writes.run(apply(input)),
+    async one(input: TransactionInput): Promise<IngestOutcome> {
+      const outcome = await deps.writes.run(apply(input));
+      announce(input, outcome);
+      return outcome;
+    },
     /** One result per input, in order; items are independent (one refused item does not stop the others). */
     async many(inputs: readonly TransactionInput[]): Promise<StoredItem[]> {
       const stored = await deps.writes.runMany(inputs.map(apply));
+      stored.forEach((s, i) => s.ok && announce(inputs[i]!, s.value));
       return stored.map((s) => (s.ok ? { ok: true, outcome: s.value } : { ok: false, error: asAppError(s.error) }));
     },
   };

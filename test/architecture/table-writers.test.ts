@@ -18,6 +18,7 @@ const WRITERS: Record<string, string> = {
   change_log: 'server/db/fact-writer.ts',
   store_metrics: 'server/db/store-metrics.ts',
   api_tokens: 'server/auth/',
+  staff: 'server/auth/',
   customers: 'server/identity/',
   identity_links: 'server/identity/',
   customer_lifecycle: 'server/lifecycle/',
