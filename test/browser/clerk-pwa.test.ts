@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerActionsSchema } from '../../server/contract/actions.ts';
 import { type CustomerCard, customerCardSchema } from '../../server/contract/profile.ts';
-import type { Session } from '../../server/contract/session.ts';
+import { type Session, sessionSchema } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
 import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext } from './clerk-browser.ts';
 
@@ -16,15 +16,25 @@ import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromiu
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pwa-browser-'));
 const STAFF = { name: 'Wang Fang', pin: '1234' };
+/** Only for the lock-out test: failures lock the name. */
+const LOCKED_STAFF = { name: 'Li Lei', pin: '5678' };
 let server: ServerProcess;
 let browser: Browser;
+/** The token the tablet and the API checks use: a staff session once sign-in exists, else a demo clerk API token. */
 let clerkToken: string;
+let session: Session;
 let staffReady = false;
 let customer: CustomerCard;
 let card: string;
 
 function demoSession(token: string): Session {
   return { token, role: 'clerk', staff: { id: 'demo', name: 'Demo Clerk' }, expires_at: new Date(Date.now() + 3_600_000).toISOString(), idle_minutes: 5 };
+}
+
+async function signInByApi(name: string, pin: string): Promise<Session> {
+  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, pin }) });
+  if (res.status !== 201) throw new Error(`sign-in ${name}: ${res.status} ${await res.text()}`);
+  return sessionSchema.parse(await res.json());
 }
 
 /** The demo store's first card whose customer has a name, scores, two open actions and recommendations. */
@@ -60,12 +70,14 @@ beforeAll(async () => {
   await runCli(dataDir, ['seed', '--customers', '300']);
   clerkToken = (await runCli(dataDir, ['token', 'create', '--role', 'clerk', '--name', 'browser test'])).trim();
   try {
-    await runCli(dataDir, ['staff', 'add', '--name', STAFF.name, '--role', 'clerk', '--pin', STAFF.pin]);
+    for (const s of [STAFF, LOCKED_STAFF]) await runCli(dataDir, ['staff', 'add', '--name', s.name, '--role', 'clerk', '--pin', s.pin]);
     staffReady = true;
   } catch (error) {
     console.warn(`staff sign-in is not on this branch yet, sign-in tests skip: ${String(error).split('\n')[0]}`);
   }
   server = await startServer(dataDir);
+  session = staffReady ? await signInByApi(STAFF.name, STAFF.pin) : demoSession(clerkToken);
+  clerkToken = session.token;
   ({ card, profile: customer } = await findShowcase());
   browser = await launchChromium();
 });
@@ -110,8 +122,38 @@ describe('clerk PWA in Chromium', () => {
     await context.close();
   });
 
+  it('says when a locked name may try again', async (ctx) => {
+    ctx.skip(!staffReady, 'staff sign-in (POST /api/v1/session, `cli staff add`) has not landed on this branch yet');
+    const context = await tabletContext(browser, PORTRAIT, 'zh');
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('姓名').fill(LOCKED_STAFF.name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await page.getByLabel('PIN').fill('0000');
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByRole('alert').waitFor();
+    }
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/已暂时锁定。请于 .+ 后重试（约 5 分钟）/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sign-in-locked-zh-portrait.png') });
+    await context.close();
+  });
+
+  it('locks itself after the idle time', async () => {
+    // Its own session: locking signs it out on the server too. idle_minutes 0: the next idle check (every 5 s)
+    // locks, as it would after 5 minutes.
+    const own = staffReady ? await signInByApi(STAFF.name, STAFF.pin) : demoSession('sa_clerk_idle_test');
+    const context = await tabletContext(browser, LANDSCAPE, 'en', { ...own, idle_minutes: 0 });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('#find-title').waitFor();
+    await page.getByLabel('PIN').waitFor({ timeout: 10_000 });
+    await expect(page.locator('.banner').first().textContent()).resolves.toContain('Locked after a while');
+    expect(await page.evaluate(() => sessionStorage.getItem('clerk.session'))).toBeNull();
+    await context.close();
+  });
+
   it('opens the card from scanner digits + Enter and shows what the API says', async () => {
-    const context = await tabletContext(browser, LANDSCAPE, 'en', demoSession(clerkToken));
+    const context = await tabletContext(browser, LANDSCAPE, 'en', session);
     const page = await context.newPage();
     await page.goto(server.url);
     await scanOnHome(page, card);
@@ -135,7 +177,7 @@ describe('clerk PWA in Chromium', () => {
   });
 
   it('switches language, keeps it on the tablet, and saves the card in both', async () => {
-    const context = await tabletContext(browser, LANDSCAPE, 'zh', demoSession(clerkToken));
+    const context = await tabletContext(browser, LANDSCAPE, 'zh', session);
     const page = await context.newPage();
     await page.goto(server.url);
     await scanOnHome(page, card);
@@ -155,7 +197,7 @@ describe('clerk PWA in Chromium', () => {
   });
 
   it('records a tapped outcome, as the API then reports', async () => {
-    const context = await tabletContext(browser, PORTRAIT, 'en', demoSession(clerkToken));
+    const context = await tabletContext(browser, PORTRAIT, 'en', session);
     const page = await context.newPage();
     await page.goto(`${server.url}/#/customer/${encodeURIComponent(customer.id)}`);
     const first = page.locator('[data-action-id]').first();
@@ -169,7 +211,7 @@ describe('clerk PWA in Chromium', () => {
   });
 
   it('lists the customer under served recently and precaches the app shell', async () => {
-    const context = await tabletContext(browser, LANDSCAPE, 'en', demoSession(clerkToken));
+    const context = await tabletContext(browser, LANDSCAPE, 'en', session);
     const page = await context.newPage();
     await page.goto(server.url);
     await scanOnHome(page, card);
@@ -199,7 +241,7 @@ describe('clerk PWA in Chromium', () => {
   });
 
   it('says "not found" for an unknown card and for a missing customer, never a blank page', async () => {
-    const context = await tabletContext(browser, LANDSCAPE, 'zh', demoSession(clerkToken));
+    const context = await tabletContext(browser, LANDSCAPE, 'zh', session);
     const page = await context.newPage();
     await page.goto(server.url);
     await scan(page, '1234567');
