@@ -6,6 +6,8 @@ import { reportFirstLoad } from './first-load-size.ts';
 export default defineConfig({
   root: import.meta.dirname,
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+  // `npx vite pwa` during development: the API of an appliance running on its default port.
+  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
   plugins: [
     preact(),
     VitePWA({
