@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { actionOutcomeSchema, actionStatusSchema, channelSchema } from './enums.ts';
+import { actionOutcomeSchema, actionStatusSchema, channelSchema, outboundChannelSchema, stageSchema } from './enums.ts';
 
 export const suggestedItemSchema = z.object({ sku: z.string(), name: z.string().nullable() });
 export type SuggestedItem = z.infer<typeof suggestedItemSchema>;
@@ -37,3 +37,24 @@ export type OutcomeInput = z.infer<typeof outcomeSchema>;
 /** POST /actions/:id/outcome; `replayed` when the same outcome was already recorded. */
 export const outcomeResultSchema = z.object({ id: z.string(), status: actionStatusSchema, replayed: z.boolean() });
 export type OutcomeResult = z.infer<typeof outcomeResultSchema>;
+
+/** GET /today: customers the store may reach out to today, highest value first, each with the action to take. */
+export const todayListSchema = z.object({
+  items: z.array(
+    z.object({
+      customer: z.object({
+        id: z.string(),
+        name: z.string().nullable(),
+        stage: stageSchema.nullable(),
+        /** Expected value over the model's horizon, in the store's currency; null before the first scoring. */
+        clv: z.number().nullable(),
+        /** Channels the customer consented to. */
+        consent: z.array(outboundChannelSchema),
+      }),
+      action: actionViewSchema,
+    }),
+  ),
+  /** When the list was made (ISO). */
+  as_of: z.string(),
+});
+export type TodayList = z.infer<typeof todayListSchema>;

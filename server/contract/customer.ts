@@ -52,6 +52,25 @@ export const lookupQuerySchema = z
   .refine((q) => Object.values(q).some((v) => v !== undefined), { message: 'give one of card, phone, email, member_id' });
 export type LookupQuery = z.infer<typeof lookupQuerySchema>;
 
+/** GET /customers/search: a phone's last four digits, when the customer has no card with them. */
+export const phoneSearchQuerySchema = z.strictObject({ phone_last4: z.string().regex(/^\d{4}$/, 'four digits') });
+
+/** At most 10 candidates, masked: the clerk asks the customer which one they are, then opens that card. */
+export const phoneCandidatesSchema = z.object({
+  candidates: z.array(
+    z.object({
+      id: z.string(),
+      /** First character, the rest hidden. */
+      name: z.string().nullable(),
+      phone: z.string(),
+      last_purchase_at: z.string().nullable(),
+    }),
+  ),
+  /** More customers match than are listed: ask for the card or the whole number. */
+  truncated: z.boolean(),
+});
+export type PhoneCandidates = z.infer<typeof phoneCandidatesSchema>;
+
 /** DELETE /customers/:id: the personal data is gone, the de-identified facts stay. */
 export const erasedCustomerSchema = z.object({ id: z.string(), erased: z.literal(true) });
 export type ErasedCustomer = z.infer<typeof erasedCustomerSchema>;

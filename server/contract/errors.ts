@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'insufficient_points',
   /** 429: too many failed sign-ins for this name or device; details say when to retry. */
   'locked',
+  /** 429: too many requests of this kind from this credential; `Retry-After` says when to try again. */
+  'rate_limited',
   'wrong_store',
   'payload_too_large',
   'unsupported_media_type',
@@ -45,6 +47,7 @@ export const errorDetailsSchemas = {
   unsupported_media_type: z.object({ content_type: z.string().nullable() }),
   unavailable: z.object({ cause: z.string() }),
   locked: z.object({ retry_after_s: z.number().int(), until: z.string() }),
+  rate_limited: z.object({ retry_after_s: z.number().int() }),
 } satisfies Partial<Record<ErrorCode, z.ZodType>>;
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof typeof errorDetailsSchemas ? z.infer<(typeof errorDetailsSchemas)[C]> : unknown;

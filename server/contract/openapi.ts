@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { customerActionsSchema, outcomeResultSchema, outcomeSchema } from './actions.ts';
+import { customerActionsSchema, outcomeResultSchema, outcomeSchema, todayListSchema } from './actions.ts';
 import { exportQuerySchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
-import { erasedCustomerSchema, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
+import { erasedCustomerSchema, lookupQuerySchema, phoneCandidatesSchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
 import { errorBodySchema } from './errors.ts';
 import { healthSchema } from './health.ts';
 import { batchResultSchema, ingestResultSchema, posLogResultSchema } from './ingest-results.ts';
@@ -44,6 +44,8 @@ export function openApiDocument(storeName: string) {
         Overview: output(overviewSchema),
         Health: output(healthSchema),
         Session: output(sessionSchema),
+        TodayList: output(todayListSchema),
+        PhoneCandidates: output(phoneCandidatesSchema),
         PresenceEvent: output(presenceEventSchema),
         PresenceResult: output(presenceResultSchema),
       },
@@ -110,6 +112,21 @@ export function openApiDocument(storeName: string) {
           security: security('clerk'),
           requestBody: requestBody(registerCustomerSchema),
           responses: { '201': ok('the profile', 'CustomerCard'), ...errors(400, 401, 403, 409, 413, 415, 422) },
+        },
+      },
+      '/api/v1/today': {
+        get: {
+          summary: "Today's outreach: birthdays, points expiring, at-risk customers who take calls; most valuable first, each with its action",
+          security: security('clerk'),
+          responses: { '200': ok('the list', 'TodayList'), ...errors(401, 403) },
+        },
+      },
+      '/api/v1/customers/search': {
+        get: {
+          summary: "Customers whose phone ends in four digits: at most 10 masked candidates (rate-limited per credential)",
+          security: security('clerk'),
+          parameters: queryParams(phoneSearchQuerySchema),
+          responses: { '200': ok('masked candidates', 'PhoneCandidates'), ...errors(401, 403, 422, 429) },
         },
       },
       '/api/v1/customers/lookup': {

@@ -7,14 +7,16 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { actorOf } from '../auth/token.service.ts';
 import { AppError } from '../kernel/errors.ts';
+import { createRateLimiter } from '../http/rate-limit.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
-import { type ErasedCustomer, lookupQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
+import { type ErasedCustomer, lookupQuerySchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
 import type { FieldIssue } from '../contract/errors.ts';
 import type { CustomerCard } from '../contract/profile.ts';
 import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/customer-write.service.ts';
 import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { pointsOnce } from '../loyalty/loyalty.service.ts';
+import { phoneCandidates } from './phone-candidates.ts';
 import { getProfile } from './profile.service.ts';
 
 export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: LoyaltyRules; lifecycle: LifecycleRules }, actions: ActionsService) {
@@ -51,6 +53,18 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
       if (id) return c.json(await profile(id));
     }
     throw new AppError(404, 'not_found', 'no customer with that identifier');
+  });
+
+  const phoneSearches = createRateLimiter({ limit: deps.config.PHONE_SEARCH_PER_MINUTE, windowMs: 60_000, clock: deps.clock });
+  app.get('/customers/search', clerk, (c) => {
+    const q = parseOr422(phoneSearchQuerySchema, c.req.query(), 'the search');
+    const waitMs = phoneSearches(c.get('principal').tokenId);
+    if (waitMs !== null) {
+      const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
+      c.header('Retry-After', String(retryAfterS));
+      throw new AppError(429, 'rate_limited', 'too many phone searches: ask for the card or the whole number', { retry_after_s: retryAfterS });
+    }
+    return c.json(phoneCandidates(deps.sqlite, q.phone_last4));
   });
 
   app.get('/customers/:id', clerk, async (c) => c.json(await profile(c.req.param('id'))));

@@ -66,3 +66,16 @@ export function canonicalCustomerId(sqlite: Database, id: string): string | null
   }
   return null;
 }
+
+/**
+ * Customers whose live phone ends in these four digits, the most recently linked first, at most `limit`
+ * (read from the partial index on the phone's last four digits).
+ */
+export function customersByPhoneSuffix(sqlite: Database, last4: string, limit: number): Array<{ customerId: string; phone: string }> {
+  return sqlite
+    .query<{ customer_id: string; value: string }, [string, number]>(
+      "SELECT customer_id, value FROM identity_links WHERE substr(value, -4) = ? AND kind = 'phone' ORDER BY created_at DESC LIMIT ?",
+    )
+    .all(last4, limit)
+    .map((r) => ({ customerId: r.customer_id, phone: r.value }));
+}

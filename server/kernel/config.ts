@@ -79,6 +79,8 @@ export const configSchema = z.object({
   MODELS_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Score on a worker thread (the server); off, scoring runs on the caller's thread (one-shot CLI commands). */
   SCORING_WORKER: boolFromEnv.default(true),
+  /** Searches by a phone's last four digits allowed per credential per minute (each answers up to 10 masked candidates). */
+  PHONE_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   /** A staff session ends after this long without a call (the tablet locks itself then too), and after SESSION_MAX_HOURS whatever happens. */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(240).default(5),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(12),

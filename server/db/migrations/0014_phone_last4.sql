@@ -1,0 +1,1 @@
+CREATE INDEX `identity_links_phone_last4` ON `identity_links` (substr(`value`, -4)) WHERE `kind` = 'phone';
