@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'test/**/*.test.ts', 'sync/**/*.test.ts', 'models/**/*.test.ts'],
+    include: ['server/**/*.test.ts', 'test/**/*.test.ts', 'pwa/src/**/*.test.ts', 'sync/**/*.test.ts', 'models/**/*.test.ts'],
     pool: 'threads',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -11,6 +11,7 @@ import { AppError, errorBody } from '../kernel/errors.ts';
 import { ingestRoutes } from '../orchestration/ingest.routes.ts';
 import { posLogRoutes } from '../orchestration/poslog.routes.ts';
 import { openApiDocument } from '../contract/openapi.ts';
+import { pwaStatic } from './pwa-static.ts';
 
 /** Composes the HTTP app. Knows only Web Request/Response; Bun specifics live in main.ts. */
 export function createApp(deps: AppDeps) {
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', customerRoutes(deps, actions));
   app.route('/api/v1', actionRoutes(deps, actions));
   app.route('/api/v1', analyticsRoutes(deps));
+  app.use('*', pwaStatic());
   return app;
 }
 

@@ -1,0 +1,89 @@
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
+import type { CustomerCard } from '../../server/contract/profile.ts';
+import type { Session } from '../../server/contract/session.ts';
+import { createApiClient } from './api/client.ts';
+import { AppHeader } from './components/app-header.tsx';
+import { ErrorBoundary } from './components/error-boundary.tsx';
+import { I18nContext, makeI18n, storedLang, storeLang } from './i18n/i18n.ts';
+import type { Lang, MessageKey } from './i18n/messages.ts';
+import { rememberCustomer } from './recent-customers.ts';
+import { CardRoute } from './screens/card-route.tsx';
+import { Home } from './screens/home.tsx';
+import { SignIn } from './screens/sign-in.tsx';
+import { loadSession, saveSession } from './session/session-store.ts';
+import { useIdleLock } from './session/use-idle-lock.ts';
+import { navigate as go, useHashRoute } from './use-hash-route.ts';
+
+function remember(card: CustomerCard): void {
+  const card_ = card.identifiers.find((i) => i.kind === 'card') ?? card.identifiers[0];
+  rememberCustomer({ id: card.id, name: card.name, label: card_?.masked ?? '', seen_at: new Date().toISOString() });
+}
+
+export function App() {
+  const [lang, setLangState] = useState<Lang>(storedLang);
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const [notice, setNotice] = useState<MessageKey | null>(null);
+  const [found, setFound] = useState<CustomerCard | null>(null);
+  const route = useHashRoute();
+  const tokenRef = useRef<string | null>(session?.token ?? null);
+
+  const i18n = useMemo(
+    () =>
+      makeI18n(lang, (next) => {
+        storeLang(next);
+        setLangState(next);
+      }),
+    [lang],
+  );
+
+  const endSession = useCallback((why: MessageKey | null) => {
+    tokenRef.current = null;
+    saveSession(null);
+    setSession(null);
+    setFound(null);
+    setNotice(why);
+  }, []);
+
+  const api = useMemo(() => createApiClient(() => tokenRef.current, () => endSession('signin.expired')), [endSession]);
+
+  const signOut = useCallback(
+    (why: MessageKey | null) => {
+      // The server forgets the token too; the tablet does not wait for it.
+      if (tokenRef.current) void api.send('DELETE', '/api/v1/session').catch(() => undefined);
+      endSession(why);
+    },
+    [api, endSession],
+  );
+  const onIdle = useCallback(() => signOut('signin.locked_out_idle'), [signOut]);
+  useIdleLock(session ? session.idle_minutes : null, onIdle);
+
+  const onSignedIn = (s: Session) => {
+    tokenRef.current = s.token;
+    saveSession(s);
+    setNotice(null);
+    setSession(s);
+  };
+  const onFound = useCallback(
+    (card: CustomerCard) => {
+      remember(card);
+      setFound(card);
+      go({ screen: 'card', id: card.id });
+    },
+    [],
+  );
+
+  return (
+    <I18nContext.Provider value={i18n}>
+      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={() => go({ screen: 'home' })} />
+      <ErrorBoundary key={route.screen === 'card' ? route.id : 'home'}>
+      {!session ? (
+        <SignIn api={api} notice={notice} onSignedIn={onSignedIn} />
+      ) : route.screen === 'card' ? (
+        <CardRoute key={route.id} api={api} id={route.id} preloaded={found} onLoaded={remember} />
+      ) : (
+        <Home api={api} onFound={onFound} onOpen={(id) => go({ screen: 'card', id })} />
+      )}
+      </ErrorBoundary>
+    </I18nContext.Provider>
+  );
+}

@@ -1,0 +1,40 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import { en } from './en.ts';
+import type { Lang, MessageKey, Messages } from './messages.ts';
+import { zh } from './zh.ts';
+
+const CATALOGS: Record<Lang, Messages> = { zh, en };
+const LOCALES: Record<Lang, string> = { zh: 'zh-CN', en: 'en-GB' };
+const LANG_KEY = 'clerk.lang';
+
+export type Params = Record<string, string | number>;
+
+export function fill(template: string, params: Params = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** The tablet's language: chosen per tablet, Simplified Chinese until someone switches. */
+export function storedLang(): Lang {
+  return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+}
+
+export function storeLang(lang: Lang): void {
+  localStorage.setItem(LANG_KEY, lang);
+  document.documentElement.lang = LOCALES[lang];
+}
+
+export interface I18n {
+  lang: Lang;
+  locale: string;
+  t: (key: MessageKey, params?: Params) => string;
+  setLang: (lang: Lang) => void;
+}
+
+export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
+  const catalog = CATALOGS[lang];
+  return { lang, locale: LOCALES[lang], t: (key, params) => fill(catalog[key], params), setLang };
+}
+
+export const I18nContext = createContext<I18n>(makeI18n('zh', () => {}));
+export const useI18n = () => useContext(I18nContext);

@@ -1,0 +1,103 @@
+import { useCallback, useState } from 'preact/hooks';
+import { type CustomerCard, customerCardSchema } from '../../../server/contract/profile.ts';
+import { ApiError } from '../api/api-error.ts';
+import type { ApiClient } from '../api/client.ts';
+import { lookupPath } from '../api/lookup-query.ts';
+import { ErrorBanner } from '../components/error-banner.tsx';
+import { formatDateTime } from '../i18n/format.ts';
+import { useI18n } from '../i18n/i18n.ts';
+import { recentCustomers } from '../recent-customers.ts';
+import { useScanner } from '../use-scanner.ts';
+
+interface Props {
+  api: ApiClient;
+  onFound: (card: CustomerCard) => void;
+  onOpen: (id: string) => void;
+}
+
+type Outcome = { kind: 'idle' } | { kind: 'busy' } | { kind: 'not_found'; query: string } | { kind: 'invalid'; query: string; message: string } | { kind: 'error'; error: unknown };
+
+export function Home({ api, onFound, onOpen }: Props) {
+  const { t, locale } = useI18n();
+  const [query, setQuery] = useState('');
+  const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
+  const [registerAsked, setRegisterAsked] = useState(false);
+
+  const find = useCallback(
+    async (raw: string) => {
+      if (!raw.trim()) return;
+      setOutcome({ kind: 'busy' });
+      setRegisterAsked(false);
+      try {
+        onFound(await api.call('GET', lookupPath(raw), customerCardSchema));
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'not_found') setOutcome({ kind: 'not_found', query: raw.trim() });
+        else if (error instanceof ApiError && error.code === 'validation_failed') setOutcome({ kind: 'invalid', query: raw.trim(), message: error.message });
+        else setOutcome({ kind: 'error', error });
+      }
+    },
+    [api, onFound],
+  );
+  useScanner(find);
+
+  const recent = recentCustomers();
+  return (
+    <main class="home" id="main">
+      <section class="panel search" aria-labelledby="find-title">
+        <h2 id="find-title">{t('home.title')}</h2>
+        <p class="hint">{t('home.scan_hint')}</p>
+        <form
+          class="search-row"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void find(query);
+          }}
+        >
+          <label class="field grow">
+            <span>{t('home.search_label')}</span>
+            <input name="query" type="search" inputMode="search" autocomplete="off" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          </label>
+          <button type="submit" class="button button-primary" disabled={outcome.kind === 'busy'}>
+            {outcome.kind === 'busy' ? t('home.searching') : t('home.search')}
+          </button>
+        </form>
+        <div aria-live="polite">
+          {outcome.kind === 'not_found' && (
+            <div class="banner" role="status">
+              <p>{t('home.not_found', { query: outcome.query })}</p>
+              <button type="button" class="button" onClick={() => setRegisterAsked(true)}>
+                {t('home.register')}
+              </button>
+              {registerAsked && <p>{t('home.register_soon')}</p>}
+            </div>
+          )}
+          {outcome.kind === 'invalid' && (
+            <p class="banner banner-error" role="alert">
+              {t('home.invalid', { query: outcome.query, message: outcome.message })}
+            </p>
+          )}
+          {outcome.kind === 'error' && <ErrorBanner error={outcome.error} onRetry={() => void find(query)} />}
+        </div>
+      </section>
+      <section class="panel" aria-labelledby="recent-title">
+        <h2 id="recent-title">{t('home.recent')}</h2>
+        {recent.length === 0 ? (
+          <p class="muted">{t('home.recent_empty')}</p>
+        ) : (
+          <ul class="recent-list">
+            {recent.map((c) => (
+              <li key={c.id}>
+                <button type="button" class="recent-item" onClick={() => onOpen(c.id)}>
+                  <span class="recent-name">{c.name ?? t('home.unnamed')}</span>
+                  <span class="muted">{c.label}</span>
+                  <span class="muted">{formatDateTime(locale, c.seen_at)}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,46 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type * as z from 'zod';
+import type { Session } from '../../server/contract/session.ts';
+
+/* Headless Chromium (Debian's) against the real appliance process, for the clerk PWA's browser tests. */
+
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const DIST_INDEX = fileURLToPath(new URL('../../pwa/dist/index.html', import.meta.url));
+
+export const LANDSCAPE = { width: 1280, height: 800 };
+export const PORTRAIT = { width: 800, height: 1280 };
+
+export function assertPwaBuilt(): void {
+  if (!existsSync(DIST_INDEX)) throw new Error('pwa/dist is missing: run `npm run build:pwa` (npm install and npm ci run it)');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A tablet already signed in with `session`, in `lang`, as the PWA keeps them (sessionStorage, localStorage). */
+export async function tabletContext(browser: Browser, viewport: { width: number; height: number }, lang: 'zh' | 'en', session?: Session): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport, locale: lang === 'zh' ? 'zh-CN' : 'en-GB', timezoneId: 'Asia/Shanghai' });
+  await context.addInitScript(
+    ([l, s]) => {
+      if (!localStorage.getItem('clerk.lang')) localStorage.setItem('clerk.lang', l as string);
+      if (s && !sessionStorage.getItem('clerk.session')) sessionStorage.setItem('clerk.session', s as string);
+    },
+    [lang, session ? JSON.stringify(session) : ''],
+  );
+  return context;
+}
+
+/** GET on the API with a token, the body parsed with its contract schema. */
+export async function apiGet<S extends z.ZodType>(url: string, token: string, schema: S): Promise<z.infer<S>> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return schema.parse(await res.json());
+}

@@ -1,0 +1,254 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerActionsSchema } from '../../server/contract/actions.ts';
+import { type CustomerCard, customerCardSchema } from '../../server/contract/profile.ts';
+import { type Session, sessionSchema } from '../../server/contract/session.ts';
+import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
+import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext } from './clerk-browser.ts';
+
+/*
+ * The clerk PWA in real headless Chromium against the real appliance process on a seeded demo store.
+ * Screenshots of sign-in and the card, both orientations and languages, go to test/browser/screenshots/.
+ */
+
+const dataDir = mkdtempSync(join(tmpdir(), 'pwa-browser-'));
+const STAFF = { name: 'Wang Fang', pin: '1234' };
+/** Only for the lock-out test: failures lock the name. */
+const LOCKED_STAFF = { name: 'Li Lei', pin: '5678' };
+let server: ServerProcess;
+let browser: Browser;
+/** The token the tablet and the API checks use: a staff session once sign-in exists, else a demo clerk API token. */
+let clerkToken: string;
+let session: Session;
+let staffReady = false;
+let customer: CustomerCard;
+let card: string;
+
+function demoSession(token: string): Session {
+  return { token, role: 'clerk', staff: { id: 'demo', name: 'Demo Clerk' }, expires_at: new Date(Date.now() + 3_600_000).toISOString(), idle_minutes: 5 };
+}
+
+async function signInByApi(name: string, pin: string): Promise<Session> {
+  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, pin }) });
+  if (res.status !== 201) throw new Error(`sign-in ${name}: ${res.status} ${await res.text()}`);
+  return sessionSchema.parse(await res.json());
+}
+
+/** The demo store's first card whose customer has a name, scores, two open actions and recommendations. */
+async function findShowcase(): Promise<{ card: string; profile: CustomerCard }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    for (let n = 1; n <= 30; n++) {
+      const digits = String(8800000000 + n);
+      const res = await fetch(`${server.url}/api/v1/customers/lookup?card=${digits}`, { headers: { authorization: `Bearer ${clerkToken}` } });
+      if (!res.ok) continue;
+      const profile = customerCardSchema.parse(await res.json());
+      if (profile.name && profile.scores && profile.actions.length >= 2 && profile.recommendations.length > 0) return { card: digits, profile };
+    }
+    await new Promise((r) => setTimeout(r, 200)); // scoring runs just after start
+  }
+  throw new Error('no demo customer with scores, actions and recommendations');
+}
+
+/** Types like a barcode scanner: digits then Enter, with no field focused. */
+async function scan(page: Page, digits: string): Promise<void> {
+  await page.locator('#find-title').waitFor();
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.type(digits);
+  await page.keyboard.press('Enter');
+}
+
+async function scanOnHome(page: Page, digits: string): Promise<void> {
+  await scan(page, digits);
+  await page.locator('#customer-name').waitFor();
+}
+
+beforeAll(async () => {
+  assertPwaBuilt();
+  await runCli(dataDir, ['seed', '--customers', '300']);
+  clerkToken = (await runCli(dataDir, ['token', 'create', '--role', 'clerk', '--name', 'browser test'])).trim();
+  try {
+    for (const s of [STAFF, LOCKED_STAFF]) await runCli(dataDir, ['staff', 'add', '--name', s.name, '--role', 'clerk', '--pin', s.pin]);
+    staffReady = true;
+  } catch (error) {
+    console.warn(`staff sign-in is not on this branch yet, sign-in tests skip: ${String(error).split('\n')[0]}`);
+  }
+  server = await startServer(dataDir);
+  session = staffReady ? await signInByApi(STAFF.name, STAFF.pin) : demoSession(clerkToken);
+  clerkToken = session.token;
+  ({ card, profile: customer } = await findShowcase());
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await killAllChildren();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('clerk PWA in Chromium', () => {
+  it('shows the sign-in form with labels in both languages and saves screenshots', async () => {
+    for (const lang of ['zh', 'en'] as const) {
+      for (const [shape, viewport] of [['landscape', LANDSCAPE], ['portrait', PORTRAIT]] as const) {
+        const context = await tabletContext(browser, viewport, lang);
+        const page = await context.newPage();
+        await page.goto(server.url);
+        await expect(page.getByLabel(lang === 'zh' ? '姓名' : 'Name').isVisible()).resolves.toBe(true);
+        expect(await page.getByLabel('PIN').getAttribute('inputmode')).toBe('numeric');
+        await page.screenshot({ path: join(SCREENSHOTS, `sign-in-${lang}-${shape}.png`) });
+        await context.close();
+      }
+    }
+  });
+
+  it('refuses a wrong PIN, then signs in with the right one', async (ctx) => {
+    ctx.skip(!staffReady, 'staff sign-in (POST /api/v1/session, `cli staff add`) has not landed on this branch yet');
+    const context = await tabletContext(browser, LANDSCAPE, 'en');
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('Name').fill(STAFF.name);
+    await page.getByLabel('PIN').fill('9999');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not right');
+    await page.getByLabel('PIN').fill(STAFF.pin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#find-title').waitFor();
+    const stored = await page.evaluate(() => sessionStorage.getItem('clerk.session'));
+    expect(JSON.parse(stored ?? '{}')).toMatchObject({ role: 'clerk', staff: { name: STAFF.name } });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('PIN').waitFor();
+    await context.close();
+  });
+
+  it('says when a locked name may try again', async (ctx) => {
+    ctx.skip(!staffReady, 'staff sign-in (POST /api/v1/session, `cli staff add`) has not landed on this branch yet');
+    const context = await tabletContext(browser, PORTRAIT, 'zh');
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('姓名').fill(LOCKED_STAFF.name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await page.getByLabel('PIN').fill('0000');
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByRole('alert').waitFor();
+    }
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/已暂时锁定。请于 .+ 后重试（约 5 分钟）/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sign-in-locked-zh-portrait.png') });
+    await context.close();
+  });
+
+  it('locks itself after the idle time', async () => {
+    // Its own session: locking signs it out on the server too. idle_minutes 0: the next idle check (every 5 s)
+    // locks, as it would after 5 minutes.
+    const own = staffReady ? await signInByApi(STAFF.name, STAFF.pin) : demoSession('sa_clerk_idle_test');
+    const context = await tabletContext(browser, LANDSCAPE, 'en', { ...own, idle_minutes: 0 });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('#find-title').waitFor();
+    await page.getByLabel('PIN').waitFor({ timeout: 10_000 });
+    await expect(page.locator('.banner').first().textContent()).resolves.toContain('Locked after a while');
+    expect(await page.evaluate(() => sessionStorage.getItem('clerk.session'))).toBeNull();
+    await context.close();
+  });
+
+  it('opens the card from scanner digits + Enter and shows what the API says', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'en', session);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await scanOnHome(page, card);
+    const api = await apiGet(`${server.url}/api/v1/customers/${customer.id}`, clerkToken, customerCardSchema);
+
+    await expect(page.locator('#customer-name').textContent()).resolves.toBe(api.name);
+    expect(await page.getByTestId('stage').getAttribute('data-stage')).toBe(api.lifecycle?.stage);
+    const percent = new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 0 }).format(api.scores!.churn_risk);
+    await expect(page.getByTestId('churn-risk').textContent()).resolves.toBe(percent);
+    const clv = new Intl.NumberFormat('en-GB', { style: 'currency', currency: api.currency, currencyDisplay: 'narrowSymbol' }).format(api.scores!.clv);
+    await expect(page.getByTestId('clv').textContent()).resolves.toBe(clv);
+    for (const reason of api.scores!.reasons) await expect(page.getByText(reason.text).count()).resolves.toBeGreaterThan(0);
+
+    const shownActions = await page.locator('[data-action-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action-id')));
+    expect(shownActions).toEqual(api.actions.map((a) => a.id));
+    for (const a of api.actions) await expect(page.locator(`[data-action-id="${a.id}"] .action-script`).textContent()).resolves.toBe(a.script);
+    const shownRecs = await page.locator('[data-sku]').evaluateAll((els) => els.map((e) => e.getAttribute('data-sku')));
+    expect(shownRecs).toEqual(api.recommendations.map((r) => r.sku));
+    for (const r of api.recommendations.filter((x) => x.name)) await expect(page.locator(`[data-sku="${r.sku}"] .rec-name`).textContent()).resolves.toBe(r.name);
+    await context.close();
+  });
+
+  it('switches language, keeps it on the tablet, and saves the card in both', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'zh', session);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await scanOnHome(page, card);
+    await expect(page.locator('#actions-title').textContent()).resolves.toBe('现在可以做的事');
+    await page.screenshot({ path: join(SCREENSHOTS, 'card-zh-landscape.png'), fullPage: true });
+    await page.getByRole('button', { name: /English/ }).click();
+    await expect(page.locator('#actions-title').textContent()).resolves.toBe('What to do now');
+    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe('en-GB');
+    await page.screenshot({ path: join(SCREENSHOTS, 'card-en-landscape.png'), fullPage: true });
+    await page.setViewportSize(PORTRAIT);
+    await page.reload();
+    await expect(page.locator('#actions-title').textContent()).resolves.toBe('What to do now');
+    await page.screenshot({ path: join(SCREENSHOTS, 'card-en-portrait.png'), fullPage: true });
+    await page.getByRole('button', { name: /中文/ }).click();
+    await page.screenshot({ path: join(SCREENSHOTS, 'card-zh-portrait.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('records a tapped outcome, as the API then reports', async () => {
+    const context = await tabletContext(browser, PORTRAIT, 'en', session);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/customer/${encodeURIComponent(customer.id)}`);
+    const first = page.locator('[data-action-id]').first();
+    const id = await first.getAttribute('data-action-id');
+    await first.locator('[data-outcome="done"]').click();
+    await first.getByRole('status').waitFor();
+    await expect(first.getAttribute('data-status')).resolves.toBe('done');
+    const after = await apiGet(`${server.url}/api/v1/customers/${customer.id}/actions`, clerkToken, customerActionsSchema);
+    expect(after.actions.map((a) => a.id)).not.toContain(id);
+    await context.close();
+  });
+
+  it('lists the customer under served recently and precaches the app shell', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'en', session);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await scanOnHome(page, card);
+    await page.getByRole('button', { name: 'Find a customer' }).click();
+    await expect(page.locator('.recent-name').first().textContent()).resolves.toBe(customer.name);
+    const cached = await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      const names = await caches.keys();
+      const precache = names.find((n) => n.includes('precache'));
+      return precache ? (await (await caches.open(precache)).keys()).map((r) => new URL(r.url).pathname) : [];
+    });
+    expect(cached).toEqual(expect.arrayContaining(['/index.html', '/manifest.webmanifest']));
+    await page.screenshot({ path: join(SCREENSHOTS, 'home-en-landscape.png') });
+    await context.close();
+  });
+
+  it('goes back to sign-in when the API answers 401', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'en', demoSession('sa_clerk_not_a_real_token'));
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('#find-title').waitFor();
+    await page.getByLabel('Card, phone or email').fill(card);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('PIN').waitFor();
+    await expect(page.locator('.banner').first().textContent()).resolves.toContain('session has ended');
+    await context.close();
+  });
+
+  it('says "not found" for an unknown card and for a missing customer, never a blank page', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'zh', session);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await scan(page, '1234567');
+    await expect(page.getByRole('status').first().textContent()).resolves.toContain('没有找到');
+    await page.goto(`${server.url}/#/customer/does-not-exist`);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('没有找到这位顾客');
+    await page.screenshot({ path: join(SCREENSHOTS, 'card-missing-zh-landscape.png') });
+    await context.close();
+  });
+});
