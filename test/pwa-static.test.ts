@@ -8,16 +8,16 @@ import { errorBodySchema } from '../server/contract/errors.ts';
 
 const dist = `${mkdtempSync(join(tmpdir(), 'pwa-dist-'))}/`;
 mkdirSync(join(dist, 'assets'));
-writeFileSync(join(dist, 'index.html'), '<!doctype html><title>app</title>');
+writeFileSync(join(dist, 'index.html'), '<!doctype html><html lang="zh-CN"><title>app</title></html>');
 writeFileSync(join(dist, 'sw.js'), 'self.x=1');
 writeFileSync(join(dist, 'assets/index-abc123.js'), 'console.log(1)');
 afterAll(() => rmSync(dist, { recursive: true, force: true }));
 
-function appWith(dir: string) {
+function appWith(dir: string, lang: 'zh' | 'en' = 'zh') {
   const app = new Hono();
   app.get('/api/v1/thing', (c) => c.json({ ok: true }));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no route', details: null } }, 404));
-  app.use('*', pwaStatic(dir));
+  app.use('*', pwaStatic({ lang }, dir));
   return app;
 }
 
@@ -32,6 +32,12 @@ describe('serving the built PWA', () => {
       expect(res.headers.get('cache-control')).toBe('no-cache');
       expect(await res.text()).toContain('<title>app</title>');
     }
+  });
+
+  it("starts tablets in the store's language (STORE_LOCALE) on the app shell", async () => {
+    await expect((await app.request('/')).text()).resolves.toContain('<html lang="zh-CN" data-store-lang="zh">');
+    const english = await appWith(dist, 'en').request('/customer/abc');
+    await expect(english.text()).resolves.toContain('<html lang="en-GB" data-store-lang="en">');
   });
 
   it('keeps hashed assets for a year and the service worker not at all', async () => {

@@ -42,7 +42,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', customerRoutes(deps, actions));
   app.route('/api/v1', actionRoutes(deps, actions));
   app.route('/api/v1', analyticsRoutes(deps));
-  app.use('*', pwaStatic());
+  app.use('*', pwaStatic({ lang: deps.config.STORE_LOCALE }));
   return app;
 }
 

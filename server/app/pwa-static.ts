@@ -23,6 +23,19 @@ const TYPES: Record<string, string> = {
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
+/** What the app shell learns from the store's configuration before anyone signs in. */
+export interface ShellSettings {
+  /** The language a tablet starts in (STORE_LOCALE). */
+  lang: 'zh' | 'en';
+}
+
+const HTML_LANG = { zh: 'zh-CN', en: 'en-GB' } as const;
+
+/** index.html with the store's language on `<html>`: the app reads `data-store-lang` when the tablet has no choice of its own. */
+function shellHtml(html: string, settings: ShellSettings): string {
+  return html.replace(/<html lang="[^"]*">/, `<html lang="${HTML_LANG[settings.lang]}" data-store-lang="${settings.lang}">`);
+}
+
 /** The PWA's file for a URL path inside `dist`, or null (a path with `..` never leaves `dist`). */
 function fileFor(dist: string, path: string): string | null {
   const rel = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '').replace(/^[/\\]+/, '');
@@ -36,7 +49,7 @@ function fileFor(dist: string, path: string): string | null {
  * index.html for any other page path. Mounted after the API routes: /api, /health and /livez never reach it.
  * Without a build the appliance still runs, and the tablet gets a 503 that says what to do.
  */
-export function pwaStatic(dist = PWA_DIST): MiddlewareHandler {
+export function pwaStatic(settings: ShellSettings, dist = PWA_DIST): MiddlewareHandler {
   return async function pwaStatic(c, next) {
     const path = c.req.path;
     if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || path === '/api' || path.startsWith('/api/')) return next();
@@ -52,7 +65,8 @@ export function pwaStatic(dist = PWA_DIST): MiddlewareHandler {
     if (!file && extname(path) !== '') return next();
     const served = file ?? index;
     const cache = served.startsWith(join(dist, 'assets/')) ? IMMUTABLE : REVALIDATE;
-    return c.body(readFileSync(served), 200, {
+    const body = served === index ? shellHtml(readFileSync(served, 'utf8'), settings) : readFileSync(served);
+    return c.body(body, 200, {
       'content-type': TYPES[extname(served)] ?? 'application/octet-stream',
       'cache-control': cache,
     });

@@ -26,6 +26,8 @@ export const configSchema = z.object({
   /** Region used to read phone numbers written without a country code. */
   STORE_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/).default('CN'),
   STORE_DEMO: boolFromEnv.default(true),
+  /** The tablets' language until someone switches one (per tablet): Simplified Chinese or English. */
+  STORE_LOCALE: z.enum(['zh', 'en']).default('zh'),
   /** Points earned per whole currency unit of net amount. */
   LOYALTY_POINTS_PER_UNIT: z.coerce.number().int().min(0).max(1000).default(1),
   /** JSON object category → multiplier, e.g. {"beverages":2}. */

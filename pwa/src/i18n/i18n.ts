@@ -14,9 +14,14 @@ export function fill(template: string, params: Params = {}): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-/** The tablet's language: chosen per tablet, Simplified Chinese until someone switches. */
+const isLang = (v: string | null | undefined): v is Lang => v === 'zh' || v === 'en';
+
+/** The tablet's language: chosen per tablet; until someone switches, the store's (STORE_LOCALE, put on <html> by the appliance). */
 export function storedLang(): Lang {
-  return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+  const chosen = localStorage.getItem(LANG_KEY);
+  if (isLang(chosen)) return chosen;
+  const store = document.documentElement.dataset.storeLang;
+  return isLang(store) ? store : 'zh';
 }
 
 export function storeLang(lang: Lang): void {
