@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import type * as z from 'zod';
+import { type CustomerCard, customerCardSchema } from '../../server/contract/profile.ts';
 import type { Session } from '../../server/contract/session.ts';
 
 /* Headless Chromium (Debian's) against the real appliance process, for the clerk PWA's browser tests. */
@@ -43,4 +44,22 @@ export async function apiGet<S extends z.ZodType>(url: string, token: string, sc
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return schema.parse(await res.json());
+}
+
+/**
+ * The seeded demo store's first card (8800000001…) whose customer has a name, scores, two open actions and
+ * recommendations; the server scores everyone just after it starts, so this waits for that.
+ */
+export async function findShowcase(url: string, token: string): Promise<{ card: string; profile: CustomerCard }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    for (let n = 1; n <= 30; n++) {
+      const digits = String(8800000000 + n);
+      const res = await fetch(`${url}/api/v1/customers/lookup?card=${digits}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) continue;
+      const profile = customerCardSchema.parse(await res.json());
+      if (profile.name && profile.scores && profile.actions.length >= 2 && profile.recommendations.length > 0) return { card: digits, profile };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('no demo customer with scores, actions and recommendations');
 }

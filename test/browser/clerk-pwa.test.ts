@@ -7,7 +7,7 @@ import { customerActionsSchema } from '../../server/contract/actions.ts';
 import { type CustomerCard, customerCardSchema } from '../../server/contract/profile.ts';
 import { type Session, sessionSchema } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
-import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext } from './clerk-browser.ts';
+import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, findShowcase, launchChromium, tabletContext } from './clerk-browser.ts';
 
 /*
  * The clerk PWA in real headless Chromium against the real appliance process on a seeded demo store.
@@ -37,21 +37,6 @@ async function signInByApi(name: string, pin: string): Promise<Session> {
   return sessionSchema.parse(await res.json());
 }
 
-/** The demo store's first card whose customer has a name, scores, two open actions and recommendations. */
-async function findShowcase(): Promise<{ card: string; profile: CustomerCard }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    for (let n = 1; n <= 30; n++) {
-      const digits = String(8800000000 + n);
-      const res = await fetch(`${server.url}/api/v1/customers/lookup?card=${digits}`, { headers: { authorization: `Bearer ${clerkToken}` } });
-      if (!res.ok) continue;
-      const profile = customerCardSchema.parse(await res.json());
-      if (profile.name && profile.scores && profile.actions.length >= 2 && profile.recommendations.length > 0) return { card: digits, profile };
-    }
-    await new Promise((r) => setTimeout(r, 200)); // scoring runs just after start
-  }
-  throw new Error('no demo customer with scores, actions and recommendations');
-}
-
 /** Types like a barcode scanner: digits then Enter, with no field focused. */
 async function scan(page: Page, digits: string): Promise<void> {
   await page.locator('#find-title').waitFor();
@@ -72,7 +57,7 @@ beforeAll(async () => {
   server = await startServer(dataDir);
   session = await signInByApi(STAFF.name, STAFF.pin);
   clerkToken = session.token;
-  ({ card, profile: customer } = await findShowcase());
+  ({ card, profile: customer } = await findShowcase(server.url, clerkToken));
   browser = await launchChromium();
 });
 

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Session, sessionSchema } from '../../server/contract/session.ts';
+import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
+import { LANDSCAPE, PORTRAIT, assertPwaBuilt, findShowcase, launchChromium, tabletContext } from './clerk-browser.ts';
+
+/*
+ * axe-core (the engine behind Chrome's Lighthouse accessibility audit) over the clerk PWA's screens in real
+ * Chromium, in both languages and both orientations: no serious or critical violation of WCAG 2.x A/AA or
+ * axe's best practices.
+ */
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'pwa-a11y-'));
+let server: ServerProcess;
+let browser: Browser;
+let clerk: Session;
+let customerId: string;
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** The serious and critical violations axe finds on the page as it is now. */
+async function seriousViolations(page: Page): Promise<Violation[]> {
+  await page.addScriptTag({ path: AXE_SOURCE });
+  const all = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+async function signIn(name: string, pin: string): Promise<Session> {
+  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, pin }) });
+  if (res.status !== 201) throw new Error(`sign-in ${name}: ${res.status} ${await res.text()}`);
+  return sessionSchema.parse(await res.json());
+}
+
+beforeAll(async () => {
+  assertPwaBuilt();
+  await runCli(dataDir, ['seed', '--customers', '200']);
+  await runCli(dataDir, ['staff', 'add', '--name', 'Zhao Min', '--role', 'clerk', '--pin', '2580']);
+  server = await startServer(dataDir);
+  clerk = await signIn('Zhao Min', '2580');
+  customerId = (await findShowcase(server.url, clerk.token)).profile.id;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await killAllChildren();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('accessibility of the clerk PWA (axe-core in Chromium)', () => {
+  it('the scan itself finds a violation when there is one', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'en');
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('input[name="pin"]').waitFor();
+    await page.evaluate(() => document.querySelector('main')?.append(Object.assign(document.createElement('img'), { src: '/icon-192.png' })));
+    expect((await seriousViolations(page)).map((v) => v.id)).toContain('image-alt');
+    await context.close();
+  });
+
+  const screens: { name: string; signedIn: boolean; path: () => string; ready: string }[] = [
+    { name: 'sign-in', signedIn: false, path: () => '/', ready: 'input[name="pin"]' },
+    { name: 'home', signedIn: true, path: () => '/', ready: '#find-title' },
+    { name: 'card', signedIn: true, path: () => `/#/customer/${encodeURIComponent(customerId)}`, ready: '#customer-name' },
+  ];
+  for (const screen of screens) {
+    for (const lang of ['zh', 'en'] as const) {
+      it(`${screen.name} in ${lang}, landscape and portrait: no serious or critical violations`, async () => {
+        for (const viewport of [LANDSCAPE, PORTRAIT]) {
+          const context = await tabletContext(browser, viewport, lang, screen.signedIn ? clerk : undefined);
+          const page = await context.newPage();
+          await page.goto(`${server.url}${screen.path()}`);
+          await page.locator(screen.ready).first().waitFor();
+          expect(await seriousViolations(page)).toEqual([]);
+          await context.close();
+        }
+      });
+    }
+  }
+});
