@@ -1,0 +1,105 @@
+import * as z from 'zod';
+
+/*
+ * The store → central wire format: a store's facts in change-log order, each with its per-store sequence
+ * number. Amounts are integer minor units, quantities thousandths, times epoch ms, as the store keeps them.
+ * A batch says which cursor it follows; central applies it only right after the cursor it holds for the
+ * store (idempotently for numbers it already has) and answers its cursor either way.
+ */
+
+const int = z.number().int();
+const ms = z.number().int().nonnegative();
+
+export const wireLineSchema = z.object({
+  line_no: int,
+  sku: z.string().nullable(),
+  name: z.string().nullable(),
+  category: z.string().nullable(),
+  quantity_milli: int,
+  unit_price: int.nullable(),
+  discount: int,
+  amount: int.nullable(),
+  void: z.union([z.literal(0), z.literal(1)]),
+});
+
+export const wireTransactionSchema = z.object({
+  id: z.string(),
+  store_id: z.string(),
+  terminal_id: z.string(),
+  receipt_no: z.string(),
+  kind: z.enum(['sale', 'return']),
+  occurred_at: ms,
+  utc_offset_min: int,
+  recorded_customer_id: z.string().nullable(),
+  total: int,
+  line_count: int,
+  points_earned: int,
+  points_reversed: int,
+  points_redeemed: int,
+  points_balance: int.nullable(),
+  original_tx_id: z.string().nullable(),
+  original_terminal_id: z.string().nullable(),
+  original_receipt_no: z.string().nullable(),
+  tenders: z.string(),
+  change_amount: int,
+  coupons: z.string(),
+  content_hash: z.string(),
+  source: z.string(),
+  received_at: ms,
+  lines: z.array(wireLineSchema),
+});
+
+export const wireLedgerSchema = z.object({
+  id: int,
+  recorded_customer_id: z.string(),
+  kind: z.enum(['earn', 'redeem', 'expire', 'reverse', 'adjust']),
+  points: int,
+  tx_id: z.string().nullable(),
+  lot_id: int.nullable(),
+  effective_at: ms,
+  available_at: ms.nullable(),
+  expires_at: ms.nullable(),
+  created_at: ms,
+});
+
+export const wireEventSchema = z.object({
+  id: z.string(),
+  recorded_customer_id: z.string(),
+  kind: z.string(),
+  at: ms,
+  /** The event's data; identifier values replaced by `digest` unless the chain transfers PII. */
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const wireChangeSchema = z.discriminatedUnion('kind', [
+  z.object({ seq: int.positive(), kind: z.literal('transaction'), fact: wireTransactionSchema }),
+  z.object({ seq: int.positive(), kind: z.literal('ledger'), fact: wireLedgerSchema }),
+  z.object({ seq: int.positive(), kind: z.literal('event'), fact: wireEventSchema }),
+]);
+export type WireChange = z.infer<typeof wireChangeSchema>;
+
+export const pushBatchSchema = z
+  .object({
+    store_id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+    /** The last sequence number the store believes central has; the first change is `after + 1`. */
+    after: int.nonnegative(),
+    changes: z.array(wireChangeSchema).max(10_000),
+    /** The store's hybrid clock (encoded) and wall clock when it sent the batch, for skew detection. */
+    hlc: z.string(),
+    sent_at: ms,
+  })
+  .superRefine((b, ctx) => {
+    b.changes.forEach((c, i) => {
+      if (c.seq !== b.after + i + 1) ctx.addIssue({ code: 'custom', path: ['changes', i, 'seq'], message: `expected ${b.after + i + 1}, the numbers must follow \`after\` without a gap` });
+    });
+  });
+export type PushBatch = z.infer<typeof pushBatchSchema>;
+
+/** Central's answer to a push: its cursor for the store after the batch, and whether the store's clock is off. */
+export const pushAckSchema = z.object({
+  cursor: int.nonnegative(),
+  applied: int.nonnegative(),
+  /** Set when the store's clock differs from central's by more than the bound: the batch is kept but flagged. */
+  clock_skew_ms: int.nullable(),
+});
+export type PushAck = z.infer<typeof pushAckSchema>;
