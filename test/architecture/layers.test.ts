@@ -19,6 +19,8 @@ export const SERVER_LAYERS: ReadonlyArray<{ layer: string; folders: readonly str
     folders: ['auth', 'lifecycle', 'stats', 'loyalty', 'catalog', 'identity', 'ingest', 'actions', 'scoring', 'analytics', 'customers'],
   },
   { layer: 'orchestration', folders: ['orchestration'] },
+  /** Headquarters' role, over PostgreSQL (server/central/schema.ts). */
+  { layer: 'central', folders: ['central'] },
   { layer: 'composition', folders: ['app', 'demo', 'cli', 'main.ts'] },
 ];
 

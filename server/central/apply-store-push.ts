@@ -1,0 +1,58 @@
+import { eq, sql } from 'drizzle-orm';
+import { applyPush, type CentralPushTx, type PushOutcome } from '../../sync/central/apply-push.ts';
+import type { PushBatch, WireChange } from '../../sync/protocol.ts';
+import type { CentralDb } from './central-db.ts';
+import { chainTransactions, storeChanges, stores } from './schema.ts';
+
+/** Rows per INSERT: PostgreSQL binds at most 65,535 parameters in one statement. */
+const CHUNK = 1000;
+
+type Tx = Parameters<Parameters<CentralDb['transaction']>[0]>[0];
+
+function pushTx(tx: Tx): CentralPushTx {
+  return {
+    async cursor(storeId) {
+      // FOR UPDATE: a second push of the same store waits here until this one commits, then sees its cursor.
+      const row = await tx.select({ cursor: stores.cursor }).from(stores).where(eq(stores.id, storeId)).for('update');
+      if (!row[0]) throw new Error(`store ${storeId} is not registered`);
+      return row[0].cursor;
+    },
+    async apply(storeId, changes, flags) {
+      for (let i = 0; i < changes.length; i += CHUNK) {
+        const part = changes.slice(i, i + CHUNK);
+        await tx.insert(storeChanges).values(
+          part.map((c) => ({ storeId, seq: c.seq, kind: c.kind, fact: c.fact, receivedAt: flags.at, skewFlagged: flags.clockSkewMs !== null })),
+        );
+        const sales = part.flatMap((c: WireChange) => (c.kind === 'transaction' ? [c.fact] : []));
+        if (sales.length > 0) {
+          await tx.insert(chainTransactions).values(
+            sales.map((f) => ({ storeId, id: f.id, kind: f.kind, occurredAt: f.occurred_at, total: f.total, storeCustomerId: f.recorded_customer_id, lineCount: f.line_count })),
+          );
+        }
+      }
+    },
+    async recordPush(storeId, push) {
+      await tx.update(stores).set({ cursor: push.cursor, lastPushAt: push.at, clockSkewMs: push.clockSkewMs }).where(eq(stores.id, storeId));
+    },
+  };
+}
+
+/** One push, applied in one PostgreSQL transaction: all of its new changes, or none. */
+export function applyStorePush(db: CentralDb, batch: PushBatch, now: number, maxSkewMs: number): Promise<PushOutcome> {
+  return db.transaction((tx) => applyPush(pushTx(tx), batch, now, maxSkewMs));
+}
+
+/** Registers a store with the hash of its sync credential. */
+export async function insertStore(db: CentralDb, store: { id: string; name: string; credentialHash: string; at: number }): Promise<void> {
+  await db.insert(stores).values({ id: store.id, name: store.name, credentialHash: store.credentialHash, createdAt: store.at });
+}
+
+/** Per store: transactions, and their signed total in minor units. */
+export async function chainTotals(db: CentralDb): Promise<{ storeId: string; transactions: number; total: number }[]> {
+  return db
+    .select({ storeId: chainTransactions.storeId, transactions: sql<number>`count(*)::int`, total: sql<number>`coalesce(sum(${chainTransactions.total}), 0)::bigint` })
+    .from(chainTransactions)
+    .groupBy(chainTransactions.storeId)
+    .orderBy(chainTransactions.storeId)
+    .then((rows) => rows.map((r) => ({ ...r, total: Number(r.total) })));
+}
