@@ -6,6 +6,7 @@ import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { scheduleScoring } from './orchestration/scoring-schedule.ts';
 import { dbPath } from './db/open.ts';
+import { startSyncAgent } from './orchestration/sync-agent.ts';
 
 function main(): void {
   let config;
@@ -24,6 +25,7 @@ function main(): void {
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
+  const sync = startSyncAgent(config, dbPath(config.DATA_DIR), (line) => console.log(line));
   // Bun refuses bodies over maxRequestBodySize before our handler sees them (a bare 413): it sits above our
   // own limits so oversize bodies get the usual error body from limitBody.
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES * 4 });
@@ -34,6 +36,7 @@ function main(): void {
     clearInterval(sweeps);
     checkpoints.stop();
     scoring.stop();
+    sync?.stop();
     await server.stop();
     await deps.rescore.idle();
     await deps.writes.drain();

@@ -42,11 +42,6 @@ export function applyStorePush(db: CentralDb, batch: PushBatch, now: number, max
   return db.transaction((tx) => applyPush(pushTx(tx), batch, now, maxSkewMs));
 }
 
-/** Registers a store with the hash of its sync credential. */
-export async function insertStore(db: CentralDb, store: { id: string; name: string; credentialHash: string; at: number }): Promise<void> {
-  await db.insert(stores).values({ id: store.id, name: store.name, credentialHash: store.credentialHash, createdAt: store.at });
-}
-
 /** Per store: transactions, and their signed total in minor units. */
 export async function chainTotals(db: CentralDb): Promise<{ storeId: string; transactions: number; total: number }[]> {
   return db

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /*
  * Central's PostgreSQL schema (PGlite embedded by default, a PostgreSQL server with DATABASE_URL): the same
@@ -11,7 +11,9 @@ import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } fro
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
 /** The chain's stores, their sync credential (hash only) and where their push stands. */
-export const stores = pgTable('stores', {
+export const stores = pgTable(
+  'stores',
+  {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   credentialHash: text('credential_hash').notNull(),
@@ -22,7 +24,9 @@ export const stores = pgTable('stores', {
   lastPushAt: ms('last_push_at'),
   /** The store's clock minus central's at its last push, when beyond the bound; null when within it. */
   clockSkewMs: integer('clock_skew_ms'),
-});
+  },
+  (t) => [uniqueIndex('stores_credential').on(t.credentialHash)],
+);
 
 /** Every change a store pushed, as it came (the source of truth at central), once per (store, seq). */
 export const storeChanges = pgTable(

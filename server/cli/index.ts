@@ -9,6 +9,7 @@ import { rebuildEverything } from '../orchestration/rebuild.ts';
 import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';
 import { runImport } from './import.command.ts';
+import { runStoreCommand, runSyncOnce } from './chain.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
 import { storeHistories } from '../scoring/serving/db-history.ts';
 import { AppError, InputError } from '../kernel/errors.ts';
@@ -146,7 +147,7 @@ const commands: Record<string, { help: string; run: Command }> = {
   train: {
     help: 'train --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir> | train --from-db [--out <dir>]   fits the customer models and the item ranker',
     run: (args) =>
-      runModelsCommand(async () => {
+      reportingErrors(async () => {
         if (!args.includes('--from-db')) return runTrain(args);
         const deps = openAppliance(config());
         try {
@@ -162,7 +163,7 @@ const commands: Record<string, { help: string; run: Command }> = {
   },
   predict: {
     help: 'predict --lines <csv[.gz]> --as-of <ISO> --models <dir> --k <K> --out <file.csv>   scores every customer',
-    run: (args) => runModelsCommand(() => runPredict(args)),
+    run: (args) => reportingErrors(() => runPredict(args)),
   },
   sweep: {
     help: 'sweep   runs the daily sweep now (stages, point expiry, action expiry, store thresholds)',
@@ -193,6 +194,17 @@ const commands: Record<string, { help: string; run: Command }> = {
       }
     },
   },
+  store: {
+    help: 'store register --id S002 [--name N] | store list | store revoke <id>   (central) the chain\'s stores; register prints the sync credential',
+    run: (args) => reportingErrors(() => runStoreCommand(args, config())),
+  },
+  sync: {
+    help: 'sync --once   (store) pushes every change to CENTRAL_URL now; exit 0 only when central has them all',
+    run: (args) => {
+      if (args[0] !== '--once') fail('usage: sync --once');
+      return reportingErrors(() => runSyncOnce(config()));
+    },
+  },
   rebuild: {
     help: 'rebuild   recomputes every derived table (stats, points, lifecycle, RFM, catalog) from facts',
     run: () => {
@@ -204,7 +216,7 @@ const commands: Record<string, { help: string; run: Command }> = {
   },
 };
 
-async function runModelsCommand(run: () => Promise<unknown>) {
+async function reportingErrors(run: () => Promise<unknown>) {
   try {
     await run();
   } catch (error) {

@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'locked',
   /** 429: too many requests of this kind from this credential; `Retry-After` says when to try again. */
   'rate_limited',
+  /** 409 at central: a store's push starts after a change central does not have; details give central's cursor. */
+  'sync_gap',
   'wrong_store',
   'payload_too_large',
   'unsupported_media_type',
@@ -48,6 +50,7 @@ export const errorDetailsSchemas = {
   unavailable: z.object({ cause: z.string() }),
   locked: z.object({ retry_after_s: z.number().int(), until: z.string() }),
   rate_limited: z.object({ retry_after_s: z.number().int() }),
+  sync_gap: z.object({ cursor: z.number().int() }),
 } satisfies Partial<Record<ErrorCode, z.ZodType>>;
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof typeof errorDetailsSchemas ? z.infer<(typeof errorDetailsSchemas)[C]> : unknown;

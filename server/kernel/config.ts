@@ -91,6 +91,20 @@ export const configSchema = z.object({
   SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   /** Scoring threads that share full rescoring (each holds its own ONNX sessions and page cache); at most the box's cores. */
   SCORING_THREADS: z.coerce.number().int().min(1).max(16).default(2),
+  /** Central's PostgreSQL server (`postgres://…`); unset, central runs embedded PGlite in DATA_DIR. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  /** Where this store pushes its changes (central's base URL) with its credential from `cli store register`; both unset: no sync. */
+  CENTRAL_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SYNC_TOKEN: z.string().min(16).optional(),
+  SYNC_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** Changes per push (each push is one PostgreSQL transaction at central). */
+  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2000),
+  /** Keys the digests identifiers travel as (the same for every store of the chain, ≥ 16 characters). */
+  CHAIN_SECRET: z.string().min(16).optional(),
+  /** Ship identifiers (card, phone, email) in clear instead of digests: the chain's deliberate choice. */
+  SYNC_PII_TRANSFER: boolFromEnv.default(false),
+  /** A store clock further than this from central's is reported and its pushes flagged (seconds). */
+  SYNC_MAX_CLOCK_SKEW_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Recommendations kept per customer. */
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });
@@ -123,6 +137,10 @@ function crossFieldIssues(c: Partial<Config>): string[] {
   const { LIFECYCLE_DORMANT_DAYS: dormant, LIFECYCLE_ACTIVE_DAYS: active, LIFECYCLE_FIRST_PURCHASE_DAYS: firstPurchase } = c;
   if (dormant !== undefined && active !== undefined && firstPurchase !== undefined && dormant <= Math.max(active, firstPurchase)) {
     issues.push('LIFECYCLE_DORMANT_DAYS must be longer than the active and first-purchase windows');
+  }
+  if ((c.CENTRAL_URL === undefined) !== (c.SYNC_TOKEN === undefined)) issues.push('CENTRAL_URL and SYNC_TOKEN are set together (sync) or not at all');
+  if (c.CENTRAL_URL !== undefined && c.CHAIN_SECRET === undefined && !c.SYNC_PII_TRANSFER) {
+    issues.push('CHAIN_SECRET is needed to sync: identifiers leave the store as digests keyed by it (or set SYNC_PII_TRANSFER=1)');
   }
   const tiers = c.LOYALTY_TIERS;
   if (tiers?.some((t, i) => i > 0 && t.min_points <= tiers[i - 1]!.min_points)) {

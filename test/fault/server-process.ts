@@ -17,8 +17,8 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-function applianceEnv(dataDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001' };
+function applianceEnv(dataDir: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001', ...env };
 }
 
 function track(child: ChildProcess): Promise<Exit> {
@@ -32,8 +32,8 @@ function track(child: ChildProcess): Promise<Exit> {
 }
 
 /** Runs `server/cli/index.ts <args>` on the data directory; resolves with stdout, rejects on a non-zero exit. */
-export async function runCli(dataDir: string, args: string[]): Promise<string> {
-  const child = spawn(BUN, ['server/cli/index.ts', ...args], { cwd: ROOT, env: applianceEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCli(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(BUN, ['server/cli/index.ts', ...args], { cwd: ROOT, env: applianceEnv(dataDir, env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -58,8 +58,17 @@ export interface ServerProcess {
  * Starts `server/main.ts` on a free port (PORT=0, read back from its "listening on" line) and waits until
  * the start-up sweep has run, so that nothing of the appliance's own start writes later.
  */
-export async function startServer(dataDir: string, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(BUN, ['server/main.ts'], { cwd: ROOT, env: applianceEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServer(dataDir: string, timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startProcess('server/main.ts', applianceEnv(dataDir, env), (out) => /daily sweep/.test(out), timeoutMs);
+}
+
+/** Starts central (`server/central/main.ts`) on a free port, over PGlite in `dataDir` or DATABASE_URL when given. */
+export function startCentral(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
+  return startProcess('server/central/main.ts', applianceEnv(dataDir, env), () => true, timeoutMs);
+}
+
+async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (output: string) => boolean, timeoutMs: number): Promise<ServerProcess> {
+  const child = spawn(BUN, [entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
   let output = '';
   const ready = new Promise<string>((resolve, reject) => {
@@ -67,7 +76,7 @@ export async function startServer(dataDir: string, timeoutMs = 20_000): Promise<
     const onData = (d: Buffer) => {
       output += d.toString();
       const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url && /daily sweep/.test(output)) {
+      if (url && started(output)) {
         clearTimeout(timer);
         resolve(url);
       }

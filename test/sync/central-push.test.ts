@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyStorePush, chainTotals, insertStore } from '../../server/central/apply-store-push.ts';
+import { applyStorePush, chainTotals } from '../../server/central/apply-store-push.ts';
+import { registerStore } from '../../server/central/store-registry.ts';
 import { type CentralStorage, openCentralStorage } from '../../server/central/central-db.ts';
 import { storeChanges, stores } from '../../server/central/schema.ts';
 import { lastSeq } from '../../server/db/change-log.ts';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   central = await openCentralStorage({ dataDir, databaseUrl: process.env.DATABASE_URL ?? null });
   store = createTestAppliance();
   seedDemoStore(ingestDepsFrom(store.deps), { customers: 120, months: 3, seed: 5, now: store.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
-  await insertStore(central.db, { id: 'S001', name: 'Demo', credentialHash: 'x', at: store.clock() });
+  await registerStore(central.db, { id: 'S001', name: 'Demo' }, store.clock());
 }, 120_000);
 
 afterAll(async () => {

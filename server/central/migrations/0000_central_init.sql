@@ -30,4 +30,5 @@ CREATE TABLE "stores" (
 	"clock_skew_ms" integer
 );
 --> statement-breakpoint
-CREATE INDEX "chain_transactions_customer" ON "chain_transactions" USING btree ("store_id","store_customer_id") WHERE "chain_transactions"."store_customer_id" IS NOT NULL;
+CREATE INDEX "chain_transactions_customer" ON "chain_transactions" USING btree ("store_id","store_customer_id") WHERE "chain_transactions"."store_customer_id" IS NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "stores_credential" ON "stores" USING btree ("credential_hash");

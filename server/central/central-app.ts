@@ -1,0 +1,70 @@
+import { gunzipSync } from 'node:zlib';
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { MAX_PUSH_INFLATED_BYTES, SYNC_PATHS } from '../../sync/paths.ts';
+import { pushBatchSchema } from '../../sync/protocol.ts';
+import { bodyBytes, limitBody, parseOr422 } from '../http/request-body.ts';
+import type { Config } from '../kernel/config.ts';
+import { AppError, errorBody } from '../kernel/errors.ts';
+import { applyStorePush } from './apply-store-push.ts';
+import type { CentralStorage } from './central-db.ts';
+import { storeForCredential } from './store-registry.ts';
+
+type CentralEnv = { Variables: { storeId: string } };
+
+export interface CentralDeps {
+  config: Config;
+  storage: CentralStorage;
+  clock: () => number;
+}
+
+/** The store's sync credential, checked before a byte of the body is read. */
+function requireStore(deps: CentralDeps) {
+  return createMiddleware<CentralEnv>(async (c, next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    if (!match) throw new AppError(401, 'unauthorized', 'a store sync credential is required');
+    const storeId = await storeForCredential(deps.storage.db, match[1]!);
+    if (!storeId) throw new AppError(401, 'unauthorized', 'unknown or revoked store credential');
+    c.set('storeId', storeId);
+    await next();
+  });
+}
+
+function inflate(body: Uint8Array, encoding: string | undefined): string {
+  if (!encoding || encoding === 'identity') return new TextDecoder().decode(body);
+  if (encoding !== 'gzip') throw new AppError(415, 'unsupported_media_type', `content-encoding ${encoding} is not accepted (gzip or none)`, { content_type: encoding });
+  try {
+    return gunzipSync(body, { maxOutputLength: MAX_PUSH_INFLATED_BYTES }).toString('utf8');
+  } catch (error) {
+    if (error instanceof RangeError) throw new AppError(413, 'payload_too_large', 'the push inflates past the limit', { max_bytes: MAX_PUSH_INFLATED_BYTES });
+    throw new AppError(400, 'bad_request', 'the body is not valid gzip');
+  }
+}
+
+/** Central's HTTP app: the stores' sync endpoint (HQ's API comes beside it). */
+export function createCentralApp(deps: CentralDeps) {
+  const app = new Hono<CentralEnv>();
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    console.error('unhandled error', err);
+    return c.json(errorBody('internal', 'unexpected error'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.get('/health', (c) => c.json({ status: 'ok', role: 'central', engine: deps.storage.engine, time: new Date(deps.clock()).toISOString() }));
+
+  app.post(SYNC_PATHS.push, requireStore(deps), limitBody(deps.config.MAX_BATCH_BODY_BYTES), async (c) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(inflate(await bodyBytes(c), c.req.header('content-encoding')));
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError(400, 'invalid_json', 'the push is not valid JSON');
+    }
+    const batch = parseOr422(pushBatchSchema, json, 'the push');
+    if (batch.store_id !== c.get('storeId')) throw new AppError(403, 'forbidden', `this credential pushes for store ${c.get('storeId')}`, { allowed: [c.get('storeId')] });
+    const outcome = await applyStorePush(deps.storage.db, batch, deps.clock(), deps.config.SYNC_MAX_CLOCK_SKEW_S * 1000);
+    if (outcome.status === 'gap') throw new AppError(409, 'sync_gap', `central has changes up to ${outcome.cursor}; send from there`, { cursor: outcome.cursor });
+    return c.json({ cursor: outcome.cursor, applied: outcome.applied, clock_skew_ms: outcome.clockSkewMs });
+  });
+  return app;
+}

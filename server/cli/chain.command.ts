@@ -1,0 +1,64 @@
+import { Database } from 'bun:sqlite';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pushUntilCaughtUp } from '../../sync/store/push-loop.ts';
+import { openCentralStorage } from '../central/central-db.ts';
+import { listStores, registerStore, revokeStore } from '../central/store-registry.ts';
+import { dbPath } from '../db/open.ts';
+import type { Config } from '../kernel/config.ts';
+import { InputError } from '../kernel/errors.ts';
+import { createStorePushPort } from '../orchestration/sync-push-port.ts';
+
+/*
+ * The chain's commands: `store …` on central (its DATA_DIR or DATABASE_URL), `sync --once` on a store.
+ */
+
+/** `store register --id S002 --name "…"` (prints the credential alone on stdout) | `store list` | `store revoke <id>`. */
+export async function runStoreCommand(args: string[], config: Config): Promise<void> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { id: { type: 'string' }, name: { type: 'string' } } });
+  const storage = await openCentralStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL ?? null });
+  try {
+    const now = Date.now();
+    if (positionals[0] === 'register') {
+      if (!values.id) throw new InputError('invalid', 'usage: store register --id <store id> [--name N]');
+      let credential: string;
+      try {
+        credential = await registerStore(storage.db, { id: values.id, name: values.name ?? values.id }, now);
+      } catch (error) {
+        if (error instanceof RangeError) throw new InputError('invalid', error.message);
+        throw error;
+      }
+      process.stdout.write(`${credential}\n`);
+    } else if (positionals[0] === 'list') {
+      for (const s of await listStores(storage.db)) {
+        const lagS = s.lastPushAt === null ? null : Math.round((now - s.lastPushAt) / 1000);
+        process.stdout.write(`${JSON.stringify({ id: s.id, name: s.name, revoked: s.revokedAt !== null, cursor: s.cursor, last_push_s_ago: lagS, clock_skew_ms: s.clockSkewMs })}\n`);
+      }
+    } else if (positionals[0] === 'revoke' && positionals[1]) {
+      if (!(await revokeStore(storage.db, positionals[1], now))) throw new InputError('not_found', `no active store ${positionals[1]}`);
+      console.error(`store ${positionals[1]} revoked: its next push is refused`);
+    } else {
+      throw new InputError('invalid', 'usage: store register --id <id> [--name N] | store list | store revoke <id>');
+    }
+  } finally {
+    await storage.close();
+  }
+}
+
+/** `sync --once`: pushes until central has every change; exit 0 only when it has, else the reason. */
+export async function runSyncOnce(config: Config): Promise<void> {
+  const file = dbPath(config.DATA_DIR);
+  if (!existsSync(file)) throw new InputError('not_found', `no store database at ${file}`);
+  const db = new Database(file, { readonly: true });
+  try {
+    const port = createStorePushPort(db, config, Date.now);
+    const run = await pushUntilCaughtUp(port);
+    if (run.clockSkewMs !== null) console.error(`warning: this store's clock is ${Math.round(run.clockSkewMs / 1000)} s off central's; its changes are flagged there`);
+    console.error(`sync: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'SyncError') throw new InputError('failed', error.message);
+    throw error;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,8 @@
+/** Central's sync endpoints, relative to CENTRAL_URL. */
+export const SYNC_PATHS = {
+  /** POST a gzip-compressed JSON PushBatch with the store's credential as bearer token. */
+  push: '/api/sync/v1/push',
+} as const;
+
+/** Decompressed push bodies larger than this are refused (a small gzip body can inflate enormously). */
+export const MAX_PUSH_INFLATED_BYTES = 256 * 1024 * 1024;
