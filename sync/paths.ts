@@ -2,6 +2,8 @@
 export const SYNC_PATHS = {
   /** POST a gzip-compressed JSON PushBatch with the store's credential as bearer token. */
   push: '/api/sync/v1/push',
+  /** GET ?after=<outbox id>&limit=: what central has for the store since. */
+  pull: '/api/sync/v1/pull',
 } as const;
 
 /** Decompressed push bodies larger than this are refused (a small gzip body can inflate enormously). */

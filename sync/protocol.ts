@@ -103,3 +103,30 @@ export const pushAckSchema = z.object({
   clock_skew_ms: int.nullable(),
 });
 export type PushAck = z.infer<typeof pushAckSchema>;
+
+/** Central → store, after the store's own cursor (an id of central's outbox). */
+export const pullItemSchema = z.discriminatedUnion('kind', [
+  z.object({
+    id: int.positive(),
+    kind: z.literal('customer'),
+    /** A customer known at more than one store: their global id and chain-wide figures. */
+    payload: z.object({
+      customer_id: z.string(),
+      global_id: z.string(),
+      visits: int.nonnegative(),
+      /** Net of returns, minor units. */
+      spend: int,
+      stores: z.array(z.string()),
+      last_purchase_at: ms.nullable(),
+    }),
+  }),
+  z.object({ id: int.positive(), kind: z.literal('erasure'), payload: z.object({ customer_id: z.string(), global_id: z.string() }) }),
+]);
+export type PullItem = z.infer<typeof pullItemSchema>;
+
+export const pullAnswerSchema = z.object({
+  items: z.array(pullItemSchema),
+  /** Pull again after this id; equal to `after` when there was nothing new. */
+  cursor: int.nonnegative(),
+});
+export type PullAnswer = z.infer<typeof pullAnswerSchema>;

@@ -1,15 +1,18 @@
 import { eq, sql } from 'drizzle-orm';
 import { applyPush, type CentralPushTx, type PushOutcome } from '../../sync/central/apply-push.ts';
 import type { PushBatch, WireChange } from '../../sync/protocol.ts';
-import type { CentralDb } from './central-db.ts';
+import { applyIdentityChange, type IdentityEffects } from '../../sync/central/chain-identity.ts';
+import type { CentralDb, CentralTx } from './central-db.ts';
+import { chainIdentityPort, enqueueForStores } from './chain-identity-store.ts';
 import { chainTransactions, storeChanges, stores } from './schema.ts';
 
 /** Rows per INSERT: PostgreSQL binds at most 65,535 parameters in one statement. */
 const CHUNK = 1000;
 
-type Tx = Parameters<Parameters<CentralDb['transaction']>[0]>[0];
+/** Serializes the chain-wide part of pushes (identities, the stores' outbox) across stores; see enqueueForStores. */
+const CHAIN_IDENTITY_LOCK = 815_001;
 
-function pushTx(tx: Tx): CentralPushTx {
+function pushTx(tx: CentralTx): CentralPushTx {
   return {
     async cursor(storeId) {
       // FOR UPDATE: a second push of the same store waits here until this one commits, then sees its cursor.
@@ -18,6 +21,9 @@ function pushTx(tx: Tx): CentralPushTx {
       return row[0].cursor;
     },
     async apply(storeId, changes, flags) {
+      // Held to COMMIT: outbox ids are then committed in id order, so a store pulling after an id never
+      // misses a row that another push was still writing, and two stores never race for one identifier.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${CHAIN_IDENTITY_LOCK})`);
       for (let i = 0; i < changes.length; i += CHUNK) {
         const part = changes.slice(i, i + CHUNK);
         await tx.insert(storeChanges).values(
@@ -30,6 +36,10 @@ function pushTx(tx: Tx): CentralPushTx {
           );
         }
       }
+      const identity = chainIdentityPort(tx, flags.at);
+      const effects: IdentityEffects = { touched: new Set(), erased: new Set() };
+      for (const c of changes) await applyIdentityChange(identity, storeId, c, effects);
+      await enqueueForStores(tx, effects, flags.at);
     },
     async recordPush(storeId, push) {
       await tx.update(stores).set({ cursor: push.cursor, lastPushAt: push.at, clockSkewMs: push.clockSkewMs }).where(eq(stores.id, storeId));

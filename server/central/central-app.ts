@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
+import * as z from 'zod';
 import { createMiddleware } from 'hono/factory';
 import { MAX_PUSH_INFLATED_BYTES, SYNC_PATHS } from '../../sync/paths.ts';
 import { pushBatchSchema } from '../../sync/protocol.ts';
@@ -9,6 +10,12 @@ import { AppError, errorBody } from '../kernel/errors.ts';
 import { applyStorePush } from './apply-store-push.ts';
 import type { CentralStorage } from './central-db.ts';
 import { storeForCredential } from './store-registry.ts';
+import { pullForStore } from './store-pull.ts';
+
+const pullQuerySchema = z.strictObject({
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(2000),
+});
 
 type CentralEnv = { Variables: { storeId: string } };
 
@@ -65,6 +72,10 @@ export function createCentralApp(deps: CentralDeps) {
     const outcome = await applyStorePush(deps.storage.db, batch, deps.clock(), deps.config.SYNC_MAX_CLOCK_SKEW_S * 1000);
     if (outcome.status === 'gap') throw new AppError(409, 'sync_gap', `central has changes up to ${outcome.cursor}; send from there`, { cursor: outcome.cursor });
     return c.json({ cursor: outcome.cursor, applied: outcome.applied, clock_skew_ms: outcome.clockSkewMs });
+  });
+  app.get(SYNC_PATHS.pull, requireStore(deps), async (c) => {
+    const q = parseOr422(pullQuerySchema, c.req.query(), 'the query');
+    return c.json(await pullForStore(deps.storage.db, c.get('storeId'), q.after, q.limit));
   });
   return app;
 }

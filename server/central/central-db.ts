@@ -15,6 +15,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 /** Central's database through drizzle, whichever PostgreSQL runs it. */
 export type CentralDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** A transaction of central's database (what `db.transaction` hands its callback). */
+export type CentralTx = Parameters<Parameters<CentralDb['transaction']>[0]>[0];
+
 export interface CentralStorage {
   db: CentralDb;
   /** What runs it, for the status page and logs: "pglite" (embedded, in DATA_DIR) or "postgres". */

@@ -59,3 +59,46 @@ export const chainTransactions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.storeId, t.id] }), index('chain_transactions_customer').on(t.storeId, t.storeCustomerId).where(sql`${t.storeCustomerId} IS NOT NULL`)],
 );
+
+/** One person across the chain. A global id merged into another keeps pointing at it (merged_into). */
+export const globalCustomers = pgTable('global_customers', {
+  globalId: text('global_id').primaryKey(),
+  createdAt: ms('created_at').notNull(),
+  mergedInto: text('merged_into'),
+  erasedAt: ms('erased_at'),
+});
+
+/** A store's customer and the global customer they are. */
+export const storeCustomers = pgTable(
+  'store_customers',
+  {
+    storeId: text('store_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    globalId: text('global_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.storeId, t.customerId] }), index('store_customers_global').on(t.globalId)],
+);
+
+/** Identifier digests (or values, with PII transfer) and the global customer that holds them. */
+export const globalIdentifiers = pgTable(
+  'global_identifiers',
+  {
+    kind: text('kind').notNull(),
+    digest: text('digest').notNull(),
+    globalId: text('global_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.digest] }), index('global_identifiers_global').on(t.globalId)],
+);
+
+/** What each store pulls from central, in id order after the store's own cursor. */
+export const storeOutbox = pgTable(
+  'store_outbox',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    storeId: text('store_id').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [index('store_outbox_store').on(t.storeId, t.id)],
+);
