@@ -30,6 +30,8 @@ const WRITERS: Record<string, string> = {
   item_neighbors: 'server/catalog/',
   actions: 'server/actions/',
   customer_scores: 'server/scoring/',
+  // Central's PostgreSQL tables (drizzle writes the rest; raw SQL only here).
+  store_outbox: 'server/central/',
 };
 
 // SQL is written in upper case here; `ON CONFLICT … DO UPDATE SET` updates the row being inserted.
