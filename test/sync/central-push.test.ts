@@ -12,38 +12,40 @@ import { seedDemoStore } from '../../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../../server/orchestration/apply-transaction.ts';
 import { outboundBatch } from '../../server/orchestration/sync-outbox.ts';
 import type { PushBatch } from '../../sync/protocol.ts';
+import { centralEngines } from '../support/central-engines.ts';
 import { createTestAppliance, sale, type TestAppliance } from '../support/test-appliance.ts';
 
 /*
  * Central applying a real store's change log in PGlite (embedded PostgreSQL): batches apply once by
  * (store, seq) whatever is resent, a gap is refused with central's cursor, and central's totals equal the
- * store's. DATABASE_URL runs the same file against a PostgreSQL server.
+ * store's. The same again on the suite's PostgreSQL server when it has one.
  */
 
 const SKEW_MS = 5 * 60_000;
 const policy = { chainSecret: 'chain-secret-for-tests-0123456789', piiTransfer: false };
-let store: TestAppliance;
-let central: CentralStorage;
-let dataDir: string;
 
-const batchAfter = (after: number, limit = 400): PushBatch =>
-  outboundBatch(store.deps.sqlite, { storeId: 'S001', after, limit, policy, hlc: '000000000001000-0000-S001', now: store.clock() });
+describe.each(centralEngines())('central applies store pushes on $name', (engine) => {
+  let store: TestAppliance;
+  let central: CentralStorage;
+  let dataDir: string;
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'central-'));
-  central = await openCentralStorage({ dataDir, databaseUrl: process.env.DATABASE_URL ?? null });
-  store = createTestAppliance();
-  seedDemoStore(ingestDepsFrom(store.deps), { customers: 120, months: 3, seed: 5, now: store.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
-  await registerStore(central.db, { id: 'S001', name: 'Demo' }, store.clock());
-}, 120_000);
+  const batchAfter = (after: number, limit = 400): PushBatch =>
+    outboundBatch(store.deps.sqlite, { storeId: 'S001', after, limit, policy, hlc: '000000000001000-0000-S001', now: store.clock() });
 
-afterAll(async () => {
-  store?.close();
-  await central?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'central-'));
+    central = await openCentralStorage({ dataDir, databaseUrl: await engine.freshDatabaseUrl() });
+    store = createTestAppliance();
+    seedDemoStore(ingestDepsFrom(store.deps), { customers: 120, months: 3, seed: 5, now: store.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+    await registerStore(central.db, { id: 'S001', name: 'Demo' }, store.clock());
+  }, 120_000);
 
-describe('central applies store pushes', () => {
+  afterAll(async () => {
+    store?.close();
+    await central?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('once by (store, seq): resent and overlapping batches add nothing, a gap is refused with the cursor', async () => {
     const first = batchAfter(0);
     expect(await applyStorePush(central.db, first, store.clock(), SKEW_MS)).toEqual({ status: 'applied', cursor: 400, applied: 400, clockSkewMs: null });

@@ -9,10 +9,11 @@ import { pullForStore } from '../../server/central/store-pull.ts';
 import { customerCardSchema } from '../../server/contract/profile.ts';
 import { lastSeq } from '../../server/db/change-log.ts';
 import { outboundBatch } from '../../server/orchestration/sync-outbox.ts';
+import { centralEngines } from '../support/central-engines.ts';
 import { createTestAppliance, sale, type TestAppliance } from '../support/test-appliance.ts';
 
 /*
- * One customer across the chain, in central's PostgreSQL (PGlite here; DATABASE_URL for a server): two stores
+ * One customer across the chain, in central's PostgreSQL (PGlite, and the suite's server when it has one): two stores
  * that each registered the same phone push their logs; central makes them one global customer, tells both
  * stores the chain-wide figures, and an erasure at one store reaches the other.
  */
@@ -20,50 +21,51 @@ import { createTestAppliance, sale, type TestAppliance } from '../support/test-a
 const SKEW_MS = 5 * 60_000;
 const policy = { chainSecret: 'chain-secret-for-tests-0123456789', piiTransfer: false };
 const PHONE = '13912345678';
-let central: CentralStorage;
-let dataDir: string;
-const stores: Record<'S001' | 'S002', TestAppliance> = {} as never;
-const customerAt: Record<string, string> = {};
-const cursors: Record<string, number> = { S001: 0, S002: 0 };
 
-async function push(id: 'S001' | 'S002') {
-  const t = stores[id];
-  const batch = outboundBatch(t.deps.sqlite, { storeId: id, after: cursors[id]!, limit: 10_000, policy, hlc: '000000000001000-0000-x', now: t.clock() });
-  const outcome = await applyStorePush(central.db, batch, t.clock(), SKEW_MS);
-  if (outcome.status !== 'applied') throw new Error('gap');
-  cursors[id] = outcome.cursor;
-  expect(outcome.cursor).toBe(lastSeq(t.deps.sqlite));
-}
+describe.each(centralEngines())('one customer across the chain on $name', (engine) => {
+  let central: CentralStorage;
+  let dataDir: string;
+  const stores: Record<'S001' | 'S002', TestAppliance> = {} as never;
+  const customerAt: Record<string, string> = {};
+  const cursors: Record<string, number> = { S001: 0, S002: 0 };
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'central-identity-'));
-  central = await openCentralStorage({ dataDir, databaseUrl: process.env.DATABASE_URL ?? null });
-  for (const id of ['S001', 'S002'] as const) {
-    await registerStore(central.db, { id, name: id }, Date.now());
-    const t = createTestAppliance({ env: { STORE_ID: id } });
-    stores[id] = t;
-    const card = id === 'S001' ? '88000001' : '99000001';
-    const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: card, phone: PHONE, name: 'Li Na' } }, customerCardSchema);
-    expect(reg.status).toBe(201);
-    customerAt[id] = reg.body.id;
-    // Two sales at S001, one at S002 (and someone else's at each, who stays a one-store customer).
-    for (let n = 0; n < (id === 'S001' ? 2 : 1); n++) {
-      t.clock.advance(3_600_000);
-      const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ store_id: id, customer: { loyalty_card: card }, occurred_at: new Date(t.clock()).toISOString() }) });
-      expect(res.status).toBe(201);
-    }
-    const other = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ store_id: id, customer: { loyalty_card: `${card}7` }, occurred_at: new Date(t.clock()).toISOString() }) });
-    expect(other.status).toBe(201);
+  async function push(id: 'S001' | 'S002') {
+    const t = stores[id];
+    const batch = outboundBatch(t.deps.sqlite, { storeId: id, after: cursors[id]!, limit: 10_000, policy, hlc: '000000000001000-0000-x', now: t.clock() });
+    const outcome = await applyStorePush(central.db, batch, t.clock(), SKEW_MS);
+    if (outcome.status !== 'applied') throw new Error('gap');
+    cursors[id] = outcome.cursor;
+    expect(outcome.cursor).toBe(lastSeq(t.deps.sqlite));
   }
-}, 120_000);
 
-afterAll(async () => {
-  for (const t of Object.values(stores)) t.close();
-  await central?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'central-identity-'));
+    central = await openCentralStorage({ dataDir, databaseUrl: await engine.freshDatabaseUrl() });
+    for (const id of ['S001', 'S002'] as const) {
+      await registerStore(central.db, { id, name: id }, Date.now());
+      const t = createTestAppliance({ env: { STORE_ID: id } });
+      stores[id] = t;
+      const card = id === 'S001' ? '88000001' : '99000001';
+      const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: card, phone: PHONE, name: 'Li Na' } }, customerCardSchema);
+      expect(reg.status).toBe(201);
+      customerAt[id] = reg.body.id;
+      // Two sales at S001, one at S002 (and someone else's at each, who stays a one-store customer).
+      for (let n = 0; n < (id === 'S001' ? 2 : 1); n++) {
+        t.clock.advance(3_600_000);
+        const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ store_id: id, customer: { loyalty_card: card }, occurred_at: new Date(t.clock()).toISOString() }) });
+        expect(res.status).toBe(201);
+      }
+      const other = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ store_id: id, customer: { loyalty_card: `${card}7` }, occurred_at: new Date(t.clock()).toISOString() }) });
+      expect(other.status).toBe(201);
+    }
+  }, 120_000);
 
-describe('one customer across the chain', () => {
+  afterAll(async () => {
+    for (const t of Object.values(stores)) t.close();
+    await central?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('makes the customers of two stores sharing a phone one global customer with chain-wide figures', async () => {
     await push('S001');
     await push('S002');

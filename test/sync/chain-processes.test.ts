@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainTotals } from '../../server/central/apply-store-push.ts';
 import { openCentralStorage } from '../../server/central/central-db.ts';
+import { centralEngines } from '../support/central-engines.ts';
 import { sale } from '../support/test-appliance.ts';
 import { killAllChildren, runCli, type ServerProcess, startCentral, startServer } from '../fault/server-process.ts';
 
 /*
- * The chain as processes on 127.0.0.1: central (PGlite in its DATA_DIR, or DATABASE_URL) and stores with
+ * The chain as processes on 127.0.0.1: central (PGlite in its DATA_DIR, then the suite's PostgreSQL) and stores with
  * their own SQLite, registered with `cli store register`; `cli sync --once` pushes each store's change log,
  * the server's background sync pushes what a terminal posts afterwards, and central's totals equal the
  * stores'. With the embedded database central's store commands run while central is stopped (PGlite is
@@ -17,49 +18,51 @@ import { killAllChildren, runCli, type ServerProcess, startCentral, startServer 
  */
 
 const CHAIN_SECRET = 'chain-secret-for-tests-0123456789';
-const root = mkdtempSync(join(tmpdir(), 'chain-'));
-const centralDir = join(root, 'central');
-const STORES = ['S001', 'S002'] as const;
-const storeDir = (id: string) => join(root, id);
-const dbEnv: Record<string, string> = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {};
-const credentials: Record<string, string> = {};
-let central: ServerProcess;
+describe.each(centralEngines())('a chain of processes on $name', (engine) => {
+  const root = mkdtempSync(join(tmpdir(), 'chain-'));
+  const centralDir = join(root, 'central');
+  const STORES = ['S001', 'S002'] as const;
+  const storeDir = (id: string) => join(root, id);
+  let dbEnv: Record<string, string> = {};
+  const credentials: Record<string, string> = {};
+  let central: ServerProcess;
 
-function storeTotals(id: string): { transactions: number; total: number } {
-  const db = new Database(join(storeDir(id), 'store.db'), { readonly: true });
-  try {
-    const r = db.query<{ n: number; total: number }, []>('SELECT count(*) AS n, coalesce(sum(total), 0) AS total FROM transactions').get()!;
-    return { transactions: r.n, total: r.total };
-  } finally {
-    db.close();
+  function storeTotals(id: string): { transactions: number; total: number } {
+    const db = new Database(join(storeDir(id), 'store.db'), { readonly: true });
+    try {
+      const r = db.query<{ n: number; total: number }, []>('SELECT count(*) AS n, coalesce(sum(total), 0) AS total FROM transactions').get()!;
+      return { transactions: r.n, total: r.total };
+    } finally {
+      db.close();
+    }
   }
-}
 
-async function centralTotals() {
-  const storage = await openCentralStorage({ dataDir: centralDir, databaseUrl: dbEnv.DATABASE_URL ?? null });
-  try {
-    return await chainTotals(storage.db);
-  } finally {
-    await storage.close();
+  async function centralTotals() {
+    const storage = await openCentralStorage({ dataDir: centralDir, databaseUrl: dbEnv.DATABASE_URL ?? null });
+    try {
+      return await chainTotals(storage.db);
+    } finally {
+      await storage.close();
+    }
   }
-}
 
-const syncEnv = (id: string) => ({ ...dbEnv, STORE_ID: id, CENTRAL_URL: central.url, SYNC_TOKEN: credentials[id]!, CHAIN_SECRET, SYNC_INTERVAL_S: '1' });
+  const syncEnv = (id: string) => ({ ...dbEnv, STORE_ID: id, CENTRAL_URL: central.url, SYNC_TOKEN: credentials[id]!, CHAIN_SECRET, SYNC_INTERVAL_S: '1' });
 
-beforeAll(async () => {
-  for (const id of STORES) {
-    credentials[id] = (await runCli(centralDir, ['store', 'register', '--id', id, '--name', `Store ${id}`], dbEnv)).trim();
-    await runCli(storeDir(id), ['seed', '--customers', '80', '--months', '3', '--seed', String(id.charCodeAt(3))], { STORE_ID: id });
-  }
-  central = await startCentral(centralDir, dbEnv);
-}, 180_000);
+  beforeAll(async () => {
+    const url = await engine.freshDatabaseUrl();
+    dbEnv = url ? { DATABASE_URL: url } : {};
+    for (const id of STORES) {
+      credentials[id] = (await runCli(centralDir, ['store', 'register', '--id', id, '--name', `Store ${id}`], dbEnv)).trim();
+      await runCli(storeDir(id), ['seed', '--customers', '80', '--months', '3', '--seed', String(id.charCodeAt(3))], { STORE_ID: id });
+    }
+    central = await startCentral(centralDir, dbEnv);
+  }, 180_000);
 
-afterAll(async () => {
-  await killAllChildren();
-  rmSync(root, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await killAllChildren();
+    rmSync(root, { recursive: true, force: true });
+  });
 
-describe('a chain of processes', () => {
   it('registers stores with a credential printed alone, and refuses a second registration', async () => {
     for (const id of STORES) expect(credentials[id]).toMatch(new RegExp(`^ss_${id}_[\\w-]{32}$`));
     await expect(runCli(centralDir, ['store', 'register', '--id', 'S001'], dbEnv)).rejects.toThrow(/registered already/);
