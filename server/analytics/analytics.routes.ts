@@ -7,7 +7,8 @@ import { DAY_MS } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
 import { parseOr422 } from '../http/request-body.ts';
 import { storeOverview } from './analytics.service.ts';
-import { exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
+import { atRiskQuerySchema, exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
+import { atRiskList } from './at-risk-list.ts';
 import { audienceCsv } from './audience-export.ts';
 
 export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
@@ -24,6 +25,12 @@ export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
     return c.json(
       storeOverview({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS, timeZone: deps.config.STORE_TZ }, from, to, now),
     );
+  });
+
+  // Managers only (not hq): the list holds names and full phone numbers, for the manager to call.
+  app.get('/analytics/at-risk', manager, (c) => {
+    const q = parseOr422(atRiskQuerySchema, c.req.query(), 'the query');
+    return c.json(atRiskList({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS }, q, deps.clock()));
   });
 
   app.get('/audiences/export', manager, (c) => {
