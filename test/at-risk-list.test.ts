@@ -71,6 +71,7 @@ describe('GET /api/v1/analytics/at-risk', () => {
     expect(new Set(list.customers.map((c) => byId.get(c.id)))).toEqual(new Set(['P1', 'P2', 'P3', 'P4']));
     expect(list.total).toBe(4);
     expect(list.next_cursor).toBeNull();
+    expect(list.currency).toBe(t.config.STORE_CURRENCY);
 
     const scored = list.customers.slice(0, 3);
     expect(scored.every((c) => c.clv !== null && c.churn_risk !== null)).toBe(true);

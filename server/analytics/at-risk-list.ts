@@ -11,6 +11,9 @@ import { consentedLive, latestIdentifier } from './consented-customers.ts';
  * page; the CLV key is the stored CLV in minor units, -1 for a customer not scored yet (they come last).
  */
 
+/** The list; the route adds the store currency. */
+export type AtRiskPage = Omit<AtRiskList, 'currency'>;
+
 interface Row {
   id: string;
   name: string | null;
@@ -34,7 +37,7 @@ function parseCursor(cursor: string | undefined): { clvKey: number; id: string }
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-export function atRiskList(deps: { sqlite: Database; minorDigits: number }, query: AtRiskQuery, now: number): AtRiskList {
+export function atRiskList(deps: { sqlite: Database; minorDigits: number }, query: AtRiskQuery, now: number): AtRiskPage {
   const after = parseCursor(query.cursor);
   const rows = deps.sqlite
     .query<Row, { key: number | null; id: string; limit: number }>(

@@ -22,6 +22,8 @@ const conversionSchema = z.object({ eligible: int, converted: int, rate: share }
 
 export const overviewSchema = z.object({
   period: z.object({ from: z.string(), to: z.string() }),
+  /** ISO 4217 code of the store currency the money figures are in. */
+  currency: z.string(),
   revenue: z.number(),
   stages: z.array(z.object({ stage: stageSchema, customers: int, buyers_in_period: int, revenue: z.number(), revenue_share: share })),
   identified: z.object({ sales_share: share, revenue_share: share, anonymous_revenue: z.number() }),
@@ -67,6 +69,8 @@ export const atRiskListSchema = z.object({
     }),
   ),
   next_cursor: z.string().nullable(),
+  /** ISO 4217 code of the store currency `clv` is in. */
+  currency: z.string(),
   as_of: z.string(),
 });
 export type AtRiskList = z.infer<typeof atRiskListSchema>;
