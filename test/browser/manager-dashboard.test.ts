@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,6 +17,7 @@ import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromiu
  * clerk is refused. Screenshots of the dashboard, both orientations and languages, go to screenshots/.
  */
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'pwa-dashboard-'));
 const MANAGER = { name: 'Zhang Min', pin: '2468' };
 const CLERK = { name: 'Wang Fang', pin: '1234' };
@@ -192,6 +194,49 @@ describe('manager dashboard in Chromium', () => {
       expect(res.status, path).toBe(403);
     }
     await context.close();
+  });
+
+  it('shows empty states, not errors, for a store without data', async () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'pwa-dashboard-empty-'));
+    try {
+      await runCli(emptyDir, ['staff', 'add', '--name', MANAGER.name, '--role', 'manager', '--pin', MANAGER.pin]);
+      const empty = await startServer(emptyDir);
+      const res = await fetch(`${empty.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MANAGER) });
+      const context = await tabletContext(browser, LANDSCAPE, 'en', sessionSchema.parse(await res.json()));
+      const page = await context.newPage();
+      await page.goto(`${empty.url}/#/dashboard`);
+      await page.locator('#dashboard-title').waitFor();
+      expect(await page.locator('.empty').allTextContents()).toEqual([
+        'No data for this period yet.',
+        'No data for this period yet.',
+        'Nobody needs a call right now.',
+        'No actions were recorded in this period.',
+        'No data for this period yet.',
+      ]);
+      expect(await page.locator('[data-testid="counts"]').allTextContents()).toEqual(Array(3).fill('Not observed long enough yet'));
+      expect(await page.locator('[role="alert"]').count()).toBe(0);
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-empty-en-landscape.png'), fullPage: true });
+      await context.close();
+      await empty.stop();
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes an axe accessibility scan (WCAG 2 A/AA, contrast included)', async () => {
+    for (const [lang, viewport] of [['zh', PORTRAIT], ['en', LANDSCAPE]] as const) {
+      const context = await tabletContext(browser, viewport, lang, manager);
+      const page = await context.newPage();
+      await openDashboard(page);
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+        return result.violations.map((v) => `${v.id}: ${v.nodes.length} × ${JSON.stringify(v.nodes[0]?.target)}`);
+      });
+      expect(violations, lang).toEqual([]);
+      await context.close();
+    }
   });
 
   it('saves full-page screenshots in both languages and orientations', async () => {

@@ -25,7 +25,7 @@ export function ActionConversion({ actions, currency }: { actions: Overview['act
   // The types a store uses most come first.
   const rows = [...actions].sort((a, b) => b.shown - a.shown || a.type.localeCompare(b.type));
   return (
-    <section class="panel dash-panel" aria-labelledby="actions-title">
+    <section class="panel dash-panel panel-wide" aria-labelledby="actions-title">
       <h3 id="actions-title">{t('dashboard.actions.title')}</h3>
       <p class="hint">{t('dashboard.actions.hint')}</p>
       {rows.length === 0 ? (

@@ -36,7 +36,7 @@ export function AtRiskCallList({ api, first }: { api: ApiClient; first: AtRiskLi
     <section class="panel dash-panel panel-wide" aria-labelledby="at-risk-title">
       <div class="panel-head">
         <h3 id="at-risk-title">{t('dashboard.at_risk.title')}</h3>
-        <span class="count-chip" data-testid="at-risk-total">
+        <span class={first.total > 0 ? 'count-chip count-chip-warn' : 'count-chip'} data-testid="at-risk-total">
           {t(`dashboard.at_risk.count_${pluralOf(locale, first.total)}`, { count: formatNumber(locale, first.total) })}
         </span>
       </div>

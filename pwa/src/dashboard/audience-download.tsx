@@ -45,7 +45,7 @@ export function AudienceDownload({ api }: { api: ApiClient }) {
   };
 
   return (
-    <section class="panel dash-panel panel-wide" aria-labelledby="audience-title">
+    <section class="panel dash-panel" aria-labelledby="audience-title">
       <h3 id="audience-title">{t('dashboard.audience.title')}</h3>
       <p class="hint">{t('dashboard.audience.hint')}</p>
       <form

@@ -12,7 +12,7 @@ export function KpiStrip({ overview: o }: { overview: Overview }) {
       id: 'buyers',
       label: t('dashboard.kpi.buyers'),
       value: formatNumber(locale, o.top_customers.buyers),
-      note: t('dashboard.kpi.buyers_note', { share: shareText(locale, o.top_customers.top20_revenue_share) }),
+      note: o.top_customers.top20_revenue_share === null ? '' : t('dashboard.kpi.buyers_note', { share: shareText(locale, o.top_customers.top20_revenue_share) }),
     },
     {
       id: 'identified',
@@ -33,7 +33,7 @@ export function KpiStrip({ overview: o }: { overview: Overview }) {
         <div class="kpi" key={k.id} data-kpi={k.id}>
           <dt>{k.label}</dt>
           <dd class="kpi-value">{k.value}</dd>
-          <dd class="kpi-note">{k.note}</dd>
+          {k.note && <dd class="kpi-note">{k.note}</dd>}
         </div>
       ))}
     </dl>

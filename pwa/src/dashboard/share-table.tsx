@@ -50,7 +50,7 @@ export function ShareTable({ rows, caption, testId }: { rows: ShareRow[]; captio
               <Bar ratio={r.revenueShare} tone="accent" />
               <span class="bar-figure">
                 <strong data-testid="revenue-share">{shareText(locale, r.revenueShare, 1)}</strong>
-                {r.revenueNote && <span class="muted"> · {r.revenueNote}</span>}
+                {r.revenueNote && <small class="muted bar-note">{r.revenueNote}</small>}
               </span>
             </td>
           </tr>

@@ -115,7 +115,7 @@ export const en: Messages = {
   'dashboard.repeat.counts': '{converted} of {eligible} first-time buyers came back',
   'dashboard.repeat.too_early': 'Not observed long enough yet',
   'dashboard.cohorts.title': 'Monthly retention',
-  'dashboard.cohorts.hint': 'Customers grouped by the month of their first purchase: the share still buying in each later month (month 0 is the first).',
+  'dashboard.cohorts.hint': 'Customers grouped by the month of their first purchase: the share buying again in each month after it (month 1 is the next month).',
   'dashboard.cohorts.cohort': 'First purchase',
   'dashboard.cohorts.month': 'month {n}',
   'dashboard.cohorts.months_after': 'Months after the first purchase',

@@ -114,7 +114,7 @@ export const zh = {
   'dashboard.repeat.counts': '{eligible} 位首购顾客中 {converted} 位回购',
   'dashboard.repeat.too_early': '观察时间还不够',
   'dashboard.cohorts.title': '月度留存热力图',
-  'dashboard.cohorts.hint': '按首购月份分组：之后每个月仍有购买的顾客比例（第 0 月为首购当月）。',
+  'dashboard.cohorts.hint': '按首购月份分组：此后每个月仍来购买的顾客比例（第 1 个月即首购的下一个月）。',
   'dashboard.cohorts.cohort': '首购月份',
   'dashboard.cohorts.month': '第 {n} 个月',
   'dashboard.cohorts.months_after': '首购后第几个月',
