@@ -56,8 +56,10 @@ export function ActionConversion({ actions, currency }: { actions: Overview['act
                     </td>
                     <td class="num">{formatNumber(locale, a.converted)}</td>
                     <td class="rate-col">
-                      <Bar ratio={a.conversion_rate} tone="ok" />
-                      <strong data-testid="rate">{shareText(locale, a.conversion_rate)}</strong>
+                      <div class="rate-cell">
+                        <Bar ratio={a.conversion_rate} tone="ok" />
+                        <strong data-testid="rate">{shareText(locale, a.conversion_rate)}</strong>
+                      </div>
                     </td>
                     <td class="num">{formatMoney(locale, currency, a.revenue)}</td>
                   </tr>
