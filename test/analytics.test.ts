@@ -58,6 +58,7 @@ describe('GET /api/v1/analytics/overview', () => {
     expect(res.status).toBe(200);
     const o = res.body;
     expect(o.revenue).toBe(690);
+    expect(o.currency).toBe(t.config.STORE_CURRENCY);
     const stage = (s: string) => o.stages.find((x) => x.stage === s);
     expect(stage('at_risk')).toEqual({ stage: 'at_risk', customers: 2, buyers_in_period: 2, revenue: 450, revenue_share: 0.6522 });
     expect(stage('active')).toEqual({ stage: 'active', customers: 1, buyers_in_period: 1, revenue: 100, revenue_share: 0.1449 });

@@ -8,6 +8,7 @@ import { I18nContext, makeI18n, storedLang, storeLang } from './i18n/i18n.ts';
 import type { Lang, MessageKey } from './i18n/messages.ts';
 import { rememberCustomer } from './recent-customers.ts';
 import { CardRoute } from './screens/card-route.tsx';
+import { DashboardRoute } from './screens/dashboard-route.tsx';
 import { Home } from './screens/home.tsx';
 import { SignIn } from './screens/sign-in.tsx';
 import { loadSession, saveSession } from './session/session-store.ts';
@@ -74,10 +75,12 @@ export function App() {
 
   return (
     <I18nContext.Provider value={i18n}>
-      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={() => go({ screen: 'home' })} />
-      <ErrorBoundary key={route.screen === 'card' ? route.id : 'home'}>
+      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={() => go({ screen: 'home' })} onDashboard={route.screen === 'dashboard'} />
+      <ErrorBoundary key={route.screen === 'card' ? route.id : route.screen}>
       {!session ? (
         <SignIn api={api} notice={notice} onSignedIn={onSignedIn} />
+      ) : route.screen === 'dashboard' ? (
+        <DashboardRoute api={api} session={session} />
       ) : route.screen === 'card' ? (
         <CardRoute key={route.id} api={api} id={route.id} preloaded={found} onLoaded={remember} />
       ) : (

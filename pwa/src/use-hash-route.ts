@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { screen: 'home' } | { screen: 'card'; id: string };
+export type Route = { screen: 'home' } | { screen: 'card'; id: string } | { screen: 'dashboard' };
 
 function parse(hash: string): Route {
+  if (hash === '#/dashboard') return { screen: 'dashboard' };
   const m = /^#\/customer\/([^/]+)$/.exec(hash);
   return m?.[1] ? { screen: 'card', id: decodeURIComponent(m[1]) } : { screen: 'home' };
 }
 
 export function hrefOf(route: Route): string {
+  if (route.screen === 'dashboard') return '#/dashboard';
   return route.screen === 'card' ? `#/customer/${encodeURIComponent(route.id)}` : '#/';
 }
 

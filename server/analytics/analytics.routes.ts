@@ -7,7 +7,8 @@ import { DAY_MS } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
 import { parseOr422 } from '../http/request-body.ts';
 import { storeOverview } from './analytics.service.ts';
-import { exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
+import { atRiskQuerySchema, exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
+import { atRiskList } from './at-risk-list.ts';
 import { audienceCsv } from './audience-export.ts';
 
 export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
@@ -21,9 +22,15 @@ export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
     const to = q.to ? Date.parse(q.to) : now;
     const from = q.from ? Date.parse(q.from) : to - 365 * DAY_MS;
     if (from >= to) throw new AppError(422, 'validation_failed', 'from must be before to', [{ path: 'from', message: 'must be before to' }]);
-    return c.json(
-      storeOverview({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS, timeZone: deps.config.STORE_TZ }, from, to, now),
-    );
+    const figures = storeOverview({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS, timeZone: deps.config.STORE_TZ }, from, to, now);
+    return c.json({ ...figures, currency: deps.config.STORE_CURRENCY });
+  });
+
+  // Managers only (not hq): the list holds names and full phone numbers, for the manager to call.
+  app.get('/analytics/at-risk', manager, (c) => {
+    const q = parseOr422(atRiskQuerySchema, c.req.query(), 'the query');
+    const list = atRiskList({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS }, q, deps.clock());
+    return c.json({ ...list, currency: deps.config.STORE_CURRENCY });
   });
 
   app.get('/audiences/export', manager, (c) => {

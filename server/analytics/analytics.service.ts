@@ -24,7 +24,10 @@ export interface OverviewDeps {
   timeZone: string;
 }
 
-export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number): Overview {
+/** The overview's figures; the route adds the store currency. */
+export type OverviewFigures = Omit<Overview, 'currency'>;
+
+export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number): OverviewFigures {
   const { sqlite } = deps;
   const money = (minor: number | null) => toMajor(minor ?? 0, deps.minorDigits);
   // One ordered pass over the covering (customer_id, occurred_at, kind, total) index: per customer (and

@@ -1,12 +1,11 @@
 import type { Database } from 'bun:sqlite';
 import type { OutboundChannel } from '../contract/enums.ts';
+import { CONTACT_KIND, consentedLive, latestIdentifier } from './consented-customers.ts';
 
 /*
  * Campaign audiences: live customers of a stage and/or RFM segment who consented to the channel, with the
  * contact for that channel. Consent is checked here, at the source, not left to the campaign tool.
  */
-
-const CONTACT_KIND: Record<OutboundChannel, 'phone' | 'email' | null> = { sms: 'phone', call: 'phone', email: 'email', push: null };
 
 const PAGE = 5000;
 
@@ -28,10 +27,9 @@ export function* audienceCsv(
     { id: string; name: string | null; stage: string | null; segment: string | null; contact: string | null },
     [string | null, string | null, string | null, string]
   >(
-    `SELECT c.id, c.name, l.stage, l.segment,
-            (SELECT value FROM identity_links i WHERE i.customer_id = c.id AND i.kind = ?1 ORDER BY created_at DESC LIMIT 1) AS contact
+    `SELECT c.id, c.name, l.stage, l.segment, ${latestIdentifier('?1')} AS contact
      FROM customers c LEFT JOIN customer_lifecycle l ON l.customer_id = c.id
-     WHERE c.id > ?4 AND c.merged_into IS NULL AND c.erased_at IS NULL AND c.consent_${filter.channel} = 1
+     WHERE c.id > ?4 AND ${consentedLive(filter.channel)}
        AND (?2 IS NULL OR l.stage = ?2) AND (?3 IS NULL OR l.segment = ?3)
      ORDER BY c.id LIMIT ${PAGE}`,
   );

@@ -22,6 +22,8 @@ const conversionSchema = z.object({ eligible: int, converted: int, rate: share }
 
 export const overviewSchema = z.object({
   period: z.object({ from: z.string(), to: z.string() }),
+  /** ISO 4217 code of the store currency the money figures are in. */
+  currency: z.string(),
   revenue: z.number(),
   stages: z.array(z.object({ stage: stageSchema, customers: int, buyers_in_period: int, revenue: z.number(), revenue_share: share })),
   identified: z.object({ sales_share: share, revenue_share: share, anonymous_revenue: z.number() }),
@@ -37,3 +39,38 @@ export const overviewSchema = z.object({
   segments: z.array(z.object({ segment: segmentSchema, customers: int, revenue_12m: z.number(), revenue_share: share })),
 });
 export type Overview = z.infer<typeof overviewSchema>;
+
+/** GET /analytics/at-risk: one page of the call list; `cursor` is the previous page's `next_cursor`. */
+export const atRiskQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Opaque to the caller: the CLV key (minor units, -1 when unscored) and id of the last customer seen. */
+  cursor: z.string().regex(/^-?\d{1,15}_[0-9A-Za-z_-]{1,64}$/, 'a next_cursor of an earlier page').optional(),
+});
+export type AtRiskQuery = z.infer<typeof atRiskQuerySchema>;
+
+/**
+ * At-risk customers who consented to calls and have a phone, highest CLV first (unscored last, then by id).
+ * The phone is unmasked: the list is for the store manager, who calls them.
+ */
+export const atRiskListSchema = z.object({
+  /** How many customers the whole list holds, across pages. */
+  total: int,
+  customers: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().nullable(),
+      /** E.164. */
+      phone: z.string(),
+      /** 1 − P(a purchase within the model's horizon); null until scored. */
+      churn_risk: z.number().nullable(),
+      clv: z.number().nullable(),
+      last_purchase_at: z.string().nullable(),
+      days_since_purchase: int.nullable(),
+    }),
+  ),
+  next_cursor: z.string().nullable(),
+  /** ISO 4217 code of the store currency `clv` is in. */
+  currency: z.string(),
+  as_of: z.string(),
+});
+export type AtRiskList = z.infer<typeof atRiskListSchema>;

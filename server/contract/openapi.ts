@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { customerActionsSchema, outcomeResultSchema, outcomeSchema, todayListSchema } from './actions.ts';
-import { exportQuerySchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
+import { atRiskListSchema, atRiskQuerySchema, exportQuerySchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
 import { erasedCustomerSchema, lookupQuerySchema, phoneCandidatesSchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
 import { errorBodySchema } from './errors.ts';
 import { healthSchema } from './health.ts';
@@ -42,6 +42,7 @@ export function openApiDocument(storeName: string) {
         CustomerActions: output(customerActionsSchema),
         OutcomeResult: output(outcomeResultSchema),
         Overview: output(overviewSchema),
+        AtRiskList: output(atRiskListSchema),
         Health: output(healthSchema),
         Session: output(sessionSchema),
         TodayList: output(todayListSchema),
@@ -175,6 +176,14 @@ export function openApiDocument(storeName: string) {
           security: security('manager', 'hq'),
           parameters: queryParams(overviewQuerySchema),
           responses: { '200': ok('figures', 'Overview'), ...errors(401, 403, 422) },
+        },
+      },
+      '/api/v1/analytics/at-risk': {
+        get: {
+          summary: 'At-risk customers who consented to calls, highest CLV first, with their phone: the manager\'s call list (keyset pages)',
+          security: security('manager'),
+          parameters: queryParams(atRiskQuerySchema),
+          responses: { '200': ok('one page of the list', 'AtRiskList'), ...errors(401, 403, 422) },
         },
       },
       '/api/v1/audiences/export': {

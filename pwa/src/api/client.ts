@@ -5,6 +5,8 @@ export interface ApiClient {
   call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>>;
   /** For answers without a body (204). */
   send(method: string, path: string, body?: unknown): Promise<void>;
+  /** A file the API answers (a CSV export), with the name its Content-Disposition suggests. */
+  download(path: string): Promise<{ blob: Blob; filename: string | null }>;
 }
 
 /**
@@ -38,6 +40,11 @@ export function createApiClient(token: () => string | null, onUnauthorized: () =
     },
     async send(method, path, body) {
       await request(method, path, body);
+    },
+    async download(path) {
+      const res = await request('GET', path, undefined);
+      const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? null;
+      return { blob: await res.blob(), filename };
     },
   };
 }

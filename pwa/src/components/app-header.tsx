@@ -1,13 +1,16 @@
 import type { Session } from '../../../server/contract/session.ts';
 import { useI18n } from '../i18n/i18n.ts';
+import { hrefOf } from '../use-hash-route.ts';
 
 interface Props {
   session: Session | null;
   onSignOut: () => void;
   onHome: () => void;
+  /** The dashboard is open: its link is marked as the current page. */
+  onDashboard?: boolean;
 }
 
-export function AppHeader({ session, onSignOut, onHome }: Props) {
+export function AppHeader({ session, onSignOut, onHome, onDashboard = false }: Props) {
   const { t, lang, setLang } = useI18n();
   return (
     <header class="app-header">
@@ -17,6 +20,11 @@ export function AppHeader({ session, onSignOut, onHome }: Props) {
           <button type="button" class="button button-quiet" onClick={onHome}>
             {t('app.home')}
           </button>
+        )}
+        {session?.role === 'manager' && (
+          <a class="button button-quiet" href={hrefOf({ screen: 'dashboard' })} aria-current={onDashboard ? 'page' : undefined}>
+            {t('nav.dashboard')}
+          </a>
         )}
         <button type="button" class="button button-quiet" lang={lang === 'zh' ? 'en' : 'zh-CN'} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
           <span class="visually-hidden">{t('app.language')}: </span>

@@ -18,9 +18,9 @@ export function formatNumber(locale: string, n: number): string {
   return new Intl.NumberFormat(locale).format(n);
 }
 
-/** `ratio` in 0…1. */
-export function formatPercent(locale: string, ratio: number): string {
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
+/** `ratio` in 0…1; `fractionDigits` at most (a share of 0.4% would otherwise read as 0%). */
+export function formatPercent(locale: string, ratio: number, fractionDigits = 0): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: fractionDigits }).format(ratio);
 }
 
 export function formatDate(locale: string, iso: string | null): string {
@@ -34,4 +34,10 @@ export function formatDateTime(locale: string, iso: string): string {
 
 export function formatTime(locale: string, iso: string): string {
   return new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** A calendar month given as YYYY-MM (a cohort), e.g. "Dec 2025" / "2025年12月". */
+export function formatMonth(locale: string, yearMonth: string): string {
+  const [year, month] = yearMonth.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1)));
 }
