@@ -17,8 +17,8 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-function applianceEnv(dataDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001' };
+function applianceEnv(dataDir: string, port = 0): NodeJS.ProcessEnv {
+  return { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', STORE_DEMO: '0', STORE_ID: 'S001' };
 }
 
 function track(child: ChildProcess): Promise<Exit> {
@@ -56,10 +56,11 @@ export interface ServerProcess {
 
 /**
  * Starts `server/main.ts` on a free port (PORT=0, read back from its "listening on" line) and waits until
- * the start-up sweep has run, so that nothing of the appliance's own start writes later.
+ * the start-up sweep has run, so that nothing of the appliance's own start writes later. `port` starts it
+ * on that port instead: a restart that a browser page, whose origin includes the port, must find again.
  */
-export async function startServer(dataDir: string, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(BUN, ['server/main.ts'], { cwd: ROOT, env: applianceEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServer(dataDir: string, timeoutMs = 20_000, port = 0): Promise<ServerProcess> {
+  const child = spawn(BUN, ['server/main.ts'], { cwd: ROOT, env: applianceEnv(dataDir, port), stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
   let output = '';
   const ready = new Promise<string>((resolve, reject) => {
