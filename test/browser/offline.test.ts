@@ -156,19 +156,33 @@ describe('the clerk PWA offline', () => {
     await expect(page.getByTestId('waiting').textContent()).resolves.toBe('1 change waiting to be sent');
     await page.screenshot({ path: join(SCREENSHOTS, 'card-offline-en-landscape.png') });
     expect(outcomeFacts(action.id)).toEqual([]);
+    // A consent change made offline waits too, shown as such on the card.
+    const callConsent = page.locator('input[name="consent-call"]');
+    const call = !(await callConsent.isChecked());
+    await callConsent.setChecked(call);
+    await page.locator('[data-channel="call"] .chip-waiting').waitFor();
+    await expect(page.getByTestId('waiting').getAttribute('data-count')).resolves.toBe('2');
 
     server = await startServer(dataDir, 20_000, samePort);
-    await context.setOffline(false);
-    // Sessions live in the server's memory: the restarted server has ended them all. The outcome waits.
-    await page.getByLabel('PIN').waitFor();
-    await expect(page.getByTestId('waiting').getAttribute('data-count')).resolves.toBe('1');
-    await signInOnPage(page);
     session = await signInByApi();
+    await context.setOffline(false);
+    // Sessions live in the server's memory: the restarted server has ended them all. The changes wait.
+    await page.getByLabel('PIN').waitFor();
+    await expect(page.getByTestId('waiting').getAttribute('data-count')).resolves.toBe('2');
+    await signInOnPage(page);
     await page.getByTestId('waiting').waitFor({ state: 'detached', timeout: 15_000 });
     await expect(item.getAttribute('data-status')).resolves.toBe('done');
     const open = await apiGet(`${server.url}/api/v1/customers/${profile.id}/actions`, session.token, customerActionsSchema);
     expect(open.actions.map((a) => a.id)).not.toContain(action.id);
     expect(outcomeFacts(action.id)).toEqual([{ outcome: 'done', survey_answer: null, staff: session.staff.id }]);
+    const after = await apiGet(`${server.url}/api/v1/customers/${profile.id}`, session.token, customerCardSchema);
+    expect(after.consent.call).toBe(call);
+    const consentChanges = readStore<{ client_id: string }>(
+      `SELECT json_extract(data, '$.client_id') AS client_id FROM customer_events WHERE kind = 'profile_updated' AND recorded_customer_id = ?`,
+      profile.id,
+    );
+    expect(consentChanges).toHaveLength(1);
+    expect(consentChanges[0]?.client_id).toMatch(/^[\w-]{8,64}$/);
     // Nothing is sent again later: the outbox is empty and a reload shows the outcome from the server.
     await page.reload();
     await page.locator('#customer-name').waitFor();
@@ -247,6 +261,24 @@ describe('the clerk PWA offline', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signInOnPage(page);
     await expect(field.inputValue()).resolves.toBe('Half typed');
+    await context.close();
+  });
+
+  it('says once, dismissibly, that a new version took over', async () => {
+    const context = await tabletContext(browser, LANDSCAPE, 'en', session);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('#find-title').waitFor();
+    await expect(page.getByTestId('updated-note').count()).resolves.toBe(0);
+    // As if the tablet last ran an older build: the next navigation runs this one.
+    await page.evaluate(() => localStorage.setItem('clerk.build', 'an-older-build'));
+    await page.reload();
+    await expect(page.getByTestId('updated-note').textContent()).resolves.toContain('updated to the new version');
+    await page.getByTestId('updated-note').getByRole('button', { name: 'OK' }).click();
+    await expect(page.getByTestId('updated-note').count()).resolves.toBe(0);
+    await page.reload();
+    await page.locator('#find-title').waitFor();
+    await expect(page.getByTestId('updated-note').count()).resolves.toBe(0);
     await context.close();
   });
 

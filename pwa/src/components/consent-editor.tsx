@@ -13,7 +13,8 @@ import { ErrorBanner } from './error-banner.tsx';
 export function ConsentEditor({ card, onChanged }: { card: CustomerCard; onChanged: (card: CustomerCard) => void }) {
   const { t } = useI18n();
   const outbox = useOutbox();
-  const [busy, setBusy] = useState<OutboundChannel | null>(null);
+  /** The change being sent: shown as made while its answer is awaited. */
+  const [busy, setBusy] = useState<{ channel: OutboundChannel; value: boolean } | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   /** The latest waiting change per channel wins over what the card says. */
@@ -27,7 +28,7 @@ export function ConsentEditor({ card, onChanged }: { card: CustomerCard; onChang
   }
 
   const change = async (channel: OutboundChannel, value: boolean) => {
-    setBusy(channel);
+    setBusy({ channel, value });
     setError(null);
     const client_id = crypto.randomUUID();
     const delivery = await outbox.submit({ kind: 'consent', client_id, customer_id: card.id, body: { consent: { [channel]: value }, client_id } });
@@ -43,7 +44,7 @@ export function ConsentEditor({ card, onChanged }: { card: CustomerCard; onChang
       <ul class="plain consent-list">
         {OUTBOUND_CHANNELS.map((ch) => {
           const pending = waiting.get(ch);
-          const value = pending ?? card.consent[ch];
+          const value = busy?.channel === ch ? busy.value : (pending ?? card.consent[ch]);
           return (
             <li key={ch}>
               <label class="check" data-channel={ch}>

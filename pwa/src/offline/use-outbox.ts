@@ -88,7 +88,7 @@ export function useOutboxService(api: ApiClient, session: Session | null, reacha
       const by = { staff_id: session.staff.id, staff_name: session.staff.name };
       sent.current.set(change.client_id, null);
       await enqueue({ ...change, by, queued_at: new Date().toISOString() } as OutboxItem);
-      await refresh();
+      // Shown as waiting only once the drain has ended without sending it: online, it never flashes up.
       await drain();
       const result = sent.current.get(change.client_id) ?? null;
       sent.current.delete(change.client_id);
