@@ -154,7 +154,6 @@ describe('the clerk PWA offline', () => {
     await page.getByTestId('outcome-waiting').waitFor();
     await expect(page.getByTestId('waiting').getAttribute('data-count')).resolves.toBe('1');
     await expect(page.getByTestId('waiting').textContent()).resolves.toBe('1 change waiting to be sent');
-    await page.screenshot({ path: join(SCREENSHOTS, 'card-offline-en-landscape.png') });
     expect(outcomeFacts(action.id)).toEqual([]);
     // A consent change made offline waits too, shown as such on the card.
     const callConsent = page.locator('input[name="consent-call"]');
@@ -162,6 +161,7 @@ describe('the clerk PWA offline', () => {
     await callConsent.setChecked(call);
     await page.locator('[data-channel="call"] .chip-waiting').waitFor();
     await expect(page.getByTestId('waiting').getAttribute('data-count')).resolves.toBe('2');
+    await page.screenshot({ path: join(SCREENSHOTS, 'card-offline-en-landscape.png'), fullPage: true });
 
     server = await startServer(dataDir, 20_000, samePort);
     session = await signInByApi();
@@ -251,7 +251,7 @@ describe('the clerk PWA offline', () => {
   it('keeps a survey answer being typed across a return to sign-in', async () => {
     const { profile } = customers.find((c, i) => i > 1 && c.profile.actions.some((a) => SURVEY_TYPES.includes(a.type))) ?? customers[2]!;
     const action = profile.actions.find((a) => SURVEY_TYPES.includes(a.type));
-    if (!action) return; // no survey action among the demo customers: nothing to type into
+    if (!action) throw new Error('no demo customer with a second survey action');
     const own = await signInByApi();
     const context = await tabletContext(browser, LANDSCAPE, 'en', own);
     const page = await context.newPage();
