@@ -3,8 +3,12 @@ import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { reportFirstLoad } from './first-load-size.ts';
 
+/** Compared on each page load with the one the tablet saw last: a new one means "updated" (updated-note.tsx). */
+const BUILD_ID = new Date().toISOString();
+
 export default defineConfig({
   root: import.meta.dirname,
+  define: { __BUILD_ID__: JSON.stringify(BUILD_ID) },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
   // `npx vite pwa` during development: the API of an appliance running on its default port.
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
@@ -33,6 +37,8 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png}'],
+        // The first visit is controlled too: a tablet that loaded the app once opens it offline.
+        clientsClaim: true,
         navigateFallback: 'index.html',
         // The API is live data: never answered from the precache.
         navigateFallbackDenylist: [/^\/api\//, /^\/health/, /^\/livez/],

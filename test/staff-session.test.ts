@@ -129,3 +129,40 @@ describe('a registration sent again from an offline queue', () => {
     expect((await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { ...body, client_id: 'x' } })).status).toBe(422);
   });
 });
+
+describe('a consent change sent again from an offline queue', () => {
+  it('is applied once: the replay answers the customer as they are now and writes nothing', async () => {
+    const reg = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: '88008888', consent: { sms: true } } }, customerCardSchema);
+    const other = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: '88008889' } }, customerCardSchema);
+    const path = `/api/v1/customers/${reg.body.id}`;
+    const change = { consent: { sms: false, call: true }, client_id: 'tablet-1-consent-0001' };
+    const first = await t.call('PATCH', path, { role: 'clerk', body: change }, customerCardSchema);
+    expect(first.status).toBe(200);
+    expect(first.body.consent).toMatchObject({ sms: false, call: true });
+    // Someone changes call back after the tablet's send; the tablet, which never saw its answer, sends again.
+    await t.call('PATCH', path, { role: 'clerk', body: { consent: { call: false }, client_id: 'tablet-2-consent-0001' } }, customerCardSchema);
+    const before = t.counts();
+    const again = await t.call('PATCH', path, { role: 'clerk', body: change }, customerCardSchema);
+    expect(again.status).toBe(200);
+    expect(again.body.consent).toMatchObject({ sms: false, call: false });
+    expect(t.counts()).toEqual(before);
+    const updates = t.deps.sqlite
+      .query<{ n: number }, [string]>("SELECT count(*) AS n FROM customer_events WHERE kind = 'profile_updated' AND json_extract(data, '$.client_id') = ?")
+      .get(change.client_id);
+    expect(updates?.n).toBe(1);
+    // The same client id for someone else is the tablet's mistake, never a silent no-op.
+    expect((await t.call('PATCH', `/api/v1/customers/${other.body.id}`, { role: 'clerk', body: change })).status).toBe(422);
+    expect((await t.call('PATCH', path, { role: 'clerk', body: { ...change, client_id: 'short' } })).status).toBe(422);
+  });
+
+  it('finds the first send through the partial index of migration 0016', () => {
+    const plan = t.deps.sqlite
+      .query<{ detail: string }, [string]>(
+        "EXPLAIN QUERY PLAN SELECT recorded_customer_id FROM customer_events WHERE json_extract(data, '$.client_id') = ? AND kind = 'profile_updated'",
+      )
+      .all('x')
+      .map((r) => r.detail)
+      .join('\n');
+    expect(plan).toContain('customer_events_update_client_id');
+  });
+});

@@ -4,12 +4,17 @@ import type { Session } from '../../server/contract/session.ts';
 import { createApiClient } from './api/client.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { ErrorBoundary } from './components/error-boundary.tsx';
+import { NetStatus } from './components/net-status.tsx';
+import { UpdatedNote } from './components/updated-note.tsx';
 import { I18nContext, makeI18n, storedLang, storeLang } from './i18n/i18n.ts';
 import type { Lang, MessageKey } from './i18n/messages.ts';
+import { cacheCard } from './offline/card-cache.ts';
+import { OutboxContext, useOutboxService } from './offline/use-outbox.ts';
 import { rememberCustomer } from './recent-customers.ts';
 import { CardRoute } from './screens/card-route.tsx';
 import { DashboardRoute } from './screens/dashboard-route.tsx';
 import { Home } from './screens/home.tsx';
+import { Register } from './screens/register.tsx';
 import { SignIn } from './screens/sign-in.tsx';
 import { loadSession, saveSession } from './session/session-store.ts';
 import { useIdleLock } from './session/use-idle-lock.ts';
@@ -18,6 +23,7 @@ import { navigate as go, useHashRoute } from './use-hash-route.ts';
 function remember(card: CustomerCard): void {
   const card_ = card.identifiers.find((i) => i.kind === 'card') ?? card.identifiers[0];
   rememberCustomer({ id: card.id, name: card.name, label: card_?.masked ?? '', seen_at: new Date().toISOString() });
+  void cacheCard(card);
 }
 
 export function App() {
@@ -45,7 +51,9 @@ export function App() {
     setNotice(why);
   }, []);
 
-  const api = useMemo(() => createApiClient(() => tokenRef.current, () => endSession('signin.expired')), [endSession]);
+  const [reachable, setReachable] = useState(true);
+  const api = useMemo(() => createApiClient(() => tokenRef.current, () => endSession('signin.expired'), setReachable), [endSession]);
+  const outbox = useOutboxService(api, session, reachable);
 
   const signOut = useCallback(
     (why: MessageKey | null) => {
@@ -72,10 +80,14 @@ export function App() {
     },
     [],
   );
+  const onOpen = useCallback((id: string) => go({ screen: 'card', id }), []);
+  const goHome = useCallback(() => go({ screen: 'home' }), []);
 
   return (
     <I18nContext.Provider value={i18n}>
-      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={() => go({ screen: 'home' })} onDashboard={route.screen === 'dashboard'} />
+      <OutboxContext.Provider value={outbox}>
+      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={goHome} onDashboard={route.screen === 'dashboard'} status={<NetStatus />} />
+      <UpdatedNote />
       <ErrorBoundary key={route.screen === 'card' ? route.id : route.screen}>
       {!session ? (
         <SignIn api={api} notice={notice} onSignedIn={onSignedIn} />
@@ -83,10 +95,13 @@ export function App() {
         <DashboardRoute api={api} session={session} />
       ) : route.screen === 'card' ? (
         <CardRoute key={route.id} api={api} id={route.id} preloaded={found} onLoaded={remember} />
+      ) : route.screen === 'register' ? (
+        <Register key={route.query} query={route.query} onRegistered={onFound} onCancel={goHome} />
       ) : (
-        <Home api={api} onFound={onFound} onOpen={(id) => go({ screen: 'card', id })} />
+        <Home api={api} onFound={onFound} onOpen={onOpen} onRegister={(query) => go({ screen: 'register', query })} />
       )}
       </ErrorBoundary>
+      </OutboxContext.Provider>
     </I18nContext.Provider>
   );
 }

@@ -1,16 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { screen: 'home' } | { screen: 'card'; id: string } | { screen: 'dashboard' };
+export type Route = { screen: 'home' } | { screen: 'card'; id: string } | { screen: 'dashboard' } | { screen: 'register'; query: string };
 
 function parse(hash: string): Route {
   if (hash === '#/dashboard') return { screen: 'dashboard' };
   const m = /^#\/customer\/([^/]+)$/.exec(hash);
-  return m?.[1] ? { screen: 'card', id: decodeURIComponent(m[1]) } : { screen: 'home' };
+  if (m?.[1]) return { screen: 'card', id: decodeURIComponent(m[1]) };
+  const r = /^#\/register(?:\?(.*))?$/.exec(hash);
+  if (r) return { screen: 'register', query: new URLSearchParams(r[1] ?? '').get('q') ?? '' };
+  return { screen: 'home' };
 }
 
 export function hrefOf(route: Route): string {
   if (route.screen === 'dashboard') return '#/dashboard';
-  return route.screen === 'card' ? `#/customer/${encodeURIComponent(route.id)}` : '#/';
+  if (route.screen === 'card') return `#/customer/${encodeURIComponent(route.id)}`;
+  if (route.screen === 'register') return route.query ? `#/register?${new URLSearchParams({ q: route.query }).toString()}` : '#/register';
+  return '#/';
 }
 
 /** The screen lives in the URL's hash, so the tablet's back gesture goes back to the search. */

@@ -31,21 +31,29 @@ const profileFields = {
   consent: consentSchema.optional(),
 };
 
+/**
+ * The tablet's own id for one write (made when the form was filled in, kept while it waits offline): the same
+ * write sent again with it is recognised as a replay and changes nothing.
+ */
+export const clientIdSchema = z.string().regex(/^[\w-]{8,64}$/, '8 to 64 letters, digits, - or _');
+
 const hasIdentifier = (c: Record<string, unknown>) => Object.keys(identifierFields).some((k) => c[k] !== undefined);
 
 export const registerCustomerSchema = z
   .strictObject({
     ...identifierFields,
     ...profileFields,
-    /**
-     * The tablet's own id for this registration (made when the form was filled in, kept while it waits
-     * offline): sent again, it answers the customer it registered the first time (200) instead of a second one.
-     */
-    client_id: z.string().regex(/^[\w-]{8,64}$/, '8 to 64 letters, digits, - or _').optional(),
+    /** Sent again, it answers the customer it registered the first time (200) instead of a second one. */
+    client_id: clientIdSchema.optional(),
   })
   .refine(hasIdentifier, { message: 'at least one of loyalty_card, phone, email, member_id, external_id is required' });
 
-export const updateCustomerSchema = z.strictObject({ ...identifierFields, ...profileFields });
+export const updateCustomerSchema = z.strictObject({
+  ...identifierFields,
+  ...profileFields,
+  /** Sent again (to the same customer), it answers the customer as it is now and records nothing more. */
+  client_id: clientIdSchema.optional(),
+});
 
 export type RegisterCustomer = z.infer<typeof registerCustomerSchema>;
 export type UpdateCustomer = z.infer<typeof updateCustomerSchema>;

@@ -142,7 +142,7 @@ export function openApiDocument(storeName: string) {
         parameters: idParam,
         get: { summary: 'Customer profile', security: security('clerk'), responses: { '200': ok('the profile', 'CustomerCard'), ...errors(401, 403, 404, 410) } },
         patch: {
-          summary: 'Update profile, consent or identifiers',
+          summary: 'Update profile, consent or identifiers (a replayed client_id changes nothing)',
           security: security('clerk'),
           requestBody: requestBody(updateCustomerSchema),
           responses: { '200': ok('the profile', 'CustomerCard'), ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422) },

@@ -199,6 +199,8 @@ export const customerEvents = sqliteTable(
     index('customer_events_customer').on(t.customerId, t.at),
     // A registration sent again by a tablet (offline queue) is found by its client id.
     index('customer_events_client_id').on(sql`json_extract(${t.data}, '$.client_id')`).where(sql`${t.kind} = 'registered'`),
+    // …and so is a profile or consent change (one partial index per kind: the queries name the kind literally).
+    index('customer_events_update_client_id').on(sql`json_extract(${t.data}, '$.client_id')`).where(sql`${t.kind} = 'profile_updated'`),
   ],
 );
 

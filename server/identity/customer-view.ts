@@ -7,8 +7,8 @@ import { appendCustomerEvent, tombstoneEvents } from '../db/fact-writer.ts';
  * order — one function for both, so the two cannot disagree. Event data (JSON):
  *   created            {origin, store_id}
  *   identifier_linked  {kind, value}          identifier_unlinked {kind, value}
- *   registered         {values: {name, birthday, gender, consent_*}, identifiers: [kind]}
- *   profile_updated    {fields: [column], values: {column: value}, identifiers: [kind]}
+ *   registered         {values: {name, birthday, gender, consent_*}, identifiers: [kind], by, client_id}
+ *   profile_updated    {fields: [column], values: {column: value}, identifiers: [kind], by, client_id}
  *   profile_filled     {values: {name?, birthday?}}   (a POS source filling gaps; never overwrites)
  *   merged             {merged_id, reason, fields_taken: [column]}   (recorded on the survivor)
  *   erased             {}                     profile_snapshot {…every column} (migration 0012)

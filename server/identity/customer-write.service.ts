@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import type { Actor } from '../kernel/actor.ts';
+import { customerOfClientId } from './client-id-replay.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
@@ -50,7 +51,7 @@ export function registerCustomer(
   ctx: { storeId: string; phoneRegion: string; now: number; lifecycle: LifecycleRules; by?: Actor },
 ): { id: string; replayed: boolean } {
   if (body.client_id !== undefined) {
-    const first = registeredWith(sqlite, body.client_id);
+    const first = customerOfClientId(sqlite, 'registered', body.client_id);
     if (first) return { id: liveCustomerId(sqlite, first), replayed: true };
   }
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
@@ -67,17 +68,6 @@ export function registerCustomer(
   return { id, replayed: false };
 }
 
-/** The customer a tablet's registration with this client id created, if it was stored. */
-function registeredWith(sqlite: Database, clientId: string): string | null {
-  return (
-    sqlite
-      .query<{ recorded_customer_id: string }, [string]>(
-        "SELECT recorded_customer_id FROM customer_events WHERE json_extract(data, '$.client_id') = ? AND kind = 'registered'",
-      )
-      .get(clientId)?.recorded_customer_id ?? null
-  );
-}
-
 export function liveCustomerId(sqlite: Database, rawId: string): string {
   const id = canonicalCustomerId(sqlite, rawId);
   if (!id) throw new AppError(404, 'not_found', 'no such customer');
@@ -86,9 +76,18 @@ export function liveCustomerId(sqlite: Database, rawId: string): string {
   return id;
 }
 
-/** Updates profile and consent; a given identifier replaces the customer's identifier of that kind. */
+/**
+ * Updates profile and consent; a given identifier replaces the customer's identifier of that kind. With a
+ * client id already recorded for this customer it is a replay: nothing is written.
+ */
 export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCustomer, ctx: { phoneRegion: string; now: number; by?: Actor }): string {
   const id = liveCustomerId(sqlite, rawId);
+  if (body.client_id !== undefined) {
+    const first = customerOfClientId(sqlite, 'profile_updated', body.client_id);
+    // A merge since the first send moved that customer into a survivor: compare the live ids.
+    if (first !== null && canonicalCustomerId(sqlite, first) === id) return id;
+    if (first !== null) throw new AppError(422, 'validation_failed', 'this client id was used for another customer', [{ path: 'client_id', message: 'already used' }]);
+  }
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
   assertIdentifiersFree(sqlite, refs, id);
   for (const r of refs) {
@@ -100,7 +99,13 @@ export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCust
     linkIdentifier(sqlite, id, r, ctx.now);
   }
   const values = profileValues(body);
-  recordCustomerEvent(sqlite, id, 'profile_updated', ctx.now, { fields: Object.keys(values), values, identifiers: refs.map((r) => r.kind), by: ctx.by ?? null });
+  recordCustomerEvent(sqlite, id, 'profile_updated', ctx.now, {
+    fields: Object.keys(values),
+    values,
+    identifiers: refs.map((r) => r.kind),
+    by: ctx.by ?? null,
+    client_id: body.client_id ?? null,
+  });
   return id;
 }
 

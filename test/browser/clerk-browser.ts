@@ -18,12 +18,19 @@ export function assertPwaBuilt(): void {
   mkdirSync(SCREENSHOTS, { recursive: true });
 }
 
+const LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch(LAUNCH);
+}
+
+/** Chromium with a real profile in `userDataDir`: what installability needs (an incognito context is never installable). */
+export function launchPersistentChromium(userDataDir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport });
 }
 
 /** A tablet already signed in with `session`, in `lang`, as the PWA keeps them (sessionStorage, localStorage). */

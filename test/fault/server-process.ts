@@ -56,7 +56,8 @@ export interface ServerProcess {
 
 /**
  * Starts `server/main.ts` on a free port (PORT=0, read back from its "listening on" line) and waits until
- * the start-up sweep has run, so that nothing of the appliance's own start writes later.
+ * the start-up sweep has run, so that nothing of the appliance's own start writes later. `port` starts it
+ * on that port instead: a restart that a browser page, whose origin includes the port, must find again.
  */
 export function startServer(dataDir: string, timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ServerProcess> {
   return startProcess('server/main.ts', applianceEnv(dataDir, env), (out) => /daily sweep/.test(out), timeoutMs);

@@ -11,9 +11,10 @@ export interface ApiClient {
 
 /**
  * Calls the appliance's API with the session's token; every answer is parsed with its contract schema.
- * `onUnauthorized` runs on any 401 (expired or signed-out session) before the error is thrown.
+ * `onUnauthorized` runs on any 401 (expired or signed-out session) before the error is thrown;
+ * `onReachable` learns after every call whether the server answered at all.
  */
-export function createApiClient(token: () => string | null, onUnauthorized: () => void): ApiClient {
+export function createApiClient(token: () => string | null, onUnauthorized: () => void, onReachable: (reached: boolean) => void = () => {}): ApiClient {
   async function request(method: string, path: string, body: unknown): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const bearer = token();
@@ -23,8 +24,10 @@ export function createApiClient(token: () => string | null, onUnauthorized: () =
     try {
       res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
+      onReachable(false);
       throw new ApiError('network', 0, null, error instanceof Error ? error.message : String(error));
     }
+    onReachable(true);
     if (res.ok) return res;
     const failure = await errorFromResponse(res);
     if (res.status === 401 && bearer) onUnauthorized();

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Session } from '../../../server/contract/session.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { hrefOf } from '../use-hash-route.ts';
@@ -8,14 +9,17 @@ interface Props {
   onHome: () => void;
   /** The dashboard is open: its link is marked as the current page. */
   onDashboard?: boolean;
+  /** Shown first in the bar (the network and outbox status). */
+  status?: ComponentChildren;
 }
 
-export function AppHeader({ session, onSignOut, onHome, onDashboard = false }: Props) {
+export function AppHeader({ session, onSignOut, onHome, onDashboard = false, status }: Props) {
   const { t, lang, setLang } = useI18n();
   return (
     <header class="app-header">
       <h1 class="app-title">{t('app.title')}</h1>
       <nav class="app-nav" aria-label={t('app.title')}>
+        {status}
         {session && (
           <button type="button" class="button button-quiet" onClick={onHome}>
             {t('app.home')}

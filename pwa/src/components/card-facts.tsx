@@ -72,27 +72,3 @@ export function Scores({ card }: { card: CustomerCard }) {
     </section>
   );
 }
-
-export function Consent({ card }: { card: CustomerCard }) {
-  const { t } = useI18n();
-  const value = (v: boolean | null) => (v === null ? t('card.consent_unknown') : v ? t('card.consent_yes') : t('card.consent_no'));
-  return (
-    <section class="panel" aria-labelledby="consent-title">
-      <h3 id="consent-title">{t('card.consent')}</h3>
-      <dl class="facts">
-        {(['sms', 'email', 'push', 'call'] as const).map((ch) => (
-          <>
-            <dt key={`${ch}-t`}>{t(`channel.${ch}`)}</dt>
-            <dd key={`${ch}-d`} class={card.consent[ch] ? 'ok' : 'muted'}>{value(card.consent[ch])}</dd>
-          </>
-        ))}
-      </dl>
-      <h3>{t('card.identifiers')}</h3>
-      <ul class="plain">
-        {card.identifiers.map((i) => (
-          <li key={`${i.kind}${i.masked}`}>{i.masked}</li>
-        ))}
-      </ul>
-    </section>
-  );
-}

@@ -3,6 +3,8 @@ import { type CustomerCard, customerCardSchema } from '../../../server/contract/
 import type { ApiClient } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { useI18n } from '../i18n/i18n.ts';
+import { cacheCard, cachedCard } from '../offline/card-cache.ts';
+import { isUnreachable } from '../offline/unreachable.ts';
 import { CustomerCardView } from './customer-card.tsx';
 
 interface Props {
@@ -13,28 +15,45 @@ interface Props {
   onLoaded: (card: CustomerCard) => void;
 }
 
+interface Shown {
+  card: CustomerCard;
+  /** Set when this is the tablet's kept copy (ISO time the server answered it). */
+  asOf: string | null;
+}
+
 export function CardRoute({ api, id, preloaded, onLoaded }: Props) {
   const { t } = useI18n();
-  const [card, setCard] = useState<CustomerCard | null>(preloaded?.id === id ? preloaded : null);
+  const [shown, setShown] = useState<Shown | null>(preloaded?.id === id ? { card: preloaded, asOf: null } : null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
-    if (card?.id === id) return undefined;
+    if (shown?.card.id === id && attempt === 0) return undefined;
     let live = true;
     setError(null);
     api
       .call('GET', `/api/v1/customers/${encodeURIComponent(id)}`, customerCardSchema)
       .then((c) => {
         if (!live) return;
-        setCard(c);
+        setShown({ card: c, asOf: null });
         onLoaded(c);
       })
-      .catch((e: unknown) => live && setError(e));
+      .catch(async (e: unknown) => {
+        // No server (offline, stopped, failing): the copy kept when the card was last opened, marked as such.
+        const kept = isUnreachable(e) ? await cachedCard(id) : null;
+        if (!live) return;
+        if (kept) setShown({ card: kept.card, asOf: kept.fetched_at });
+        else setError(e);
+      });
     return () => {
       live = false;
     };
   }, [api, id, attempt]);
+
+  const changed = (c: CustomerCard) => {
+    setShown({ card: c, asOf: null });
+    void cacheCard(c);
+  };
 
   if (error !== null)
     return (
@@ -42,7 +61,7 @@ export function CardRoute({ api, id, preloaded, onLoaded }: Props) {
         <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
       </main>
     );
-  if (card?.id !== id)
+  if (shown?.card.id !== id)
     return (
       <main id="main">
         <p class="muted" role="status">
@@ -50,5 +69,5 @@ export function CardRoute({ api, id, preloaded, onLoaded }: Props) {
         </p>
       </main>
     );
-  return <CustomerCardView api={api} card={card} />;
+  return <CustomerCardView card={shown.card} asOf={shown.asOf} onChanged={changed} />;
 }

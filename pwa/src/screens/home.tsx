@@ -4,8 +4,11 @@ import { ApiError } from '../api/api-error.ts';
 import type { ApiClient } from '../api/client.ts';
 import { lookupPath } from '../api/lookup-query.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { OutboxRefusals } from '../components/outbox-refusals.tsx';
 import { formatDateTime } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
+import { cachedLookup, rememberLookup } from '../offline/card-cache.ts';
+import { isUnreachable } from '../offline/unreachable.ts';
 import { recentCustomers } from '../recent-customers.ts';
 import { useScanner } from '../use-scanner.ts';
 
@@ -13,36 +16,43 @@ interface Props {
   api: ApiClient;
   onFound: (card: CustomerCard) => void;
   onOpen: (id: string) => void;
+  /** The registration form, filled in with what was searched for. */
+  onRegister: (query: string) => void;
 }
 
-type Outcome = { kind: 'idle' } | { kind: 'busy' } | { kind: 'not_found'; query: string } | { kind: 'invalid'; query: string; message: string } | { kind: 'error'; error: unknown };
+type Outcome = { kind: 'idle' } | { kind: 'busy' } | { kind: 'not_found'; query: string } | { kind: 'invalid'; query: string; message: string } | { kind: 'error'; query: string; error: unknown };
 
-export function Home({ api, onFound, onOpen }: Props) {
+export function Home({ api, onFound, onOpen, onRegister }: Props) {
   const { t, locale } = useI18n();
   const [query, setQuery] = useState('');
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
-  const [registerAsked, setRegisterAsked] = useState(false);
 
   const find = useCallback(
     async (raw: string) => {
       if (!raw.trim()) return;
       setOutcome({ kind: 'busy' });
-      setRegisterAsked(false);
+      const path = lookupPath(raw);
       try {
-        onFound(await api.call('GET', lookupPath(raw), customerCardSchema));
+        const card = await api.call('GET', path, customerCardSchema);
+        void rememberLookup(path, card.id);
+        onFound(card);
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'not_found') setOutcome({ kind: 'not_found', query: raw.trim() });
+        // Without the server, a card found by this same lookup before opens from the tablet's copy.
+        const kept = isUnreachable(error) ? await cachedLookup(path) : null;
+        if (kept) onOpen(kept);
+        else if (error instanceof ApiError && error.code === 'not_found') setOutcome({ kind: 'not_found', query: raw.trim() });
         else if (error instanceof ApiError && error.code === 'validation_failed') setOutcome({ kind: 'invalid', query: raw.trim(), message: error.message });
-        else setOutcome({ kind: 'error', error });
+        else setOutcome({ kind: 'error', query: raw.trim(), error });
       }
     },
-    [api, onFound],
+    [api, onFound, onOpen],
   );
   useScanner(find);
 
   const recent = recentCustomers();
   return (
     <main class="home" id="main">
+      <OutboxRefusals />
       <section class="panel search" aria-labelledby="find-title">
         <h2 id="find-title">{t('home.title')}</h2>
         <p class="hint">{t('home.scan_hint')}</p>
@@ -66,10 +76,9 @@ export function Home({ api, onFound, onOpen }: Props) {
           {outcome.kind === 'not_found' && (
             <div class="banner" role="status">
               <p>{t('home.not_found', { query: outcome.query })}</p>
-              <button type="button" class="button" onClick={() => setRegisterAsked(true)}>
+              <button type="button" class="button button-primary" onClick={() => onRegister(outcome.query)}>
                 {t('home.register')}
               </button>
-              {registerAsked && <p>{t('home.register_soon')}</p>}
             </div>
           )}
           {outcome.kind === 'invalid' && (
@@ -78,6 +87,12 @@ export function Home({ api, onFound, onOpen }: Props) {
             </p>
           )}
           {outcome.kind === 'error' && <ErrorBanner error={outcome.error} onRetry={() => void find(query)} />}
+          {outcome.kind === 'error' && isUnreachable(outcome.error) && (
+            // Offline the tablet cannot know whether they are registered: a duplicate comes back as a refusal.
+            <button type="button" class="button" onClick={() => onRegister(outcome.query)}>
+              {t('home.register')}
+            </button>
+          )}
         </div>
       </section>
       <section class="panel" aria-labelledby="recent-title">

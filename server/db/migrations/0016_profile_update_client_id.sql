@@ -1,0 +1,1 @@
+CREATE INDEX `customer_events_update_client_id` ON `customer_events` (json_extract(`data`, '$.client_id')) WHERE `kind` = 'profile_updated';
