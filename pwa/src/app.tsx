@@ -12,6 +12,9 @@ import { Home } from './screens/home.tsx';
 import { SignIn } from './screens/sign-in.tsx';
 import { loadSession, saveSession } from './session/session-store.ts';
 import { useIdleLock } from './session/use-idle-lock.ts';
+import { TillBanner } from './till/till-banner.tsx';
+import { useTillPresence } from './till/use-till-presence.ts';
+import { TodayScreen } from './today/today-screen.tsx';
 import { navigate as go, useHashRoute } from './use-hash-route.ts';
 
 function remember(card: CustomerCard): void {
@@ -54,6 +57,8 @@ export function App() {
     },
     [api, endSession],
   );
+  const presence = useTillPresence(session?.token ?? null, () => endSession('signin.expired'));
+  const openCard = useCallback((id: string) => go({ screen: 'card', id }), []);
   const onIdle = useCallback(() => signOut('signin.locked_out_idle'), [signOut]);
   useIdleLock(session ? session.idle_minutes : null, onIdle);
 
@@ -74,14 +79,17 @@ export function App() {
 
   return (
     <I18nContext.Provider value={i18n}>
-      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={() => go({ screen: 'home' })} />
-      <ErrorBoundary key={route.screen === 'card' ? route.id : 'home'}>
+      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={() => go({ screen: 'home' })} onToday={() => go({ screen: 'today' })} />
+      {session && <TillBanner presence={presence} onOpen={openCard} />}
+      <ErrorBoundary key={route.screen === 'card' ? route.id : route.screen}>
       {!session ? (
         <SignIn api={api} notice={notice} onSignedIn={onSignedIn} />
       ) : route.screen === 'card' ? (
         <CardRoute key={route.id} api={api} id={route.id} preloaded={found} onLoaded={remember} />
+      ) : route.screen === 'today' ? (
+        <TodayScreen api={api} onOpen={openCard} />
       ) : (
-        <Home api={api} onFound={onFound} onOpen={(id) => go({ screen: 'card', id })} />
+        <Home api={api} onFound={onFound} onOpen={openCard} />
       )}
       </ErrorBoundary>
     </I18nContext.Provider>

@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { screen: 'home' } | { screen: 'card'; id: string };
+export type Route = { screen: 'home' } | { screen: 'card'; id: string } | { screen: 'today' };
 
 function parse(hash: string): Route {
+  if (hash === '#/today') return { screen: 'today' };
   const m = /^#\/customer\/([^/]+)$/.exec(hash);
   return m?.[1] ? { screen: 'card', id: decodeURIComponent(m[1]) } : { screen: 'home' };
 }
 
 export function hrefOf(route: Route): string {
+  if (route.screen === 'today') return '#/today';
   return route.screen === 'card' ? `#/customer/${encodeURIComponent(route.id)}` : '#/';
 }
 

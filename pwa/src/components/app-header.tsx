@@ -5,9 +5,10 @@ interface Props {
   session: Session | null;
   onSignOut: () => void;
   onHome: () => void;
+  onToday: () => void;
 }
 
-export function AppHeader({ session, onSignOut, onHome }: Props) {
+export function AppHeader({ session, onSignOut, onHome, onToday }: Props) {
   const { t, lang, setLang } = useI18n();
   return (
     <header class="app-header">
@@ -16,6 +17,11 @@ export function AppHeader({ session, onSignOut, onHome }: Props) {
         {session && (
           <button type="button" class="button button-quiet" onClick={onHome}>
             {t('app.home')}
+          </button>
+        )}
+        {session && (
+          <button type="button" class="button button-quiet" onClick={onToday}>
+            {t('today.nav')}
           </button>
         )}
         <button type="button" class="button button-quiet" lang={lang === 'zh' ? 'en' : 'zh-CN'} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
