@@ -98,7 +98,7 @@ export const en: Messages = {
   'till.reconnecting': 'Till alerts are reconnecting…',
   'phone.title': 'Find by phone',
   'phone.label': 'Last 4 digits of phone',
-  'phone.search': 'Find',
+  'phone.search': 'Show matches',
   'phone.none': 'No customer has a phone ending in {digits}.',
   'phone.ask_which': '{count} found. Ask the customer which one is theirs:',
   'phone.last_purchase': 'Last purchase {date}',
@@ -121,4 +121,5 @@ export const en: Messages = {
   'today.empty': 'Nobody to reach out to today.',
   'today.clv': 'Customer value',
   'today.open_card': 'Open card',
+  'today.channel': 'Reach out by',
 };

@@ -120,4 +120,5 @@ export const zh = {
   'today.empty': '今天没有需要联系的顾客。',
   'today.clv': '顾客价值',
   'today.open_card': '打开会员卡',
+  'today.channel': '联系方式',
 } as const;

@@ -2,8 +2,8 @@ import { createParser } from 'eventsource-parser';
 import { type PresenceEvent, presenceEventSchema } from '../../../server/contract/presence.ts';
 
 const EVENTS_PATH = '/api/v1/events';
-/** The server's keep-alive comes every 15 s; a stream silent for this long is dead even if no error said so. */
-const SILENCE_MS = 40_000;
+/** The server's keep-alive comes every 5 s; a stream silent for this long is dead even if no error said so. */
+const SILENCE_MS = 20_000;
 /** Until the server's `retry` hint arrives. */
 const DEFAULT_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 30_000;

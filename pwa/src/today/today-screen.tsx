@@ -24,6 +24,7 @@ function TodayItem({ item, currency, onOpen }: { item: TodayList['items'][number
         </span>
       </div>
       <p class="today-channel">
+        <span class="muted">{t('today.channel')} </span>
         <span class="chip">{t(`channel.${action.channel}`)}</span>
       </p>
       <p class="action-script">{action.script}</p>
