@@ -140,7 +140,7 @@ describe('now at the till', () => {
     expect(shown).toEqual(known.slice(1).reverse().map((k) => k.profile.id));
     const newest = known[3]!.profile;
     await page.getByRole('button', { name: `Dismiss: ${newest.name}` }).click();
-    await expect(page.locator('.till-banner').count()).resolves.toBe(2);
+    await expect.poll(() => page.locator('.till-banner').count()).toBe(2);
     await context.close();
   });
 
@@ -178,6 +178,21 @@ describe('now at the till', () => {
       await relay.close();
     }
   });
+
+  it('ends the session when the event stream answers 401', async () => {
+    const forged: Session = { ...session, token: 'sa_clerk_not_a_real_token' };
+    const context = await tabletContext(browser, LANDSCAPE, 'en', forged);
+    const page = await context.newPage();
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/')) calls.push(new URL(r.url()).pathname);
+    });
+    await page.goto(server.url);
+    await page.getByLabel('PIN').waitFor();
+    await expect(page.locator('.banner').first().textContent()).resolves.toContain('session has ended');
+    expect(calls).toEqual(['/api/v1/events']);
+    await context.close();
+  });
 });
 
 describe('find by the last four digits of a phone', () => {
@@ -210,7 +225,7 @@ describe('find by the last four digits of a phone', () => {
     await page.goto(server.url);
     await page.getByLabel('Last 4 digits of phone').fill('0001');
     await page.getByRole('button', { name: 'Show matches' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'No customer has a phone ending in 0001' }).count()).resolves.toBe(1);
+    await page.getByRole('status').filter({ hasText: 'No customer has a phone ending in 0001' }).waitFor();
     let limited = false;
     for (let i = 0; i < 20 && !limited; i++) limited = (await fetch(`${server.url}/api/v1/customers/search?phone_last4=0001`, { headers: { authorization: `Bearer ${own.token}` } })).status === 429;
     expect(limited).toBe(true);
@@ -251,7 +266,7 @@ describe('scan with the camera', () => {
       console.log(`camera: BarcodeDetector in window: ${native}; reader used: ${detector}`);
       await expect(page.locator('#customer-name').textContent()).resolves.toBe(profile.name);
       expect(await page.evaluate(() => location.hash)).toBe(`#/customer/${encodeURIComponent(profile.id)}`);
-      await expect(page.getByRole('dialog').count()).resolves.toBe(0);
+      await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
       expect(detector).toBe(native ? 'native' : 'polyfill');
       if (detector === 'polyfill') expect(wasm.length).toBeGreaterThan(0);
       expect(elsewhere).toEqual([]);
@@ -269,7 +284,7 @@ describe('scan with the camera', () => {
     await expect(page.getByRole('dialog').getByRole('alert').textContent()).resolves.toMatch(/may not use the camera|No camera is available/);
     await page.screenshot({ path: join(SCREENSHOTS, 'camera-none-en-portrait.png') });
     await page.getByRole('button', { name: 'Close' }).click();
-    await expect(page.getByRole('dialog').count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     await context.close();
   });
 });

@@ -33,7 +33,8 @@ export function TillBanner({ presence, onOpen }: Props) {
   const { t } = useI18n();
   return (
     <section class="till-banners" aria-label={t('till.region')} data-stream={presence.state}>
-      <div role="status" aria-live="polite">
+      {/* The live region is always there, so additions are announced; it is a status only while it says something. */}
+      <div role={presence.atTill.length > 0 || presence.reconnecting ? 'status' : undefined} aria-live="polite">
         {presence.atTill.length > 0 && (
           <ul class="till-list">
             {presence.atTill.map((e) => (
