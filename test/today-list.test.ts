@@ -47,6 +47,7 @@ describe("today's list", () => {
 
     const res = await t.call('GET', '/api/v1/today', { role: 'clerk' }, todayListSchema);
     expect(res.status).toBe(200);
+    expect(res.body.currency).toBe('CNY');
     const rows = res.body.items.map((i) => [i.customer.id, i.action.type]);
     expect(rows).toContainEqual([caller, 'win_back']);
     expect(rows).toContainEqual([birthday, 'birthday']);

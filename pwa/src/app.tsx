@@ -18,6 +18,9 @@ import { Register } from './screens/register.tsx';
 import { SignIn } from './screens/sign-in.tsx';
 import { loadSession, saveSession } from './session/session-store.ts';
 import { useIdleLock } from './session/use-idle-lock.ts';
+import { TillBanner } from './till/till-banner.tsx';
+import { useTillPresence } from './till/use-till-presence.ts';
+import { TodayScreen } from './today/today-screen.tsx';
 import { navigate as go, useHashRoute } from './use-hash-route.ts';
 
 function remember(card: CustomerCard): void {
@@ -63,6 +66,8 @@ export function App() {
     },
     [api, endSession],
   );
+  const presence = useTillPresence(session?.token ?? null, () => endSession('signin.expired'));
+  const openCard = useCallback((id: string) => go({ screen: 'card', id }), []);
   const onIdle = useCallback(() => signOut('signin.locked_out_idle'), [signOut]);
   useIdleLock(session ? session.idle_minutes : null, onIdle);
 
@@ -80,14 +85,21 @@ export function App() {
     },
     [],
   );
-  const onOpen = useCallback((id: string) => go({ screen: 'card', id }), []);
   const goHome = useCallback(() => go({ screen: 'home' }), []);
 
   return (
     <I18nContext.Provider value={i18n}>
       <OutboxContext.Provider value={outbox}>
-      <AppHeader session={session} onSignOut={() => signOut(null)} onHome={goHome} onDashboard={route.screen === 'dashboard'} status={<NetStatus />} />
+      <AppHeader
+        session={session}
+        onSignOut={() => signOut(null)}
+        onHome={goHome}
+        onToday={() => go({ screen: 'today' })}
+        onDashboard={route.screen === 'dashboard'}
+        status={<NetStatus />}
+      />
       <UpdatedNote />
+      {session && <TillBanner presence={presence} onOpen={openCard} />}
       <ErrorBoundary key={route.screen === 'card' ? route.id : route.screen}>
       {!session ? (
         <SignIn api={api} notice={notice} onSignedIn={onSignedIn} />
@@ -97,8 +109,10 @@ export function App() {
         <CardRoute key={route.id} api={api} id={route.id} preloaded={found} onLoaded={remember} />
       ) : route.screen === 'register' ? (
         <Register key={route.query} query={route.query} onRegistered={onFound} onCancel={goHome} />
+      ) : route.screen === 'today' ? (
+        <TodayScreen api={api} onOpen={openCard} />
       ) : (
-        <Home api={api} onFound={onFound} onOpen={onOpen} onRegister={(query) => go({ screen: 'register', query })} />
+        <Home api={api} onFound={onFound} onOpen={openCard} onRegister={(query) => go({ screen: 'register', query })} />
       )}
       </ErrorBoundary>
       </OutboxContext.Provider>

@@ -1,9 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { screen: 'home' } | { screen: 'card'; id: string } | { screen: 'dashboard' } | { screen: 'register'; query: string };
+export type Route =
+  | { screen: 'home' }
+  | { screen: 'card'; id: string }
+  | { screen: 'dashboard' }
+  | { screen: 'today' }
+  | { screen: 'register'; query: string };
 
 function parse(hash: string): Route {
   if (hash === '#/dashboard') return { screen: 'dashboard' };
+  if (hash === '#/today') return { screen: 'today' };
   const m = /^#\/customer\/([^/]+)$/.exec(hash);
   if (m?.[1]) return { screen: 'card', id: decodeURIComponent(m[1]) };
   const r = /^#\/register(?:\?(.*))?$/.exec(hash);
@@ -13,6 +19,7 @@ function parse(hash: string): Route {
 
 export function hrefOf(route: Route): string {
   if (route.screen === 'dashboard') return '#/dashboard';
+  if (route.screen === 'today') return '#/today';
   if (route.screen === 'card') return `#/customer/${encodeURIComponent(route.id)}`;
   if (route.screen === 'register') return route.query ? `#/register?${new URLSearchParams({ q: route.query }).toString()}` : '#/register';
   return '#/';

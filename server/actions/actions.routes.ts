@@ -15,7 +15,7 @@ export function actionRoutes(deps: StoreDeps & { auth: Authenticator }, actions:
   app.get('/today', clerk, async (c) =>
     c.json(
       await todayList(
-        { sqlite: deps.sqlite, timeZone: deps.config.STORE_TZ, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS, actionsFor: (id) => actions.actionsFor(id) },
+        { sqlite: deps.sqlite, timeZone: deps.config.STORE_TZ, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS, currency: deps.config.STORE_CURRENCY, actionsFor: (id) => actions.actionsFor(id) },
         deps.clock(),
       ),
     ),

@@ -50,7 +50,7 @@ function candidates(sqlite: Database, timeZone: string, now: number): Candidate[
  * (consent, quiet hours, contact caps, one offer per period), keeping the outreach among them.
  */
 export async function todayList(
-  deps: { sqlite: Database; timeZone: string; minorDigits: number; actionsFor: (id: string) => Promise<CustomerActions> },
+  deps: { sqlite: Database; timeZone: string; minorDigits: number; currency: string; actionsFor: (id: string) => Promise<CustomerActions> },
   now: number,
 ): Promise<TodayList> {
   const items: TodayList['items'] = [];
@@ -60,5 +60,5 @@ export async function todayList(
     const customer = { id: c.id, name: c.name, stage: c.stage, clv: c.clv === null ? null : toMajor(c.clv, deps.minorDigits), consent };
     for (const action of actions) if (OUTREACH_TYPES.has(action.type)) items.push({ customer, action });
   }
-  return { items, as_of: new Date(now).toISOString() };
+  return { items, currency: deps.currency, as_of: new Date(now).toISOString() };
 }

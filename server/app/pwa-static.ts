@@ -16,6 +16,8 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
+  // The camera's barcode reader: WebAssembly.instantiateStreaming insists on this type.
+  '.wasm': 'application/wasm',
 };
 
 // Vite puts content-hashed names under assets/: they never change, so a tablet keeps them for a year.

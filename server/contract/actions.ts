@@ -54,6 +54,8 @@ export const todayListSchema = z.object({
       action: actionViewSchema,
     }),
   ),
+  /** ISO 4217 code of the store's currency, for `clv`. */
+  currency: z.string(),
   /** When the list was made (ISO). */
   as_of: z.string(),
 });

@@ -11,8 +11,11 @@ import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { PresenceHub } from './presence-hub.ts';
 
-/** Seconds between keep-alive comments, so proxies and the tablet notice a dead stream. */
-const HEARTBEAT_MS = 15_000;
+/**
+ * Between keep-alive comments, so proxies and the tablet notice a dead stream. Must stay under Bun.serve's idle
+ * timeout (10 s by default), which otherwise cuts a quiet stream and leaves tablets deaf while they reconnect.
+ */
+const HEARTBEAT_MS = 5_000;
 
 export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; presence: PresenceHub }) {
   const app = new Hono<AuthEnv>();

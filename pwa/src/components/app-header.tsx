@@ -7,13 +7,14 @@ interface Props {
   session: Session | null;
   onSignOut: () => void;
   onHome: () => void;
+  onToday: () => void;
   /** The dashboard is open: its link is marked as the current page. */
   onDashboard?: boolean;
   /** Shown first in the bar (the network and outbox status). */
   status?: ComponentChildren;
 }
 
-export function AppHeader({ session, onSignOut, onHome, onDashboard = false, status }: Props) {
+export function AppHeader({ session, onSignOut, onHome, onToday, onDashboard = false, status }: Props) {
   const { t, lang, setLang } = useI18n();
   return (
     <header class="app-header">
@@ -23,6 +24,11 @@ export function AppHeader({ session, onSignOut, onHome, onDashboard = false, sta
         {session && (
           <button type="button" class="button button-quiet" onClick={onHome}>
             {t('app.home')}
+          </button>
+        )}
+        {session && (
+          <button type="button" class="button button-quiet" onClick={onToday}>
+            {t('today.nav')}
           </button>
         )}
         {session?.role === 'manager' && (

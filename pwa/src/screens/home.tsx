@@ -3,12 +3,14 @@ import { type CustomerCard, customerCardSchema } from '../../../server/contract/
 import { ApiError } from '../api/api-error.ts';
 import type { ApiClient } from '../api/client.ts';
 import { lookupPath } from '../api/lookup-query.ts';
+import { ScanWithCamera } from '../camera/scan-with-camera.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { OutboxRefusals } from '../components/outbox-refusals.tsx';
 import { formatDateTime } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { cachedLookup, rememberLookup } from '../offline/card-cache.ts';
 import { isUnreachable } from '../offline/unreachable.ts';
+import { PhoneLast4Search } from '../phone/phone-last4-search.tsx';
 import { recentCustomers } from '../recent-customers.ts';
 import { useScanner } from '../use-scanner.ts';
 
@@ -55,7 +57,10 @@ export function Home({ api, onFound, onOpen, onRegister }: Props) {
       <OutboxRefusals />
       <section class="panel search" aria-labelledby="find-title">
         <h2 id="find-title">{t('home.title')}</h2>
-        <p class="hint">{t('home.scan_hint')}</p>
+        <div class="scan-row">
+          <p class="hint">{t('home.scan_hint')}</p>
+          <ScanWithCamera onValue={find} />
+        </div>
         <form
           class="search-row"
           role="search"
@@ -94,6 +99,7 @@ export function Home({ api, onFound, onOpen, onRegister }: Props) {
             </button>
           )}
         </div>
+        <PhoneLast4Search api={api} onOpen={onOpen} />
       </section>
       <section class="panel" aria-labelledby="recent-title">
         <h2 id="recent-title">{t('home.recent')}</h2>
