@@ -5,7 +5,7 @@
  * time from the scanner's Enter to the customer's card on screen, and from a terminal's 201 to the "now at
  * the till" banner. Appends the figures to bench/RESULTS.md.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -85,7 +85,7 @@ const report = [
   '',
   '| figure | measured | target |',
   '|---|---|---|',
-  `| first-load JS (entry + preloaded modules), gzipped | ${kb(firstLoad.js)} (CSS ${kb(firstLoad.css)}) | ≤ 60 KB, aim 40 KB |`,
+  `| first-load JS (entry + preloaded modules + the zh catalog), gzipped | ${kb(firstLoad.js)} (CSS ${kb(firstLoad.css)}) | ≤ 60 KB, aim 40 KB |`,
   `| card visible after the scanner's Enter (lookup + render + next frame), p50 / p95 / max over ${cardVisible.length} cards | ${round(percentile(sorted(cardVisible), 0.5))} / ${round(percentile(sorted(cardVisible), 0.95))} / ${round(Math.max(...cardVisible))} ms | ≤ 300 ms |`,
   `| "now at the till" banner after the terminal's presence call answered, p50 / p95 / max over ${banner.length} | ${round(percentile(sorted(banner), 0.5))} / ${round(percentile(sorted(banner), 0.95))} / ${round(Math.max(...banner))} ms | ≤ 1 s |`,
   '',
@@ -120,23 +120,35 @@ async function scanToCard(page: Page, card: string): Promise<number> {
   );
   await page.keyboard.type(card);
   await page.keyboard.press('Enter');
-  return measured;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void page.screenshot({ path: '.tmp/bench-pwa-stuck.png' }).finally(() => reject(new Error(`card ${card} not shown within 10 s (screenshot .tmp/bench-pwa-stuck.png)`)));
+    }, 10_000);
+  });
+  try {
+    return await Promise.race([measured, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** ms from the terminal's answered presence call to the banner naming the customer, on the page's clock. */
+/** ms from the terminal's answered presence call to the banner, on the page's clock (every earlier banner dismissed first). */
 async function tillBannerDelay(page: Page, url: string, token: string, card: string): Promise<number> {
-  const seen = page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector('[data-testid="till-banner"]')) return;
-          observer.disconnect();
-          resolve(performance.timeOrigin + performance.now());
-        });
-        observer.observe(document.body, { childList: true, subtree: true });
-      }),
-  );
-  await page.evaluate(() => document.querySelectorAll('[data-testid="till-banner-dismiss"]').forEach((b) => (b as HTMLButtonElement).click()));
+  await page.evaluate(() => document.querySelectorAll('.till-dismiss').forEach((b) => (b as HTMLButtonElement).click()));
+  await page.waitForFunction(() => !document.querySelector('.till-banner'));
+  await page.locator('.till-banners[data-stream="live"]').waitFor({ state: 'attached' });
+  // Watches from before the call; the time the banner appeared lands in window.__bannerAt.
+  await page.evaluate(() => {
+    const w = window as unknown as { __bannerAt?: number };
+    delete w.__bannerAt;
+    const observer = new MutationObserver(() => {
+      if (!document.querySelector('.till-banner')) return;
+      observer.disconnect();
+      w.__bannerAt = performance.timeOrigin + performance.now();
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
   const res = await fetch(`${url}/api/v1/presence`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -144,12 +156,15 @@ async function tillBannerDelay(page: Page, url: string, token: string, card: str
   });
   const answeredAt = performance.timeOrigin + performance.now();
   if (res.status !== 202) throw new Error(`presence: ${res.status} ${await res.text()}`);
-  return Math.max(0, (await seen) - answeredAt);
+  const shownAt = await page.waitForFunction(() => (window as unknown as { __bannerAt?: number }).__bannerAt, undefined, { timeout: 10_000 });
+  return Math.max(0, ((await shownAt.jsonValue()) as number) - answeredAt);
 }
 
+/** The entry module, what it preloads, and the default language's catalog (main.tsx loads it before the first render). */
 function firstLoadBytes(): { js: number; css: number; files: string[] } {
   const html = readFileSync(join(DIST, 'index.html'), 'utf8');
-  const js = [...html.matchAll(/<script type="module"[^>]*src="([^"]+)"/g), ...html.matchAll(/<link rel="modulepreload"[^>]*href="([^"]+)"/g)].map((m) => m[1]!);
+  const catalog = readdirSync(join(DIST, 'assets')).filter((f) => /^zh-[\w-]+\.js$/.test(f)).map((f) => `/assets/${f}`);
+  const js = [...html.matchAll(/<script type="module"[^>]*src="([^"]+)"/g), ...html.matchAll(/<link rel="modulepreload"[^>]*href="([^"]+)"/g)].map((m) => m[1]!).concat(catalog);
   const css = [...html.matchAll(/<link rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]!);
   const gz = (files: string[]) => files.reduce((n, f) => n + gzipSync(readFileSync(join(DIST, f))).length, 0);
   return { js: gz(js), css: gz(css), files: js };

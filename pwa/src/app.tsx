@@ -6,7 +6,7 @@ import { AppHeader } from './components/app-header.tsx';
 import { ErrorBoundary } from './components/error-boundary.tsx';
 import { NetStatus } from './components/net-status.tsx';
 import { UpdatedNote } from './components/updated-note.tsx';
-import { I18nContext, makeI18n, storedLang, storeLang } from './i18n/i18n.ts';
+import { I18nContext, loadCatalog, makeI18n, storedLang, storeLang } from './i18n/i18n.ts';
 import type { Lang, MessageKey } from './i18n/messages.ts';
 import { cacheCard } from './offline/card-cache.ts';
 import { OutboxContext, useOutboxService } from './offline/use-outbox.ts';
@@ -40,8 +40,11 @@ export function App() {
   const i18n = useMemo(
     () =>
       makeI18n(lang, (next) => {
-        storeLang(next);
-        setLangState(next);
+        // The other catalog is a chunk of its own (precached, so this is quick offline too).
+        void loadCatalog(next).then(() => {
+          storeLang(next);
+          setLangState(next);
+        });
       }),
     [lang],
   );

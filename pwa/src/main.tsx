@@ -1,8 +1,10 @@
 import { render } from 'preact';
 import { App } from './app.tsx';
-import { storedLang, storeLang } from './i18n/i18n.ts';
+import { loadCatalog, storedLang, storeLang } from './i18n/i18n.ts';
 import './styles.css';
 
-storeLang(storedLang());
+const lang = storedLang();
+storeLang(lang);
+await loadCatalog(lang);
 const root = document.getElementById('app');
 if (root) render(<App />, root);

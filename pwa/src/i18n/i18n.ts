@@ -1,10 +1,16 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { en } from './en.ts';
 import type { Lang, MessageKey, Messages } from './messages.ts';
-import { zh } from './zh.ts';
 
-const CATALOGS: Record<Lang, Messages> = { zh, en };
+/*
+ * Each language's catalog is its own chunk, loaded before the first render (main.tsx) and when the tablet
+ * switches: a tablet downloads only the language it shows (the service worker precaches both for offline).
+ */
+const loaded: Partial<Record<Lang, Messages>> = {};
+
+export async function loadCatalog(lang: Lang): Promise<void> {
+  loaded[lang] ??= lang === 'zh' ? (await import('./zh.ts')).zh : (await import('./en.ts')).en;
+}
 const LOCALES: Record<Lang, string> = { zh: 'zh-CN', en: 'en-GB' };
 const LANG_KEY = 'clerk.lang';
 
@@ -36,10 +42,13 @@ export interface I18n {
   setLang: (lang: Lang) => void;
 }
 
+/** The i18n of a language whose catalog `loadCatalog` has loaded. */
 export function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
-  const catalog = CATALOGS[lang];
+  const catalog = loaded[lang];
+  if (!catalog) throw new Error(`the ${lang} catalog is not loaded`);
   return { lang, locale: LOCALES[lang], t: (key, params) => fill(catalog[key], params), setLang };
 }
 
-export const I18nContext = createContext<I18n>(makeI18n('zh', () => {}));
+/** Outside a provider (never in the app) keys show as themselves rather than failing. */
+export const I18nContext = createContext<I18n>({ lang: 'zh', locale: LOCALES.zh, t: (key) => key, setLang: () => undefined });
 export const useI18n = () => useContext(I18nContext);
