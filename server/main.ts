@@ -25,7 +25,7 @@ function main(): void {
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
-  const sync = startSyncAgent(config, dbPath(config.DATA_DIR), (line) => console.log(line));
+  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), (line) => console.log(line));
   // Bun refuses bodies over maxRequestBodySize before our handler sees them (a bare 413): it sits above our
   // own limits so oversize bodies get the usual error body from limitBody.
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES * 4 });

@@ -1,12 +1,13 @@
-import { Database } from 'bun:sqlite';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
 import { pushUntilCaughtUp } from '../../sync/store/push-loop.ts';
 import { openCentralStorage } from '../central/central-db.ts';
 import { listStores, registerStore, revokeStore } from '../central/store-registry.ts';
-import { dbPath } from '../db/open.ts';
+import { dbPath, openDb } from '../db/open.ts';
 import type { Config } from '../kernel/config.ts';
 import { InputError } from '../kernel/errors.ts';
+import { applyPulled, createStorePullPort } from '../orchestration/sync-pull.ts';
 import { createStorePushPort } from '../orchestration/sync-push-port.ts';
 
 /*
@@ -45,16 +46,21 @@ export async function runStoreCommand(args: string[], config: Config): Promise<v
   }
 }
 
-/** `sync --once`: pushes until central has every change; exit 0 only when it has, else the reason. */
+/**
+ * `sync --once`: pushes until central has every change of the store, then pulls until the store has everything
+ * central has for it; exit 0 only when both are done, else the reason. Safe beside a running server (SQLite
+ * serializes the writes of the pull with the server's).
+ */
 export async function runSyncOnce(config: Config): Promise<void> {
   const file = dbPath(config.DATA_DIR);
   if (!existsSync(file)) throw new InputError('not_found', `no store database at ${file}`);
-  const db = new Database(file, { readonly: true });
+  const db = openDb(file);
   try {
-    const port = createStorePushPort(db, config, Date.now);
-    const run = await pushUntilCaughtUp(port);
+    const run = await pushUntilCaughtUp(createStorePushPort(db, config, Date.now));
     if (run.clockSkewMs !== null) console.error(`warning: this store's clock is ${Math.round(run.clockSkewMs / 1000)} s off central's; its changes are flagged there`);
-    console.error(`sync: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
+    console.error(`sync push: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
+    const pulled = await pullUntilCaughtUp(createStorePullPort(db, config, async (answer) => applyPulled(db, answer, Date.now())));
+    console.error(`sync pull: up to ${pulled.cursor} in central's outbox (${pulled.applied} applied)`);
   } catch (error) {
     if (error instanceof Error && error.name === 'SyncError') throw new InputError('failed', error.message);
     throw error;

@@ -80,6 +80,13 @@ export const profileSchema = z.object({
     average_basket: z.number().nullable(),
     returns: z.object({ count: int, amount: z.number() }),
   }),
+  /**
+   * The customer across the chain, once central has seen them at another store too (sync): their global id,
+   * sales and net spend at every store, the stores that know them, the last purchase anywhere. null otherwise.
+   */
+  chain: z
+    .object({ global_id: z.string(), visits: int, spend: z.number(), stores: z.array(z.string()), last_purchase_at: instant })
+    .nullable(),
   /** The last 20, newest first. */
   transactions: z.array(profileTransactionSchema),
 });

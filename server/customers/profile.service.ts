@@ -10,6 +10,7 @@ import type { Profile } from '../contract/profile.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
 import { isoOrNull, toMajor } from '../kernel/money.ts';
+import { chainFiguresOf } from '../stats/chain-stats.ts';
 
 export interface ProfileDeps {
   sqlite: Database;
@@ -37,6 +38,11 @@ interface TxRow {
 type LineRow = LineFact & { tx_id: string };
 
 const consent = (v: number | null): boolean | null => (v === null ? null : v === 1);
+
+function chainOf(sqlite: Database, id: string, money: (minor: number) => number): Profile['chain'] {
+  const f = chainFiguresOf(sqlite, id);
+  return f && { global_id: f.globalId, visits: f.visits, spend: money(f.spend), stores: f.stores, last_purchase_at: isoOrNull(f.lastPurchaseAt) };
+}
 
 /** Everything an associate sees about one customer. Money as decimal numbers in the store currency. */
 export function getProfile(deps: ProfileDeps, rawId: string, now: number): Profile {
@@ -127,6 +133,7 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number): Profi
       average_basket: totals.sale_count > 0 ? money(Math.round(totals.sale_amount / totals.sale_count)) : null,
       returns: { count: totals.return_count, amount: money(totals.return_amount) },
     },
+    chain: chainOf(sqlite, id, money),
     transactions: txs.map((t) => ({
       id: t.id,
       terminal_id: t.terminal_id,

@@ -386,3 +386,20 @@ export const customerScores = sqliteTable(
   // No index on p_purchase (dropped in 0011): no query reads by it, and every rescoring, one after each
   // identified sale, would move the customer's entry in it.
 );
+
+/**
+ * Derived from central (sync pull): a customer also known at other stores of the chain, with their global id and
+ * chain-wide figures. A customer of this store alone has no row (their own figures are the chain's).
+ */
+export const chainCustomers = sqliteTable('chain_customers', {
+  customerId: text('customer_id').primaryKey(),
+  globalId: text('global_id').notNull(),
+  /** Sales across the chain. */
+  visits: integer('visits').notNull(),
+  /** Minor units, net of returns, across the chain. */
+  spend: integer('spend').notNull(),
+  /** JSON array of the store ids that know the customer. */
+  stores: text('stores').notNull(),
+  lastPurchaseAt: integer('last_purchase_at'),
+  updatedAt: integer('updated_at').notNull(),
+});

@@ -1,31 +1,80 @@
-import type { Config } from '../kernel/config.ts';
+import { retryDelayMs } from '../../sync/backoff.ts';
+import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
+import type { StoreDeps } from '../db/store-deps.ts';
+import { applyPulled, createStorePullPort } from './sync-pull.ts';
 
 export type SyncStatusMessage =
   | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
   | { ok: false; at: number; error: string };
 
+export interface SyncDirectionStatus {
+  lastRun: SyncStatusMessage | null;
+  lastSuccess: Extract<SyncStatusMessage, { ok: true }> | null;
+}
+
 export interface SyncAgent {
-  /** The last run's outcome and the last successful one, for the sync status. */
-  status(): { lastRun: SyncStatusMessage | null; lastSuccess: Extract<SyncStatusMessage, { ok: true }> | null };
+  /** Each direction's last run and last successful one, for the sync status. */
+  status(): { push: SyncDirectionStatus; pull: SyncDirectionStatus };
   stop(): void;
 }
 
-/** Starts the store's background sync (sync-worker.ts) when CENTRAL_URL and SYNC_TOKEN are set; null otherwise. */
-export function startSyncAgent(config: Config, dbFile: string, log: (line: string) => void): SyncAgent | null {
-  if (!config.CENTRAL_URL || !config.SYNC_TOKEN) return null;
-  let lastRun: SyncStatusMessage | null = null;
-  let lastSuccess: Extract<SyncStatusMessage, { ok: true }> | null = null;
-  const worker = new Worker(new URL('./sync-worker.ts', import.meta.url).href);
-  worker.onmessage = (event: MessageEvent<SyncStatusMessage>) => {
-    const m = event.data;
-    if (m.ok) {
-      if (m.applied > 0 || lastRun?.ok === false) log(`sync: central has changes up to ${m.cursor} (${m.applied} sent)`);
-      if (m.clockSkewMs !== null) log(`sync: this store's clock is ${Math.round(m.clockSkewMs / 1000)} s off central's; its changes are flagged`);
-      lastSuccess = m;
-    } else if (lastRun?.ok !== false) log(`sync failed: ${m.error} (retrying)`);
-    lastRun = m;
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+function tracker(direction: string, log: (line: string) => void) {
+  const s: SyncDirectionStatus = { lastRun: null, lastSuccess: null };
+  return {
+    status: s,
+    record(m: SyncStatusMessage) {
+      if (m.ok) {
+        if (m.applied > 0 || s.lastRun?.ok === false) log(`sync ${direction}: up to ${m.cursor} (${m.applied} ${direction === 'push' ? 'sent' : 'applied'})`);
+        if (m.clockSkewMs !== null) log(`sync: this store's clock is ${Math.round(m.clockSkewMs / 1000)} s off central's; its changes are flagged`);
+        s.lastSuccess = m;
+      } else if (s.lastRun?.ok !== false) log(`sync ${direction} failed: ${m.error} (retrying)`);
+      s.lastRun = m;
+    },
   };
+}
+
+/**
+ * The store's background sync when CENTRAL_URL and SYNC_TOKEN are set (null otherwise). Push runs on its own
+ * thread with its own read connection (sync-worker.ts), so reading and compressing the change log never holds
+ * the event loop that answers POS terminals. Pull runs here: its answers are small and are written through the
+ * write queue like every other write. Each runs every SYNC_INTERVAL_S, retrying failures with backoff.
+ */
+export function startSyncAgent(deps: StoreDeps, dbFile: string, log: (line: string) => void): SyncAgent | null {
+  const { config } = deps;
+  if (!config.CENTRAL_URL || !config.SYNC_TOKEN) return null;
+  const push = tracker('push', log);
+  const pull = tracker('pull', log);
+  const worker = new Worker(new URL('./sync-worker.ts', import.meta.url).href);
+  worker.onmessage = (event: MessageEvent<SyncStatusMessage>) => push.record(event.data);
   worker.postMessage({ file: dbFile, config });
-  log(`sync: pushing to ${config.CENTRAL_URL} every ${config.SYNC_INTERVAL_S} s`);
-  return { status: () => ({ lastRun, lastSuccess }), stop: () => void worker.terminate() };
+
+  const port = createStorePullPort(deps.sqlite, config, (answer) => deps.writes.run(() => applyPulled(deps.sqlite, answer, deps.clock())));
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const runPull = async () => {
+    let delay = config.SYNC_INTERVAL_S * 1000;
+    try {
+      const r = await pullUntilCaughtUp(port);
+      failures = 0;
+      pull.record({ ok: true, at: deps.clock(), cursor: r.cursor, applied: r.applied, clockSkewMs: null });
+    } catch (error) {
+      delay = Math.max(RETRY_BASE_MS, retryDelayMs(failures++, { baseMs: RETRY_BASE_MS, maxMs: Math.min(RETRY_MAX_MS, delay), random: Math.random }));
+      pull.record({ ok: false, at: deps.clock(), error: error instanceof Error ? error.message : String(error) });
+    }
+    if (!stopped) timer = setTimeout(runPull, delay);
+  };
+  timer = setTimeout(runPull, 0);
+  log(`sync: with ${config.CENTRAL_URL} every ${config.SYNC_INTERVAL_S} s`);
+  return {
+    status: () => ({ push: push.status, pull: pull.status }),
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      void worker.terminate();
+    },
+  };
 }

@@ -26,6 +26,7 @@ const WRITERS: Record<string, string> = {
   customer_points: 'server/loyalty/',
   customer_stats: 'server/stats/',
   customer_months: 'server/stats/',
+  chain_customers: 'server/stats/',
   catalog_items: 'server/catalog/',
   item_neighbors: 'server/catalog/',
   actions: 'server/actions/',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainTotals } from '../../server/central/apply-store-push.ts';
+import { customerCardSchema } from '../../server/contract/profile.ts';
 import { openCentralStorage } from '../../server/central/central-db.ts';
 import { centralEngines } from '../support/central-engines.ts';
 import { sale } from '../support/test-appliance.ts';
@@ -21,7 +22,7 @@ const CHAIN_SECRET = 'chain-secret-for-tests-0123456789';
 describe.each(centralEngines())('a chain of processes on $name', (engine) => {
   const root = mkdtempSync(join(tmpdir(), 'chain-'));
   const centralDir = join(root, 'central');
-  const STORES = ['S001', 'S002'] as const;
+  const STORES = ['S001', 'S002', 'S003'] as const;
   const storeDir = (id: string) => join(root, id);
   let dbEnv: Record<string, string> = {};
   const credentials: Record<string, string> = {};
@@ -91,13 +92,55 @@ describe.each(centralEngines())('a chain of processes on $name', (engine) => {
     expect(res.status, await res.clone().text()).toBe(201);
     // The background sync (every second here) logs each push that central applied.
     const deadline = Date.now() + 15_000;
-    while (!/sync: central has changes up to \d+ \([1-9]\d* sent\)/.test(store.output().slice(logged))) {
+    while (!/sync push: up to \d+ \([1-9]\d* sent\)/.test(store.output().slice(logged))) {
       if (Date.now() > deadline) throw new Error(`no background push within 15 s:\n${store.output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     await store.stop();
-    await central.stop();
+  });
 
+  it('makes a customer who shops at two stores one person: chain-wide visits at both, an erasure at one reaches the other', async () => {
+    const servers = { S001: await startServer(storeDir('S001'), 20_000, { STORE_ID: 'S001' }), S003: await startServer(storeDir('S003'), 20_000, { STORE_ID: 'S003' }) };
+    const tokens: Record<string, Record<string, string>> = {};
+    const customerAt: Record<string, string> = {};
+    for (const id of ['S001', 'S003'] as const) {
+      tokens[id] = {};
+      for (const role of ['clerk', 'manager', 'terminal']) tokens[id][role] = (await runCli(storeDir(id), ['token', 'create', '--role', role], { STORE_ID: id })).trim();
+      const call = (method: string, path: string, role: string, body?: unknown) =>
+        fetch(`${servers[id].url}${path}`, { method, headers: { authorization: `Bearer ${tokens[id]![role]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const card = id === 'S001' ? '77000001' : '77000003';
+      const reg = await call('POST', '/api/v1/customers', 'clerk', { loyalty_card: card, phone: '13955550000', name: 'Zhou Yan' });
+      expect(reg.status).toBe(201);
+      customerAt[id] = customerCardSchema.parse(await reg.json()).id;
+      for (let n = 0; n < (id === 'S001' ? 2 : 1); n++) {
+        const res = await call('POST', '/api/v1/transactions', 'terminal', sale({ store_id: id, customer: { loyalty_card: card }, occurred_at: new Date(Date.now() - n * 60_000).toISOString() }));
+        expect(res.status).toBe(201);
+      }
+    }
+    const profileAt = async (id: 'S001' | 'S003') => {
+      const res = await fetch(`${servers[id].url}/api/v1/customers/${customerAt[id]}`, { headers: { authorization: `Bearer ${tokens[id]!.clerk}` } });
+      return { status: res.status, card: res.ok ? customerCardSchema.parse(await res.json()) : null };
+    };
+    // Each store pushes, then pulls what the other's push told central (the second round).
+    for (let round = 0; round < 2; round++) for (const id of ['S001', 'S003']) await runCli(storeDir(id), ['sync', '--once'], syncEnv(id));
+    const [at1, at3] = [(await profileAt('S001')).card!, (await profileAt('S003')).card!];
+    expect(at1.chain).toMatchObject({ visits: 3, stores: ['S001', 'S003'] });
+    expect(at3.chain).toEqual(at1.chain);
+    expect(at1.stats.visits_total).toBe(2); // the store's own figures stay its own
+
+    const erase = await fetch(`${servers.S001.url}/api/v1/customers/${customerAt.S001}`, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.S001!.manager}` } });
+    expect(erase.status).toBe(200);
+    await runCli(storeDir('S001'), ['sync', '--once'], syncEnv('S001'));
+    await runCli(storeDir('S003'), ['sync', '--once'], syncEnv('S003'));
+    expect((await profileAt('S003')).status).toBe(410);
+    const lookup = await fetch(`${servers.S003.url}/api/v1/customers/lookup?phone=13955550000`, { headers: { authorization: `Bearer ${tokens.S003!.clerk}` } });
+    expect(lookup.status).toBe(404);
+    for (const s of Object.values(servers)) await s.stop();
+  });
+
+  it("ends with central's counts and amounts equal to the sum of the stores'", async () => {
+    for (const id of STORES) await runCli(storeDir(id), ['sync', '--once'], syncEnv(id));
+    await central.stop();
     expect(await centralTotals()).toEqual(STORES.map((id) => ({ storeId: id, ...storeTotals(id) })));
   });
 });

@@ -69,6 +69,15 @@ export function Scores({ card }: { card: CustomerCard }) {
         <dd>{formatDate(locale, card.stats.last_purchase_at)}</dd>
       </dl>
       <p class="muted">{t(`card.visits_${pluralOf(locale, card.stats.visits_365d)}`, { count: formatNumber(locale, card.stats.visits_365d) })}</p>
+      {card.chain && (
+        <p class="chain-line" data-testid="chain">
+          {t('card.chain', {
+            visits: formatNumber(locale, card.chain.visits),
+            stores: formatNumber(locale, card.chain.stores.length),
+            spend: formatMoney(locale, card.currency, card.chain.spend),
+          })}
+        </p>
+      )}
     </section>
   );
 }

@@ -70,6 +70,7 @@ export const en: Messages = {
   'card.identifiers': 'Identifiers',
   'card.visits_one': '{count} visit in 365 days',
   'card.visits_other': '{count} visits in 365 days',
+  'card.chain': 'Across the chain: {visits} visits at {stores} stores, {spend} spent',
   'card.spend': 'Spend in 365 days',
   'card.last_purchase': 'Last purchase',
   'channel.sms': 'SMS',

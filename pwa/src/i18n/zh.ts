@@ -69,6 +69,7 @@ export const zh = {
   'card.identifiers': '会员标识',
   'card.visits_one': '近 365 天到店 {count} 次',
   'card.visits_other': '近 365 天到店 {count} 次',
+  'card.chain': '全连锁：{stores} 家门店，共到店 {visits} 次，消费 {spend}',
   'card.spend': '近 365 天消费',
   'card.last_purchase': '最近购买',
   'channel.sms': '短信',

@@ -1,0 +1,52 @@
+import type { Database } from 'bun:sqlite';
+import { SYNC_PATHS } from '../../sync/paths.ts';
+import { type PullAnswer, pullAnswerSchema } from '../../sync/protocol.ts';
+import type { StorePullPort } from '../../sync/store/pull-loop.ts';
+import { forgetActionDetails } from '../actions/actions.service.ts';
+import { getMetric, setMetric } from '../db/store-metrics.ts';
+import { canonicalCustomerId } from '../identity/identity.service.ts';
+import { eraseCustomer } from '../identity/customer-write.service.ts';
+import type { Config } from '../kernel/config.ts';
+import { forgetChainFigures, storeChainFigures } from '../stats/chain-stats.ts';
+import { centralRequest, refused } from './sync-central-client.ts';
+
+/** store_metrics key of the store's cursor in central's outbox, kept in the transaction that applies the items. */
+export const PULL_CURSOR_METRIC = 'sync.pull_cursor';
+
+/**
+ * Applies what central sent, with the new cursor, in one SQLite transaction (the caller runs it through the
+ * write queue): chain-wide figures of customers also known elsewhere, and erasures made at another store or at
+ * headquarters. Items about a customer this store erased, or never had, change nothing.
+ */
+export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): void {
+  sqlite.transaction(() => {
+    for (const item of answer.items) {
+      const id = canonicalCustomerId(sqlite, item.payload.customer_id);
+      if (!id) continue;
+      const erased = sqlite.query<{ erased_at: number | null }, [string]>('SELECT erased_at FROM customers WHERE id = ?').get(id)?.erased_at != null;
+      if (erased) continue;
+      if (item.kind === 'erasure') {
+        eraseCustomer(sqlite, id, now, null);
+        forgetActionDetails(sqlite, id);
+        forgetChainFigures(sqlite, id);
+      } else {
+        const p = item.payload;
+        storeChainFigures(sqlite, id, { globalId: p.global_id, visits: p.visits, spend: p.spend, stores: p.stores, lastPurchaseAt: p.last_purchase_at }, now);
+      }
+    }
+    setMetric(sqlite, PULL_CURSOR_METRIC, answer.cursor, now);
+  })();
+}
+
+/** The store's end of the pull; `apply` is where the caller writes (the server: its write queue). */
+export function createStorePullPort(sqlite: Database, config: Config, apply: (answer: PullAnswer) => Promise<void>): StorePullPort {
+  return {
+    loadCursor: () => getMetric<number>(sqlite, PULL_CURSOR_METRIC) ?? 0,
+    async fetchAfter(after) {
+      const answer = await centralRequest(config, `${SYNC_PATHS.pull}?after=${after}&limit=${config.SYNC_BATCH_SIZE}`, { method: 'GET' });
+      if (answer.status !== 200) throw refused('pull', answer);
+      return pullAnswerSchema.parse(answer.body);
+    },
+    apply,
+  };
+}
