@@ -10,6 +10,7 @@ import type { Health } from '../contract/health.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { ingestRoutes } from '../orchestration/ingest.routes.ts';
 import { posLogRoutes } from '../orchestration/poslog.routes.ts';
+import { syncRoutes } from '../orchestration/sync.routes.ts';
 import { openApiDocument } from '../contract/openapi.ts';
 import { pwaStatic } from './pwa-static.ts';
 
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', customerRoutes(deps, actions));
   app.route('/api/v1', actionRoutes(deps, actions));
   app.route('/api/v1', analyticsRoutes(deps));
+  app.route('/api/v1', syncRoutes(deps));
   app.use('*', pwaStatic({ lang: deps.config.STORE_LOCALE }));
   return app;
 }

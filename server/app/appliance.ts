@@ -16,6 +16,7 @@ import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { createSessionStore } from '../auth/session-store.ts';
 import { createPresenceHub } from '../customers/presence-hub.ts';
+import { createSyncBoard } from '../orchestration/sync-board.ts';
 import { lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
 import { loyaltyRulesFrom } from '../loyalty/loyalty-rules.ts';
 
@@ -62,6 +63,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
     walSync,
     writes,
     presence: createPresenceHub(sqlite),
+    sync: createSyncBoard(),
     auth: createAuthenticator(
       sqlite,
       createSessionStore({ clock, idleMs: config.SESSION_IDLE_MINUTES * 60_000, maxMs: config.SESSION_MAX_HOURS * 3_600_000 }),

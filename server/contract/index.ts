@@ -10,3 +10,4 @@ export * from './presence.ts';
 export * from './profile.ts';
 export * from './session.ts';
 export * from './transaction.ts';
+export * from './sync.ts';

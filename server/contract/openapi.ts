@@ -8,6 +8,7 @@ import { batchResultSchema, ingestResultSchema, posLogResultSchema } from './ing
 import { customerCardSchema } from './profile.ts';
 import { presenceEventSchema, presenceInputSchema, presenceResultSchema } from './presence.ts';
 import { sessionSchema, signInSchema } from './session.ts';
+import { syncStatusSchema } from './sync.ts';
 import { batchSchema, transactionSchema } from './transaction.ts';
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with and answer in. */
@@ -43,6 +44,7 @@ export function openApiDocument(storeName: string) {
         OutcomeResult: output(outcomeResultSchema),
         Overview: output(overviewSchema),
         AtRiskList: output(atRiskListSchema),
+        SyncStatus: output(syncStatusSchema),
         Health: output(healthSchema),
         Session: output(sessionSchema),
         TodayList: output(todayListSchema),
@@ -184,6 +186,13 @@ export function openApiDocument(storeName: string) {
           security: security('manager'),
           parameters: queryParams(atRiskQuerySchema),
           responses: { '200': ok('one page of the list', 'AtRiskList'), ...errors(401, 403, 422) },
+        },
+      },
+      '/api/v1/sync/status': {
+        get: {
+          summary: "This store's sync with central: cursors both ways, lag in changes and seconds, last errors, clock skew",
+          security: security('manager'),
+          responses: { '200': ok('the status', 'SyncStatus'), ...errors(401, 403) },
         },
       },
       '/api/v1/audiences/export': {

@@ -7,6 +7,7 @@ import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import type { RescoreQueue } from '../scoring/serving/rescore-queue.ts';
 import type { ScoreEngine } from '../scoring/serving/score-engine.ts';
 import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
+import type { SyncBoard } from './sync-board.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
 export interface AppDeps extends StoreDeps {
@@ -23,4 +24,6 @@ export interface AppDeps extends StoreDeps {
   scoring: ScoringDeps;
   /** Customers to rescore after their transactions, off the POS path. */
   rescore: RescoreQueue;
+  /** What the sync agent last did, for GET /sync/status. */
+  sync: SyncBoard;
 }

@@ -1,38 +1,32 @@
 import { retryDelayMs } from '../../sync/backoff.ts';
 import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
+import type { SyncBoard } from './sync-board.ts';
 import { applyPulled, createStorePullPort } from './sync-pull.ts';
 
 export type SyncStatusMessage =
   | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
   | { ok: false; at: number; error: string };
 
-export interface SyncDirectionStatus {
-  lastRun: SyncStatusMessage | null;
-  lastSuccess: Extract<SyncStatusMessage, { ok: true }> | null;
-}
-
 export interface SyncAgent {
-  /** Each direction's last run and last successful one, for the sync status. */
-  status(): { push: SyncDirectionStatus; pull: SyncDirectionStatus };
   stop(): void;
 }
 
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60_000;
 
-function tracker(direction: string, log: (line: string) => void) {
-  const s: SyncDirectionStatus = { lastRun: null, lastSuccess: null };
-  return {
-    status: s,
-    record(m: SyncStatusMessage) {
-      if (m.ok) {
-        if (m.applied > 0 || s.lastRun?.ok === false) log(`sync ${direction}: up to ${m.cursor} (${m.applied} ${direction === 'push' ? 'sent' : 'applied'})`);
-        if (m.clockSkewMs !== null) log(`sync: this store's clock is ${Math.round(m.clockSkewMs / 1000)} s off central's; its changes are flagged`);
-        s.lastSuccess = m;
-      } else if (s.lastRun?.ok !== false) log(`sync ${direction} failed: ${m.error} (retrying)`);
-      s.lastRun = m;
-    },
+/** Logs what changed (a push or pull that moved, a failure after success) and puts every run on the board. */
+function tracker(direction: 'push' | 'pull', board: SyncBoard, log: (line: string) => void) {
+  return (m: SyncStatusMessage) => {
+    const before = board.last(direction).run;
+    if (m.ok) {
+      if (m.applied > 0 || before?.ok === false) log(`sync ${direction}: up to ${m.cursor} (${m.applied} ${direction === 'push' ? 'sent' : 'applied'})`);
+      if (m.clockSkewMs !== null) log(`sync: this store's clock is ${Math.round(m.clockSkewMs / 1000)} s off central's; its changes are flagged`);
+      board.record(direction, { at: m.at, ok: true, error: null, cursor: m.cursor, clockSkewMs: m.clockSkewMs });
+    } else {
+      if (before?.ok !== false) log(`sync ${direction} failed: ${m.error} (retrying)`);
+      board.record(direction, { at: m.at, ok: false, error: m.error, cursor: null, clockSkewMs: null });
+    }
   };
 }
 
@@ -42,13 +36,13 @@ function tracker(direction: string, log: (line: string) => void) {
  * the event loop that answers POS terminals. Pull runs here: its answers are small and are written through the
  * write queue like every other write. Each runs every SYNC_INTERVAL_S, retrying failures with backoff.
  */
-export function startSyncAgent(deps: StoreDeps, dbFile: string, log: (line: string) => void): SyncAgent | null {
+export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: string, log: (line: string) => void): SyncAgent | null {
   const { config } = deps;
   if (!config.CENTRAL_URL || !config.SYNC_TOKEN) return null;
-  const push = tracker('push', log);
-  const pull = tracker('pull', log);
+  const push = tracker('push', deps.sync, log);
+  const pull = tracker('pull', deps.sync, log);
   const worker = new Worker(new URL('./sync-worker.ts', import.meta.url).href);
-  worker.onmessage = (event: MessageEvent<SyncStatusMessage>) => push.record(event.data);
+  worker.onmessage = (event: MessageEvent<SyncStatusMessage>) => push(event.data);
   worker.postMessage({ file: dbFile, config });
 
   const port = createStorePullPort(deps.sqlite, config, (answer) => deps.writes.run(() => applyPulled(deps.sqlite, answer, deps.clock())));
@@ -60,17 +54,16 @@ export function startSyncAgent(deps: StoreDeps, dbFile: string, log: (line: stri
     try {
       const r = await pullUntilCaughtUp(port);
       failures = 0;
-      pull.record({ ok: true, at: deps.clock(), cursor: r.cursor, applied: r.applied, clockSkewMs: null });
+      pull({ ok: true, at: deps.clock(), cursor: r.cursor, applied: r.applied, clockSkewMs: null });
     } catch (error) {
       delay = Math.max(RETRY_BASE_MS, retryDelayMs(failures++, { baseMs: RETRY_BASE_MS, maxMs: Math.min(RETRY_MAX_MS, delay), random: Math.random }));
-      pull.record({ ok: false, at: deps.clock(), error: error instanceof Error ? error.message : String(error) });
+      pull({ ok: false, at: deps.clock(), error: error instanceof Error ? error.message : String(error) });
     }
     if (!stopped) timer = setTimeout(runPull, delay);
   };
   timer = setTimeout(runPull, 0);
   log(`sync: with ${config.CENTRAL_URL} every ${config.SYNC_INTERVAL_S} s`);
   return {
-    status: () => ({ push: push.status, pull: pull.status }),
     stop() {
       stopped = true;
       clearTimeout(timer);

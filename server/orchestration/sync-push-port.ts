@@ -10,6 +10,14 @@ import type { Config } from '../kernel/config.ts';
 import { centralRequest, refused } from './sync-central-client.ts';
 import { outboundBatch } from './sync-outbox.ts';
 
+const pushCursorFile = (dataDir: string) => join(dataDir, 'sync-push-cursor');
+
+/** The last change central acknowledged, as this store last heard it (0 before the first push). */
+export function readPushCursor(dataDir: string): number {
+  const file = pushCursorFile(dataDir);
+  return existsSync(file) ? Number(readFileSync(file, 'utf8')) || 0 : 0;
+}
+
 /**
  * The store's end of the push: batches read from `sqlite` (a connection of the caller's: the server gives its
  * sync thread its own), sent to CENTRAL_URL gzip-compressed with the store's credential. The acknowledged
@@ -17,11 +25,11 @@ import { outboundBatch } from './sync-outbox.ts';
  * authoritative one and corrects a lost or stale file with a gap answer.
  */
 export function createStorePushPort(sqlite: Database, config: Config, now: () => number): StorePushPort {
-  const cursorFile = join(config.DATA_DIR, 'sync-push-cursor');
+  const cursorFile = pushCursorFile(config.DATA_DIR);
   const policy = { chainSecret: config.CHAIN_SECRET ?? '', piiTransfer: config.SYNC_PII_TRANSFER };
   let clock: Hlc = zeroHlc(config.STORE_ID);
   return {
-    loadCursor: () => (existsSync(cursorFile) ? Number(readFileSync(cursorFile, 'utf8')) || 0 : 0),
+    loadCursor: () => readPushCursor(config.DATA_DIR),
     saveCursor(cursor) {
       writeFileSync(`${cursorFile}.tmp`, String(cursor));
       renameSync(`${cursorFile}.tmp`, cursorFile);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainTotals } from '../../server/central/apply-store-push.ts';
 import { customerCardSchema } from '../../server/contract/profile.ts';
+import { syncStatusSchema } from '../../server/contract/sync.ts';
 import { openCentralStorage } from '../../server/central/central-db.ts';
 import { centralEngines } from '../support/central-engines.ts';
 import { sale } from '../support/test-appliance.ts';
@@ -96,6 +97,10 @@ describe.each(centralEngines())('a chain of processes on $name', (engine) => {
       if (Date.now() > deadline) throw new Error(`no background push within 15 s:\n${store.output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    const manager = (await runCli(storeDir('S002'), ['token', 'create', '--role', 'manager'], { STORE_ID: 'S002' })).trim();
+    const status = syncStatusSchema.parse(await (await fetch(`${store.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${manager}` } })).json());
+    expect(status).toMatchObject({ enabled: true, push: { lag_changes: 0, lag_seconds: 0, last_error: null, clock_skew_ms: null } });
+    expect(status.push.cursor).toBe(status.push.last_seq);
     await store.stop();
   });
 

@@ -1,0 +1,47 @@
+import { Hono } from 'hono';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
+import type { SyncStatus } from '../contract/sync.ts';
+import { lastSeq } from '../db/change-log.ts';
+import { getMetric } from '../db/store-metrics.ts';
+import type { StoreDeps } from '../db/store-deps.ts';
+import type { SyncBoard } from './sync-board.ts';
+import { PULL_CURSOR_METRIC } from './sync-pull.ts';
+import { readPushCursor } from './sync-push-port.ts';
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+/** GET /sync/status (manager): both directions' cursors, the lag, the last errors and the clock check. */
+export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBoard }) {
+  const app = new Hono<AuthEnv>();
+  app.get('/sync/status', requireRole(deps.auth, ACCESS.store), (c) => {
+    const { config } = deps;
+    const push = deps.sync.last('push');
+    const pull = deps.sync.last('pull');
+    const cursor = readPushCursor(config.DATA_DIR);
+    const seq = lastSeq(deps.sqlite);
+    const waiting = Math.max(0, seq - cursor);
+    const since = push.success?.at ?? null;
+    return c.json({
+      enabled: Boolean(config.CENTRAL_URL && config.SYNC_TOKEN),
+      central_url: config.CENTRAL_URL ?? null,
+      push: {
+        cursor,
+        last_seq: seq,
+        lag_changes: waiting,
+        lag_seconds: waiting === 0 || since === null ? 0 : Math.max(0, Math.round((deps.clock() - since) / 1000)),
+        last_success_at: iso(since),
+        last_error: push.run?.ok === false ? push.run.error : null,
+        last_error_at: iso(push.failure?.at),
+        clock_skew_ms: push.success?.clockSkewMs ?? null,
+      },
+      pull: {
+        cursor: getMetric<number>(deps.sqlite, PULL_CURSOR_METRIC) ?? 0,
+        last_success_at: iso(pull.success?.at),
+        last_error: pull.run?.ok === false ? pull.run.error : null,
+        last_error_at: iso(pull.failure?.at),
+      },
+    } satisfies SyncStatus);
+  });
+  return app;
+}
