@@ -20,12 +20,6 @@ export async function createCentralToken(db: CentralDb, role: HqRole, name: stri
   return { id, token };
 }
 
-/** Revokes a token by id: false when there was no such active token. */
-export async function revokeCentralToken(db: CentralDb, id: string, now: number): Promise<boolean> {
-  const rows = await db.update(centralTokens).set({ revokedAt: now }).where(and(eq(centralTokens.id, id), isNull(centralTokens.revokedAt))).returning({ id: centralTokens.id });
-  return rows.length > 0;
-}
-
 /** Whose headquarters token this is, or null (unknown or revoked). */
 export async function centralPrincipalOf(db: CentralDb, token: string): Promise<CentralPrincipal | null> {
   const rows = await db
