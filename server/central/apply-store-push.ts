@@ -3,14 +3,11 @@ import { applyPush, type CentralPushTx, type PushOutcome } from '../../sync/cent
 import type { PushBatch, WireChange } from '../../sync/protocol.ts';
 import { applyIdentityChange, type IdentityEffects } from '../../sync/central/chain-identity.ts';
 import type { CentralDb, CentralTx } from './central-db.ts';
-import { chainIdentityPort, enqueueForStores } from './chain-identity-store.ts';
+import { chainIdentityPort, enqueueForStores, lockChainIdentity, touchGlobals } from './chain-identity-store.ts';
 import { chainTransactions, storeChanges, stores } from './schema.ts';
 
 /** Rows per INSERT: PostgreSQL binds at most 65,535 parameters in one statement. */
 const CHUNK = 1000;
-
-/** Serializes the chain-wide part of pushes (identities, the stores' outbox) across stores; see enqueueForStores. */
-const CHAIN_IDENTITY_LOCK = 815_001;
 
 function pushTx(tx: CentralTx): CentralPushTx {
   return {
@@ -23,7 +20,7 @@ function pushTx(tx: CentralTx): CentralPushTx {
     async apply(storeId, changes, flags) {
       // Held to COMMIT: outbox ids are then committed in id order, so a store pulling after an id never
       // misses a row that another push was still writing, and two stores never race for one identifier.
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(${CHAIN_IDENTITY_LOCK})`);
+      const stamp = await lockChainIdentity(tx, flags.at);
       for (let i = 0; i < changes.length; i += CHUNK) {
         const part = changes.slice(i, i + CHUNK);
         await tx.insert(storeChanges).values(
@@ -36,10 +33,11 @@ function pushTx(tx: CentralTx): CentralPushTx {
           );
         }
       }
-      const identity = chainIdentityPort(tx, flags.at);
+      const identity = chainIdentityPort(tx, flags.at, stamp);
       const effects: IdentityEffects = { touched: new Set(), erased: new Set() };
       for (const c of changes) await applyIdentityChange(identity, storeId, c, effects);
       await enqueueForStores(tx, effects, flags.at);
+      await touchGlobals(tx, effects.touched, stamp);
     },
     async recordPush(storeId, push) {
       await tx.update(stores).set({ cursor: push.cursor, lastPushAt: push.at, clockSkewMs: push.clockSkewMs }).where(eq(stores.id, storeId));

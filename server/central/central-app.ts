@@ -11,6 +11,7 @@ import { applyStorePush } from './apply-store-push.ts';
 import type { CentralStorage } from './central-db.ts';
 import { storeForCredential } from './store-registry.ts';
 import { pullForStore } from './store-pull.ts';
+import { hqRoutes } from './hq-routes.ts';
 
 const pullQuerySchema = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0),
@@ -48,7 +49,7 @@ function inflate(body: Uint8Array, encoding: string | undefined): string {
   }
 }
 
-/** Central's HTTP app: the stores' sync endpoint (HQ's API comes beside it). */
+/** Central's HTTP app: the stores' sync endpoint, and headquarters' API under /api/hq/v1. */
 export function createCentralApp(deps: CentralDeps) {
   const app = new Hono<CentralEnv>();
   app.onError((err, c) => {
@@ -77,5 +78,6 @@ export function createCentralApp(deps: CentralDeps) {
     const q = parseOr422(pullQuerySchema, c.req.query(), 'the query');
     return c.json(await pullForStore(deps.storage.db, c.get('storeId'), q.after, q.limit));
   });
+  app.route('/api/hq/v1', hqRoutes(deps));
   return app;
 }

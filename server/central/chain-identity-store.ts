@@ -1,11 +1,35 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, max, sql } from 'drizzle-orm';
 import type { ChainIdentityPort, IdentityEffects } from '../../sync/central/chain-identity.ts';
 import { newId } from '../kernel/ids.ts';
 import type { CentralTx } from './central-db.ts';
 import { globalCustomers, globalIdentifiers, storeCustomers, storeOutbox } from './schema.ts';
 
-/** Central's identity tables as the chain identity rules use them (sync/central/chain-identity.ts). */
-export function chainIdentityPort(tx: CentralTx, now: number): ChainIdentityPort {
+/** Serializes the chain-wide part of writes (identities, the stores' outbox, updated_at stamps) across stores and HQ. */
+const CHAIN_IDENTITY_LOCK = 815_001;
+
+/**
+ * Takes the chain identity lock to COMMIT and answers the `updated_at` this transaction stamps on the global
+ * customers it changes: `now`, or just after the latest stamp committed when the clock has not moved past it.
+ * Commits under the lock are serial, so stamps grow in commit order and a reader paging by (updated_at,
+ * global_id) never finds a row committed behind a cursor it already passed.
+ */
+export async function lockChainIdentity(tx: CentralTx, now: number): Promise<number> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${CHAIN_IDENTITY_LOCK})`);
+  const [latest] = await tx.select({ at: max(globalCustomers.updatedAt) }).from(globalCustomers);
+  return Math.max(now, Number(latest?.at ?? 0) + 1);
+}
+
+/** Marks global customers changed at `stamp` (see lockChainIdentity). */
+export async function touchGlobals(tx: CentralTx, globalIds: Iterable<string>, stamp: number): Promise<void> {
+  const ids = [...new Set(globalIds)];
+  if (ids.length > 0) await tx.update(globalCustomers).set({ updatedAt: stamp }).where(inArray(globalCustomers.globalId, ids));
+}
+
+/**
+ * Central's identity tables as the chain identity rules use them (sync/central/chain-identity.ts), under the
+ * chain identity lock; `stamp` is the lock's updated_at.
+ */
+export function chainIdentityPort(tx: CentralTx, now: number, stamp: number): ChainIdentityPort {
   return {
     async globalOf(storeId, customerId) {
       const rows = await tx
@@ -16,7 +40,7 @@ export function chainIdentityPort(tx: CentralTx, now: number): ChainIdentityPort
     },
     async newGlobal() {
       const id = `G${newId(now)}`;
-      await tx.insert(globalCustomers).values({ globalId: id, createdAt: now });
+      await tx.insert(globalCustomers).values({ globalId: id, createdAt: now, updatedAt: stamp });
       return id;
     },
     async attach(storeId, customerId, globalId) {
@@ -32,10 +56,10 @@ export function chainIdentityPort(tx: CentralTx, now: number): ChainIdentityPort
     async mergeGlobals(from, into) {
       await tx.update(storeCustomers).set({ globalId: into }).where(eq(storeCustomers.globalId, from));
       await tx.update(globalIdentifiers).set({ globalId: into }).where(eq(globalIdentifiers.globalId, from));
-      await tx.update(globalCustomers).set({ mergedInto: into }).where(sql`${globalCustomers.globalId} = ${from} OR ${globalCustomers.mergedInto} = ${from}`);
+      await tx.update(globalCustomers).set({ mergedInto: into, updatedAt: stamp }).where(sql`${globalCustomers.globalId} = ${from} OR ${globalCustomers.mergedInto} = ${from}`);
     },
     async erase(globalId) {
-      await tx.update(globalCustomers).set({ erasedAt: now }).where(eq(globalCustomers.globalId, globalId));
+      await tx.update(globalCustomers).set({ erasedAt: now, updatedAt: stamp }).where(eq(globalCustomers.globalId, globalId));
       await tx.delete(globalIdentifiers).where(eq(globalIdentifiers.globalId, globalId));
     },
   };

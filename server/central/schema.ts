@@ -61,12 +61,18 @@ export const chainTransactions = pgTable(
 );
 
 /** One person across the chain. A global id merged into another keeps pointing at it (merged_into). */
-export const globalCustomers = pgTable('global_customers', {
-  globalId: text('global_id').primaryKey(),
-  createdAt: ms('created_at').notNull(),
-  mergedInto: text('merged_into'),
-  erasedAt: ms('erased_at'),
-});
+export const globalCustomers = pgTable(
+  'global_customers',
+  {
+    globalId: text('global_id').primaryKey(),
+    createdAt: ms('created_at').notNull(),
+    mergedInto: text('merged_into'),
+    erasedAt: ms('erased_at'),
+    /** When a push or HQ last changed the customer; strictly after every earlier commit (nextUpdateStamp), HQ pages by it. */
+    updatedAt: ms('updated_at').notNull().default(0),
+  },
+  (t) => [index('global_customers_updated').on(t.updatedAt, t.globalId)],
+);
 
 /** A store's customer and the global customer they are. */
 export const storeCustomers = pgTable(
@@ -101,4 +107,18 @@ export const storeOutbox = pgTable(
     createdAt: ms('created_at').notNull(),
   },
   (t) => [index('store_outbox_store').on(t.storeId, t.id)],
+);
+
+/** Headquarters' API tokens (hash only): `hq` reads, `admin` also erases. */
+export const centralTokens = pgTable(
+  'central_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ms('created_at').notNull(),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [uniqueIndex('central_tokens_hash').on(t.tokenHash)],
 );

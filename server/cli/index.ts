@@ -10,6 +10,7 @@ import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';
 import { runImport } from './import.command.ts';
 import { runStoreCommand, runSyncOnce } from './chain.command.ts';
+import { createCentralTokenCommand } from './central-token.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
 import { storeHistories } from '../scoring/serving/db-history.ts';
 import { AppError, InputError } from '../kernel/errors.ts';
@@ -28,13 +29,18 @@ type Command = (args: string[]) => Promise<void> | void;
 
 const commands: Record<string, { help: string; run: Command }> = {
   token: {
-    help: 'token create --role <terminal|clerk|manager|hq|admin> [--name N]   prints a new API token',
-    run: (args) => {
+    help: 'token create --role <terminal|clerk|manager|hq|admin> [--name N]   prints a new API token (CENTRAL=1: an HQ API token, hq|admin, in central\'s database)',
+    run: async (args) => {
       const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
       if (positionals[0] !== 'create') fail('usage: token create --role <role> [--name N]');
+      const cfg = config();
+      if (cfg.CENTRAL) {
+        await reportingErrors(() => createCentralTokenCommand(cfg, values.role, values.name));
+        return;
+      }
       const role = values.role as Role;
       if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-      const deps = openAppliance(config());
+      const deps = openAppliance(cfg);
       const { token } = createToken(deps.sqlite, role, values.name ?? role, deps.clock());
       deps.sqlite.close();
       process.stdout.write(`${token}\n`);

@@ -11,3 +11,5 @@ export * from './profile.ts';
 export * from './session.ts';
 export * from './transaction.ts';
 export * from './sync.ts';
+export * from './hq.ts';
+export * from './openapi-hq.ts';

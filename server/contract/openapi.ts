@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { customerActionsSchema, outcomeResultSchema, outcomeSchema, todayListSchema } from './actions.ts';
 import { atRiskListSchema, atRiskQuerySchema, exportQuerySchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
 import { erasedCustomerSchema, lookupQuerySchema, phoneCandidatesSchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
 import { errorBodySchema } from './errors.ts';
+import { errorResponse as error, errors, input, ok, output, pathParam, queryParams, requestBody, security } from './openapi-parts.ts';
 import { healthSchema } from './health.ts';
 import { batchResultSchema, ingestResultSchema, posLogResultSchema } from './ingest-results.ts';
 import { customerCardSchema } from './profile.ts';
@@ -13,20 +13,7 @@ import { batchSchema, transactionSchema } from './transaction.ts';
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with and answer in. */
 export function openApiDocument(storeName: string) {
-  // Requests are described as sent (defaults optional), responses as answered.
-  const input = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-  const output = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
-  const requestBody = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: input(s) } } });
-  const ok = (description: string, ref: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-  const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-  const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), error]));
-  // The roles named are the lowest that may call the route (admin may call everything).
-  const security = (...roles: string[]) => [{ bearer: roles }];
-  const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
-  const queryParams = (s: z.ZodObject) => {
-    const js = input(s) as { properties?: Record<string, unknown>; required?: string[] };
-    return Object.entries(js.properties ?? {}).map(([name, sch]) => ({ name, in: 'query', required: js.required?.includes(name) ?? false, schema: sch }));
-  };
+  const idParam = pathParam('id');
   return {
     openapi: '3.1.0',
     info: { title: `${storeName} — store appliance API`, version: '1' },

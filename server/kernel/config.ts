@@ -91,6 +91,8 @@ export const configSchema = z.object({
   SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   /** Scoring threads that share full rescoring (each holds its own ONNX sessions and page cache); at most the box's cores. */
   SCORING_THREADS: z.coerce.number().int().min(1).max(16).default(2),
+  /** This DATA_DIR (or DATABASE_URL) is headquarters' central: CLI commands of both roles (`token`) act on central's database. */
+  CENTRAL: boolFromEnv.default(false),
   /** Central's PostgreSQL server (`postgres://…`); unset, central runs embedded PGlite in DATA_DIR. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   /** Where this store pushes its changes (central's base URL) with its credential from `cli store register`; both unset: no sync. */
