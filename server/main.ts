@@ -1,6 +1,6 @@
 import { createApp } from './app/app.ts';
 import { openAppliance } from './app/appliance.ts';
-import { ConfigError, loadConfig } from './kernel/config.ts';
+import { loadConfigOrExit } from './kernel/config.ts';
 import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
@@ -9,16 +9,7 @@ import { dbPath } from './db/open.ts';
 import { startSyncAgent } from './orchestration/sync-agent.ts';
 
 function main(): void {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const deps = openAppliance(config);
   if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
   const app = createApp(deps);

@@ -1,20 +1,11 @@
-import { ConfigError, loadConfig } from '../kernel/config.ts';
+import { loadConfigOrExit } from '../kernel/config.ts';
 import { createCentralApp } from './central-app.ts';
 import { openCentralStorage } from './central-db.ts';
 
 /* `npm run start:central`: headquarters' instance, over PGlite in DATA_DIR or PostgreSQL at DATABASE_URL. */
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const storage = await openCentralStorage({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL ?? null });
   const app = createCentralApp({ config, storage, clock: Date.now });
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES * 4 });

@@ -151,6 +151,17 @@ function crossFieldIssues(c: Partial<Config>): string[] {
   return issues;
 }
 
+/** For a process's entry point: the configuration, or every problem on stderr and exit code 2. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+
 /** A config for tests and tools: defaults plus overrides, no environment. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ STORE_DEMO: '0', ...overrides });

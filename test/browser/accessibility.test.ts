@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Session, sessionSchema } from '../../server/contract/session.ts';
+import type { Session } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
-import { LANDSCAPE, PORTRAIT, assertPwaBuilt, findShowcase, launchChromium, tabletContext } from './clerk-browser.ts';
+import { LANDSCAPE, PORTRAIT, assertPwaBuilt, findShowcase, launchChromium, tabletContext, signInByApi } from './clerk-browser.ts';
 
 /*
  * axe-core (the engine behind Chrome's Lighthouse accessibility audit) over the clerk PWA's screens in real
@@ -39,18 +39,12 @@ async function seriousViolations(page: Page): Promise<Violation[]> {
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-async function signIn(name: string, pin: string): Promise<Session> {
-  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, pin }) });
-  if (res.status !== 201) throw new Error(`sign-in ${name}: ${res.status} ${await res.text()}`);
-  return sessionSchema.parse(await res.json());
-}
-
 beforeAll(async () => {
   assertPwaBuilt();
   await runCli(dataDir, ['seed', '--customers', '200']);
   await runCli(dataDir, ['staff', 'add', '--name', 'Zhao Min', '--role', 'clerk', '--pin', '2580']);
   server = await startServer(dataDir);
-  clerk = await signIn('Zhao Min', '2580');
+  clerk = await signInByApi(server.url, { name: 'Zhao Min', pin: '2580' });
   customerId = (await findShowcase(server.url, clerk.token)).profile.id;
   browser = await launchChromium();
 });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import type * as z from 'zod';
 import { type CustomerCard, customerCardSchema } from '../../server/contract/profile.ts';
-import type { Session } from '../../server/contract/session.ts';
+import { type Session, sessionSchema } from '../../server/contract/session.ts';
 
 /* Headless Chromium (Debian's) against the real appliance process, for the clerk PWA's browser tests. */
 
@@ -69,4 +69,11 @@ export async function findShowcase(url: string, token: string): Promise<{ card: 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('no demo customer with scores, actions and recommendations');
+}
+
+/** Signs a staff member in through the API, as a tablet does (`POST /api/v1/session`). */
+export async function signInByApi(url: string, staff: { name: string; pin: string }): Promise<Session> {
+  const res = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: staff.name, pin: staff.pin }) });
+  if (res.status !== 201) throw new Error(`sign-in ${staff.name}: ${res.status} ${await res.text()}`);
+  return sessionSchema.parse(await res.json());
 }

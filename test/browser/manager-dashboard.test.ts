@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerActionsSchema, outcomeResultSchema } from '../../server/contract/actions.ts';
 import { type AtRiskList, atRiskListSchema, type Overview, overviewSchema } from '../../server/contract/analytics.ts';
 import { customerCardSchema } from '../../server/contract/profile.ts';
-import { type Session, sessionSchema } from '../../server/contract/session.ts';
+import type { Session } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
-import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext } from './clerk-browser.ts';
+import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext, signInByApi } from './clerk-browser.ts';
 
 /*
  * The manager's dashboard in real headless Chromium against the real appliance process on a seeded demo
@@ -26,12 +26,6 @@ let browser: Browser;
 let manager: Session;
 let clerk: Session;
 let terminalToken: string;
-
-async function signInByApi(name: string, pin: string): Promise<Session> {
-  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, pin }) });
-  if (res.status !== 201) throw new Error(`sign-in ${name}: ${res.status} ${await res.text()}`);
-  return sessionSchema.parse(await res.json());
-}
 
 async function post(path: string, token: string, body: unknown): Promise<Response> {
   return fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -90,8 +84,8 @@ beforeAll(async () => {
   await runCli(dataDir, ['staff', 'add', '--name', CLERK.name, '--role', 'clerk', '--pin', CLERK.pin]);
   terminalToken = (await runCli(dataDir, ['token', 'create', '--role', 'terminal', '--name', 'till-9'])).trim();
   server = await startServer(dataDir);
-  manager = await signInByApi(MANAGER.name, MANAGER.pin);
-  clerk = await signInByApi(CLERK.name, CLERK.pin);
+  manager = await signInByApi(server.url, MANAGER);
+  clerk = await signInByApi(server.url, CLERK);
   await recordSomeActions();
   browser = await launchChromium();
 });
@@ -201,8 +195,7 @@ describe('manager dashboard in Chromium', () => {
     try {
       await runCli(emptyDir, ['staff', 'add', '--name', MANAGER.name, '--role', 'manager', '--pin', MANAGER.pin]);
       const empty = await startServer(emptyDir);
-      const res = await fetch(`${empty.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MANAGER) });
-      const context = await tabletContext(browser, LANDSCAPE, 'en', sessionSchema.parse(await res.json()));
+      const context = await tabletContext(browser, LANDSCAPE, 'en', await signInByApi(empty.url, MANAGER));
       const page = await context.newPage();
       await page.goto(`${empty.url}/#/dashboard`);
       await page.locator('#dashboard-title').waitFor();

@@ -6,9 +6,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerActionsSchema } from '../../server/contract/actions.ts';
 import { type CustomerCard, customerCardSchema } from '../../server/contract/profile.ts';
-import { type Session, sessionSchema } from '../../server/contract/session.ts';
+import type { Session } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
-import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, launchPersistentChromium, tabletContext } from './clerk-browser.ts';
+import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, launchPersistentChromium, tabletContext, signInByApi } from './clerk-browser.ts';
 
 /*
  * The clerk PWA without its server: the real appliance process is stopped (and the browser set offline),
@@ -23,12 +23,6 @@ const SURVEY_TYPES = ['first_purchase_thanks', 'win_back'];
 let server: ServerProcess;
 let browser: Browser;
 let session: Session;
-
-async function signInByApi(): Promise<Session> {
-  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(STAFF) });
-  if (res.status !== 201) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
-  return sessionSchema.parse(await res.json());
-}
 
 /** Demo customers by card number with at least one open action; `survey` asks for a survey action. */
 async function customersWithActions(): Promise<{ card: string; profile: CustomerCard }[]> {
@@ -112,7 +106,7 @@ beforeAll(async () => {
   await runCli(dataDir, ['seed', '--customers', '300']);
   await runCli(dataDir, ['staff', 'add', '--name', STAFF.name, '--role', 'clerk', '--pin', STAFF.pin]);
   server = await startServer(dataDir);
-  session = await signInByApi();
+  session = await signInByApi(server.url, STAFF);
   customers = await customersWithActions();
   if (customers.length < 4) throw new Error('the demo store has too few customers with actions');
   browser = await launchChromium();
@@ -164,7 +158,7 @@ describe('the clerk PWA offline', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'card-offline-en-landscape.png'), fullPage: true });
 
     server = await startServer(dataDir, 20_000, { PORT: String(samePort) });
-    session = await signInByApi();
+    session = await signInByApi(server.url, STAFF);
     await context.setOffline(false);
     // Sessions live in the server's memory: the restarted server has ended them all. The changes wait.
     await page.getByLabel('PIN').waitFor();
@@ -227,7 +221,7 @@ describe('the clerk PWA offline', () => {
   it('keeps a typed survey answer and its outcome through an expired session and delivers it after sign-in', async () => {
     const { profile } = customers.find((c, i) => i > 0 && c.profile.actions.some((a) => SURVEY_TYPES.includes(a.type))) ?? customers[1]!;
     const action = profile.actions.find((a) => SURVEY_TYPES.includes(a.type)) ?? profile.actions[0]!;
-    const own = await signInByApi();
+    const own = await signInByApi(server.url, STAFF);
     const context = await tabletContext(browser, LANDSCAPE, 'en', own);
     const page = await context.newPage();
     await page.goto(`${server.url}/#/customer/${encodeURIComponent(profile.id)}`);
@@ -252,7 +246,7 @@ describe('the clerk PWA offline', () => {
     const { profile } = customers.find((c, i) => i > 1 && c.profile.actions.some((a) => SURVEY_TYPES.includes(a.type))) ?? customers[2]!;
     const action = profile.actions.find((a) => SURVEY_TYPES.includes(a.type));
     if (!action) throw new Error('no demo customer with a second survey action');
-    const own = await signInByApi();
+    const own = await signInByApi(server.url, STAFF);
     const context = await tabletContext(browser, LANDSCAPE, 'en', own);
     const page = await context.newPage();
     await page.goto(`${server.url}/#/customer/${encodeURIComponent(profile.id)}`);

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todayListSchema } from '../../server/contract/actions.ts';
 import { customerCardSchema, type CustomerCard } from '../../server/contract/profile.ts';
 import { phoneCandidatesSchema } from '../../server/contract/customer.ts';
-import { type Session, sessionSchema } from '../../server/contract/session.ts';
+import type { Session } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
-import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext } from './clerk-browser.ts';
+import { LANDSCAPE, PORTRAIT, SCREENSHOTS, apiGet, assertPwaBuilt, launchChromium, tabletContext, signInByApi } from './clerk-browser.ts';
 import { startCuttableProxy } from './cuttable-proxy.ts';
 import { launchChromiumWithCamera, writeBarcodeVideo } from './fake-camera.ts';
 
@@ -28,12 +28,6 @@ let terminalToken: string;
 /** Seeded customers with a name, by card number. */
 const known: { card: string; profile: CustomerCard }[] = [];
 let receiptSeq = 0;
-
-async function signInByApi(): Promise<Session> {
-  const res = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(STAFF) });
-  if (res.status !== 201) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
-  return sessionSchema.parse(await res.json());
-}
 
 function post(path: string, token: string, body: unknown): Promise<Response> {
   return fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -67,7 +61,7 @@ beforeAll(async () => {
   await runCli(dataDir, ['staff', 'add', '--name', STAFF.name, '--role', 'clerk', '--pin', STAFF.pin]);
   terminalToken = (await runCli(dataDir, ['token', 'create', '--role', 'terminal', '--name', 'till-test'])).trim();
   server = await startServer(dataDir);
-  session = await signInByApi();
+  session = await signInByApi(server.url, STAFF);
   for (let n = 1; known.length < 4 && n <= 40; n++) {
     const card = String(8800000000 + n);
     const res = await fetch(`${server.url}/api/v1/customers/lookup?card=${card}`, { headers: { authorization: `Bearer ${session.token}` } });
@@ -219,7 +213,7 @@ describe('find by the last four digits of a phone', () => {
   });
 
   it('says when to try again once the searches are used up, and says so when nobody matches', async () => {
-    const own = await signInByApi();
+    const own = await signInByApi(server.url, STAFF);
     const context = await tabletContext(browser, LANDSCAPE, 'en', own);
     const page = await context.newPage();
     await page.goto(server.url);
