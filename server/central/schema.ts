@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /*
  * Central's PostgreSQL schema (PGlite embedded by default, a PostgreSQL server with DATABASE_URL): the same
@@ -9,6 +9,17 @@ import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniq
  */
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * jsonb, sent as text cast on the server. With drizzle's own jsonb column, Bun's PostgreSQL client (DATABASE_URL)
+ * JSON-encoded drizzle's already encoded string once more, so a PostgreSQL server kept every value as a JSON
+ * string (jsonb_typeof 'string', `fact->>'kind'` null); PGlite was not affected. A string read back is parsed.
+ */
+const jsonb = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => 'jsonb',
+  toDriver: (value) => sql`${JSON.stringify(value)}::text::jsonb`,
+  fromDriver: (value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value),
+});
 
 /** The chain's stores, their sync credential (hash only) and where their push stands. */
 export const stores = pgTable(

@@ -19,6 +19,9 @@ export const PULL_CURSOR_METRIC = 'sync.pull_cursor';
  * headquarters. Items about a customer this store erased, or never had, change nothing.
  */
 export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): void {
+  // IMMEDIATE: `sync --once` applies on a connection of its own beside the server's. A deferred transaction that
+  // reads, then writes after the server committed meanwhile, fails with SQLITE_BUSY at once (WAL snapshot) instead
+  // of waiting out busy_timeout; taking the write lock first makes it wait its turn.
   sqlite.transaction(() => {
     for (const item of answer.items) {
       const id = canonicalCustomerId(sqlite, item.payload.customer_id);
@@ -35,7 +38,7 @@ export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): 
       }
     }
     setMetric(sqlite, PULL_CURSOR_METRIC, answer.cursor, now);
-  })();
+  }).immediate();
 }
 
 /** The store's end of the pull; `apply` is where the caller writes (the server: its write queue). */

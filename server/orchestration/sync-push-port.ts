@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { encodeHlc, type Hlc, tick, zeroHlc } from '../../sync/hlc.ts';
 import { SYNC_PATHS } from '../../sync/paths.ts';
@@ -31,8 +32,10 @@ export function createStorePushPort(sqlite: Database, config: Config, now: () =>
   return {
     loadCursor: () => readPushCursor(config.DATA_DIR),
     saveCursor(cursor) {
-      writeFileSync(`${cursorFile}.tmp`, String(cursor));
-      renameSync(`${cursorFile}.tmp`, cursorFile);
+      // A temporary file of this writer's own: the server's sync thread and a `sync --once` may save at the same time.
+      const tmp = `${cursorFile}.${process.pid}-${threadId}.tmp`;
+      writeFileSync(tmp, String(cursor));
+      renameSync(tmp, cursorFile);
     },
     batchAfter(after) {
       clock = tick(clock, now());
