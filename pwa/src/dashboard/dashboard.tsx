@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
+import { FailedScreen, LoadingScreen } from '../components/screen-states.tsx';
 import type { ApiClient } from '../api/client.ts';
-import { ErrorBanner } from '../components/error-banner.tsx';
 import { formatDate } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { ActionConversion } from './action-conversion.tsx';
@@ -24,19 +24,9 @@ export function Dashboard({ api }: DashboardProps) {
   const data = useDashboardData(api, attempt);
 
   if (data.kind === 'error')
-    return (
-      <main id="main">
-        <ErrorBanner error={data.error} onRetry={() => setAttempt((n) => n + 1)} />
-      </main>
-    );
+    return <FailedScreen error={data.error} onRetry={() => setAttempt((n) => n + 1)} />;
   if (data.kind === 'loading')
-    return (
-      <main id="main">
-        <p class="muted" role="status">
-          {t('dashboard.loading')}
-        </p>
-      </main>
-    );
+    return <LoadingScreen text={t('dashboard.loading')} />;
   const { overview, atRisk } = data;
   // The period's end is exclusive: the last day shown is the day before it.
   const lastDay = new Date(Date.parse(overview.period.to) - 1).toISOString();

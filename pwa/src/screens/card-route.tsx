@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
+import { FailedScreen, LoadingScreen } from '../components/screen-states.tsx';
 import { type CustomerCard, customerCardSchema } from '../../../server/contract/profile.ts';
 import type { ApiClient } from '../api/client.ts';
-import { ErrorBanner } from '../components/error-banner.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { cacheCard, cachedCard } from '../offline/card-cache.ts';
 import { isUnreachable } from '../offline/unreachable.ts';
@@ -56,18 +56,8 @@ export function CardRoute({ api, id, preloaded, onLoaded }: Props) {
   };
 
   if (error !== null)
-    return (
-      <main id="main">
-        <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      </main>
-    );
+    return <FailedScreen error={error} onRetry={() => setAttempt((n) => n + 1)} />;
   if (shown?.card.id !== id)
-    return (
-      <main id="main">
-        <p class="muted" role="status">
-          {t('card.loading')}
-        </p>
-      </main>
-    );
+    return <LoadingScreen text={t('card.loading')} />;
   return <CustomerCardView card={shown.card} asOf={shown.asOf} onChanged={changed} />;
 }

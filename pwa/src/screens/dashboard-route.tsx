@@ -1,9 +1,9 @@
 import type { FunctionComponent } from 'preact';
+import { FailedScreen, LoadingScreen } from '../components/screen-states.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '../../../server/contract/session.ts';
 import { ApiError } from '../api/api-error.ts';
 import type { ApiClient } from '../api/client.ts';
-import { ErrorBanner } from '../components/error-banner.tsx';
 import type { DashboardProps } from '../dashboard/dashboard.tsx';
 import { useI18n } from '../i18n/i18n.ts';
 import { hrefOf } from '../use-hash-route.ts';
@@ -51,18 +51,8 @@ export function DashboardRoute({ api, session }: { api: ApiClient; session: Sess
       </main>
     );
   if (error !== null)
-    return (
-      <main id="main">
-        <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      </main>
-    );
+    return <FailedScreen error={error} onRetry={() => setAttempt((n) => n + 1)} />;
   if (!Dashboard)
-    return (
-      <main id="main">
-        <p class="muted" role="status">
-          {t('dashboard.loading')}
-        </p>
-      </main>
-    );
+    return <LoadingScreen text={t('dashboard.loading')} />;
   return <Dashboard api={api} />;
 }
