@@ -61,8 +61,25 @@ export function chainIdentityPort(tx: CentralTx, now: number, stamp: number): Ch
     async erase(globalId) {
       await tx.update(globalCustomers).set({ erasedAt: now, updatedAt: stamp }).where(eq(globalCustomers.globalId, globalId));
       await tx.delete(globalIdentifiers).where(eq(globalIdentifiers.globalId, globalId));
+      await scrubPersonalFacts(tx, globalId);
     },
   };
+}
+
+/**
+ * Keys of a customer event's data that are personal (see server/identity/customer-view.ts): the stores tombstone
+ * their own copies at an erasure, and central removes them from every event it was pushed for the customer
+ * before. What stays says only what happened, to whom by id, and when.
+ */
+const PERSONAL_EVENT_KEYS = ['name', 'birthday', 'gender', 'value', 'digest', 'values', 'consent', 'survey_answer', 'note'];
+
+async function scrubPersonalFacts(tx: CentralTx, globalId: string): Promise<void> {
+  await tx.execute(sql`
+    UPDATE store_changes c
+       SET fact = jsonb_set(c.fact, '{data}', (c.fact->'data') - ${sql.param(PERSONAL_EVENT_KEYS)}::text[])
+      FROM store_customers s
+     WHERE s.global_id = ${globalId} AND c.store_id = s.store_id AND c.kind = 'event'
+       AND c.fact->>'recorded_customer_id' = s.customer_id AND jsonb_typeof(c.fact->'data') = 'object'`);
 }
 
 /**

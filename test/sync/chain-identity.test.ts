@@ -1,15 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStorePush } from '../../server/central/apply-store-push.ts';
 import { type CentralStorage, openCentralStorage } from '../../server/central/central-db.ts';
+import { storeChanges } from '../../server/central/schema.ts';
 import { registerStore } from '../../server/central/store-registry.ts';
 import { pullForStore } from '../../server/central/store-pull.ts';
 import { customerCardSchema } from '../../server/contract/profile.ts';
 import { lastSeq } from '../../server/db/change-log.ts';
 import { outboundBatch } from '../../server/orchestration/sync-outbox.ts';
 import { centralEngines } from '../support/central-engines.ts';
+import { identifierDigest } from '../../sync/identifier-digest.ts';
 import { createTestAppliance, sale, type TestAppliance } from '../support/test-appliance.ts';
 
 /*
@@ -86,12 +89,20 @@ describe.each(centralEngines())('one customer across the chain on $name', (engin
     expect((await pullForStore(central.db, 'S001', s1.cursor, 100)).items).toEqual([]);
   });
 
-  it('takes an erasure at one store to the other', async () => {
+  it('takes an erasure at one store to the other, and leaves nothing personal of them at central', async () => {
+    const digest = identifierDigest(policy.chainSecret, 'phone', '+8613912345678');
+    const mentioning = async (text: string) =>
+      (await central.db.select({ n: sql<number>`count(*)::int` }).from(storeChanges).where(sql`${storeChanges.fact}::text LIKE ${`%${text}%`}`))[0]!.n;
+    expect(await mentioning('Li Na')).toBeGreaterThan(1); // registered at both stores
+    expect(await mentioning(digest)).toBeGreaterThan(1);
     const after = (await pullForStore(central.db, 'S002', 0, 1000)).cursor;
     const res = await stores.S001.call('DELETE', `/api/v1/customers/${customerAt.S001}`, { role: 'manager' });
     expect(res.status).toBe(200);
     await push('S001');
     const items = (await pullForStore(central.db, 'S002', after, 100)).items;
     expect(items.map((i) => [i.kind, i.payload.customer_id])).toEqual([['erasure', customerAt.S002]]);
+    // The events both stores pushed before: their name and the phone's digest are gone from central.
+    expect(await mentioning('Li Na')).toBe(0);
+    expect(await mentioning(digest)).toBe(0);
   });
 });
