@@ -11,7 +11,7 @@ import { LANDSCAPE, PORTRAIT, assertPwaBuilt, findShowcase, launchChromium, tabl
 /*
  * axe-core (the engine behind Chrome's Lighthouse accessibility audit) over the clerk PWA's screens in real
  * Chromium, in both languages and both orientations: no serious or critical violation of WCAG 2.x A/AA or
- * axe's best practices.
+ * axe's best practices, and every control's touch target at least 44 px each way.
  */
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -39,6 +39,20 @@ async function seriousViolations(page: Page): Promise<Violation[]> {
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Visible controls whose touch target (the control, or the label row around it) is less than 44 px in either direction. */
+async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const small: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, a[href], input, select, textarea')) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      const target = (el.closest('label') ?? el).getBoundingClientRect();
+      if (target.height < 44 || target.width < 44) small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute('aria-label') || el.getAttribute('name') || '').trim().slice(0, 30)}" ${Math.round(target.width)}×${Math.round(target.height)}`);
+    }
+    return small;
+  });
+}
+
 beforeAll(async () => {
   assertPwaBuilt();
   await runCli(dataDir, ['seed', '--customers', '200']);
@@ -56,13 +70,15 @@ afterAll(async () => {
 });
 
 describe('accessibility of the clerk PWA (axe-core in Chromium)', () => {
-  it('the scan itself finds a violation when there is one', async () => {
+  it('the checks themselves find a violation and a small target when there is one', async () => {
     const context = await tabletContext(browser, LANDSCAPE, 'en');
     const page = await context.newPage();
     await page.goto(server.url);
     await page.locator('input[name="pin"]').waitFor();
     await page.evaluate(() => document.querySelector('main')?.append(Object.assign(document.createElement('img'), { src: '/icon-192.png' })));
     expect((await seriousViolations(page)).map((v) => v.id)).toContain('image-alt');
+    await page.evaluate(() => document.querySelector('main')?.append(Object.assign(document.createElement('button'), { textContent: 'x', style: 'width:20px;height:20px;padding:0' })));
+    expect(await smallTargets(page)).toEqual(['button "x" 20×20']);
     await context.close();
   });
 
@@ -73,13 +89,14 @@ describe('accessibility of the clerk PWA (axe-core in Chromium)', () => {
   ];
   for (const screen of screens) {
     for (const lang of ['zh', 'en'] as const) {
-      it(`${screen.name} in ${lang}, landscape and portrait: no serious or critical violations`, async () => {
+      it(`${screen.name} in ${lang}, landscape and portrait: no serious or critical violations, targets ≥ 44 px`, async () => {
         for (const viewport of [LANDSCAPE, PORTRAIT]) {
           const context = await tabletContext(browser, viewport, lang, screen.signedIn ? clerk : undefined);
           const page = await context.newPage();
           await page.goto(`${server.url}${screen.path()}`);
           await page.locator(screen.ready).first().waitFor();
           expect(await seriousViolations(page)).toEqual([]);
+          expect(await smallTargets(page)).toEqual([]);
           await context.close();
         }
       });
