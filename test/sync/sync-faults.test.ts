@@ -150,16 +150,21 @@ describe.each(centralEngines())('store → central sync under faults on $name', 
     };
     const store = await startStore('FDROP');
     const pos = terminal('FDROP', store);
-    await pos.post(30);
     const pushes = () => requestsOf('FDROP').filter((e) => isPush(e.path) && e.settled);
     const lost = () => pushes().filter((e) => e.fault === 'lose-answer' && e.centralStatus === 200 && e.changes > 0).length;
     const dropped = () => pushes().filter((e) => e.fault === 'reset' || e.fault === 'bad-gateway').length;
-    await waitFor('3 pushes applied with the answer lost and 3 dropped', 45_000, () => lost() >= 3 && dropped() >= 3);
-    await pos.post(30);
+    // Sales keep coming until the faults have hit enough pushes that carried changes: once a store is caught up
+    // its pushes are empty, and whether the faults fell on the non-empty ones depends on the seed.
+    const deadline = Date.now() + 60_000;
+    while (lost() < 3 || dropped() < 3) {
+      if (Date.now() > deadline) throw new Error(`after 60 s of sales, ${lost()} pushes applied with the answer lost and ${dropped()} dropped (want 3 and 3)`);
+      await pos.post(10);
+      await sleep(1500);
+    }
     await caughtUp('FDROP', store, 75_000);
     logs.push(`(a) ${pushes().length} pushes: ${lost()} applied with the answer lost, ${dropped()} dropped`);
     await store.stop();
-  }, 100_000);
+  }, 160_000);
 
   it('(b) converges when every request reaches central twice', async () => {
     proxy.script = (req) => (req.storeId === 'FDUP' ? 'duplicate' : 'pass');
@@ -322,7 +327,12 @@ describe.each(centralEngines())('store → central sync under faults on $name', 
     expect(problems).toEqual([]);
     const away = figures.get('FAWAY')!;
     expect(away.clockSkewMs).toBeNull();
-    expect(away.skewFlagged).toEqual({ rows: flagged.to - flagged.from + 1, min: flagged.from, max: flagged.to });
+    // Every change made while its clock was an hour fast is flagged, and none after it was set right. Pushes of (f)
+    // may be flagged too: its clocks move a day at a time, the store's and central's one after the other, and a
+    // push landing between the two moves is (rightly) a day off.
+    expect(away.skewFlagged.max).toBe(flagged.to);
+    expect(away.skewFlagged.min).toBeLessThanOrEqual(flagged.from);
+    expect(away.skewFlagged.rows).toBeGreaterThanOrEqual(flagged.to - flagged.from + 1);
     for (const id of STORES.filter((s) => s !== 'FAWAY')) expect(figures.get(id)!.skewFlagged.rows, id).toBe(0);
     logs.push(`converged: ${STORES.map((id) => `${id} ${figures.get(id)!.changes.rows} changes / ${figures.get(id)!.transactions} tx`).join(', ')}`);
   });
