@@ -20,6 +20,23 @@ function save(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
+/** A labelled choice; `any`, when given, is a first option with the empty value (no filter). */
+function SelectField(props: { label: string; name: string; value: string; onChange: (value: string) => void; options: { value: string; label: string }[]; any?: string }) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <select name={props.name} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        {props.any !== undefined && <option value="">{props.any}</option>}
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function AudienceDownload({ api }: { api: ApiClient }) {
   const { t, locale } = useI18n();
   const [channel, setChannel] = useState<OutboundChannel>('sms');
@@ -55,38 +72,29 @@ export function AudienceDownload({ api }: { api: ApiClient }) {
           void download();
         }}
       >
-        <label class="field">
-          <span>{t('dashboard.audience.channel')}</span>
-          <select name="channel" value={channel} onChange={(e) => setChannel(e.currentTarget.value as OutboundChannel)}>
-            {OUTBOUND_CHANNELS.map((c) => (
-              <option key={c} value={c}>
-                {t(`channel.${c}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>{t('dashboard.audience.stage')}</span>
-          <select name="stage" value={stage} onChange={(e) => setStage(e.currentTarget.value)}>
-            <option value="">{t('dashboard.audience.any')}</option>
-            {STAGES.map((s) => (
-              <option key={s} value={s}>
-                {t(`stage.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>{t('dashboard.audience.segment')}</span>
-          <select name="segment" value={segment} onChange={(e) => setSegment(e.currentTarget.value)}>
-            <option value="">{t('dashboard.audience.any')}</option>
-            {SEGMENTS.map((s) => (
-              <option key={s} value={s}>
-                {t(`segment.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('dashboard.audience.channel')}
+          name="channel"
+          value={channel}
+          onChange={(v) => setChannel(v as OutboundChannel)}
+          options={OUTBOUND_CHANNELS.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
+        />
+        <SelectField
+          label={t('dashboard.audience.stage')}
+          name="stage"
+          value={stage}
+          onChange={setStage}
+          any={t('dashboard.audience.any')}
+          options={STAGES.map((s) => ({ value: s, label: t(`stage.${s}`) }))}
+        />
+        <SelectField
+          label={t('dashboard.audience.segment')}
+          name="segment"
+          value={segment}
+          onChange={setSegment}
+          any={t('dashboard.audience.any')}
+          options={SEGMENTS.map((s) => ({ value: s, label: t(`segment.${s}`) }))}
+        />
         <button type="submit" class="button button-primary" disabled={outcome.kind === 'busy'}>
           {outcome.kind === 'busy' ? t('dashboard.audience.busy') : t('dashboard.audience.download')}
         </button>
