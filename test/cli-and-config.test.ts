@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../server/auth/token.service.ts';
 import { ConfigError, loadConfig } from '../server/kernel/config.ts';
 import { dbPath, openDb } from '../server/db/open.ts';
+import { createTestAppliance } from './support/test-appliance.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +25,32 @@ describe('cli', () => {
     const stored = sqlite.query('SELECT token_hash FROM api_tokens').all() as Array<{ token_hash: string }>;
     expect(stored.some((r) => r.token_hash === out.stdout.trim())).toBe(false);
     sqlite.close();
+  });
+
+  it('token list names every token without it; token revoke refuses it at a running appliance within a second', async () => {
+    const a = createTestAppliance({ env: { STORE_DEMO: '0' } });
+    try {
+      const env = { DATA_DIR: a.dir, STORE_DEMO: '0' };
+      expect((await a.call('GET', '/api/v1/analytics/overview', { role: 'manager' })).status).toBe(200);
+      const listed = cli(['token', 'list'], env);
+      expect(listed.status).toBe(0);
+      const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; name: string; role: string; revoked_at: string | null });
+      expect(rows.map((r) => r.role).sort()).toEqual(['admin', 'clerk', 'hq', 'manager', 'terminal']);
+      for (const token of Object.values(a.tokens)) expect(listed.stdout).not.toContain(token);
+      const manager = rows.find((r) => r.role === 'manager')!;
+      const revoked = cli(['token', 'revoke', manager.id], env);
+      expect(revoked.status).toBe(0);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await a.call('GET', '/api/v1/analytics/overview', { role: 'manager' })).status).toBe(401);
+      expect((await a.call('GET', '/api/v1/analytics/overview', { role: 'admin' })).status).toBe(200);
+      const after = cli(['token', 'list'], env).stdout;
+      expect(after).toMatch(new RegExp(`"id":"${manager.id}".*"revoked_at":"\\d{4}-`));
+      const again = cli(['token', 'revoke', manager.id], env);
+      expect(again.status).not.toBe(0);
+      expect(again.stderr).toContain('no live token');
+    } finally {
+      a.close();
+    }
   });
 
   it('refuses an unknown role and bad configuration with a message and a non-zero exit', () => {

@@ -19,8 +19,29 @@ export function createToken(sqlite: Database, role: Role, name: string, now: num
   return { id, token };
 }
 
-export function revokeToken(sqlite: Database, id: string, now: number): boolean {
-  return sqlite.query('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
+/** Revokes a token by id (or by its name when exactly one live token has it); false when nothing was revoked. */
+export function revokeToken(sqlite: Database, idOrName: string, now: number): boolean {
+  const byId = sqlite.query('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, idOrName).changes;
+  if (byId > 0) return true;
+  const named = sqlite.query<{ id: string }, [string]>('SELECT id FROM api_tokens WHERE name = ? AND revoked_at IS NULL').all(idOrName);
+  if (named.length !== 1) return false;
+  return sqlite.query('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, named[0]!.id).changes > 0;
+}
+
+export interface TokenListing {
+  id: string;
+  name: string;
+  role: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** Every token, oldest first: who and what it is, never the token (only its hash is kept). */
+export function listTokens(sqlite: Database): TokenListing[] {
+  return sqlite
+    .query<{ id: string; name: string; role: string; created_at: number; revoked_at: number | null }, []>('SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at, id')
+    .all()
+    .map((t) => ({ ...t, created_at: new Date(t.created_at).toISOString(), revoked_at: t.revoked_at === null ? null : new Date(t.revoked_at).toISOString() }));
 }
 
 export interface Principal {

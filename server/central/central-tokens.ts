@@ -30,3 +30,18 @@ export async function centralPrincipalOf(db: CentralDb, token: string): Promise<
   if (!row || !(HQ_ROLES as readonly string[]).includes(row.role)) return null;
   return { tokenId: row.id, name: row.name, role: row.role as HqRole };
 }
+
+/** Every headquarters token, oldest first, without the token itself. */
+export async function listCentralTokens(db: CentralDb) {
+  const rows = await db
+    .select({ id: centralTokens.id, name: centralTokens.name, role: centralTokens.role, createdAt: centralTokens.createdAt, revokedAt: centralTokens.revokedAt })
+    .from(centralTokens)
+    .orderBy(centralTokens.createdAt, centralTokens.id);
+  return rows.map((t) => ({ id: t.id, name: t.name, role: t.role, created_at: new Date(t.createdAt).toISOString(), revoked_at: t.revokedAt === null ? null : new Date(t.revokedAt).toISOString() }));
+}
+
+/** Revokes a headquarters token by id; its next request is refused (central checks every request). */
+export async function revokeCentralToken(db: CentralDb, id: string, now: number): Promise<boolean> {
+  const rows = await db.update(centralTokens).set({ revokedAt: now }).where(and(eq(centralTokens.id, id), isNull(centralTokens.revokedAt))).returning({ id: centralTokens.id });
+  return rows.length > 0;
+}

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { openAppliance } from '../app/appliance.ts';
 import { ConfigError, loadConfig } from '../kernel/config.ts';
 import { ROLES, type Role } from '../contract/enums.ts';
-import { createToken } from '../auth/token.service.ts';
+import { createToken, listTokens, revokeToken } from '../auth/token.service.ts';
 import { addStaff, disableStaff, listStaff } from '../auth/staff.service.ts';
 import { STAFF_ROLES, type StaffRole } from '../contract/session.ts';
 import { rebuildEverything } from '../orchestration/rebuild.ts';
@@ -10,7 +10,7 @@ import { rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';
 import { runImport } from './import.command.ts';
 import { runStoreCommand, runSyncOnce } from './chain.command.ts';
-import { createCentralTokenCommand } from './central-token.command.ts';
+import { runCentralTokenCommand } from './central-token.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
 import { storeHistories } from '../scoring/serving/db-history.ts';
 import { AppError, InputError } from '../kernel/errors.ts';
@@ -29,21 +29,34 @@ type Command = (args: string[]) => Promise<void> | void;
 
 const commands: Record<string, { help: string; run: Command }> = {
   token: {
-    help: 'token create --role <terminal|clerk|manager|hq|admin> [--name N]   prints a new API token (CENTRAL=1: an HQ API token, hq|admin, in central\'s database)',
+    help: 'token create --role <terminal|clerk|manager|hq|admin> [--name N] | token list | token revoke <id or name>   API tokens (CENTRAL=1: HQ tokens, hq|admin, in central\'s database)',
     run: async (args) => {
       const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
-      if (positionals[0] !== 'create') fail('usage: token create --role <role> [--name N]');
+      const [action, id] = positionals;
       const cfg = config();
       if (cfg.CENTRAL) {
-        await reportingErrors(() => createCentralTokenCommand(cfg, values.role, values.name));
+        await reportingErrors(() => runCentralTokenCommand(cfg, action, { role: values.role, name: values.name, id }));
         return;
       }
-      const role = values.role as Role;
-      if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-      const deps = openAppliance(cfg);
-      const { token } = createToken(deps.sqlite, role, values.name ?? role, deps.clock());
-      deps.sqlite.close();
-      process.stdout.write(`${token}\n`);
+      if (action === 'create') {
+        const role = values.role as Role;
+        if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+        const deps = openAppliance(cfg);
+        const { token } = createToken(deps.sqlite, role, values.name ?? role, deps.clock());
+        deps.sqlite.close();
+        process.stdout.write(`${token}\n`);
+      } else if (action === 'list') {
+        const deps = openAppliance(cfg);
+        for (const t of listTokens(deps.sqlite)) process.stdout.write(`${JSON.stringify(t)}\n`);
+        deps.sqlite.close();
+      } else if (action === 'revoke' && id) {
+        const deps = openAppliance(cfg);
+        const revoked = revokeToken(deps.sqlite, id, deps.clock());
+        deps.sqlite.close();
+        if (!revoked) fail(`no live token with id ${id} (or a name only one live token has)`);
+        // The server trusts a token it checked for under a second (server/auth/authenticator.ts).
+        console.error(`token ${id} revoked: refused within a second`);
+      } else fail('usage: token create --role <role> [--name N] | token list | token revoke <id or name>');
     },
   },
   staff: {

@@ -288,12 +288,20 @@ describe.each(centralEngines())('HQ tokens from the CLI on $name', (engine) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates an hq token in central\'s database with CENTRAL=1, which central\'s HQ API then accepts', async () => {
+  it('creates, lists and revokes hq tokens in central\'s database with CENTRAL=1; central\'s HQ API accepts only the live one', async () => {
     const url = await engine.freshDatabaseUrl();
     const env = { CENTRAL: '1', ...(url ? { DATABASE_URL: url } : {}) };
     const token = (await runCli(dir, ['token', 'create', '--role', 'hq', '--name', 'Analyst'], env)).trim();
     expect(token).toMatch(/^sc_hq_[\w-]{32}$/);
+    const leaked = (await runCli(dir, ['token', 'create', '--role', 'admin', '--name', 'Old laptop'], env)).trim();
     await expect(runCli(dir, ['token', 'create', '--role', 'manager'], env)).rejects.toThrow(/--role must be one of hq, admin/);
+    const listed = await runCli(dir, ['token', 'list'], env);
+    expect(listed).not.toContain(token);
+    expect(listed).not.toContain(leaked);
+    const rows = listed.trim().split('\n').map((l) => JSON.parse(l) as { id: string; name: string; role: string; revoked_at: string | null });
+    expect(rows.map((r) => [r.name, r.role, r.revoked_at])).toEqual([['Analyst', 'hq', null], ['Old laptop', 'admin', null]]);
+    await runCli(dir, ['token', 'revoke', rows[1]!.id], env);
+    await expect(runCli(dir, ['token', 'revoke', rows[1]!.id], env)).rejects.toThrow(/no live token/);
     // PGlite belongs to one process: central starts once the CLI is done.
     const central = await startCentral(dir, env);
     try {
@@ -301,6 +309,7 @@ describe.each(centralEngines())('HQ tokens from the CLI on $name', (engine) => {
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ items: [], next_cursor: null });
       expect((await fetch(`${central.url}/api/hq/v1/profiles`)).status).toBe(401);
+      expect((await fetch(`${central.url}/api/hq/v1/profiles`, { headers: { authorization: `Bearer ${leaked}` } })).status).toBe(401);
     } finally {
       await central.stop();
     }
