@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../orchestration/app-deps.ts';
 import { readCsvTransactions } from '../ingest/csv/csv-transactions.ts';
-import { emptyTotals, type FileSource, importFile, type ImportTotals } from '../orchestration/import.service.ts';
+import { emptyTotals, type FileSource, importFile, type ImportTotals, type Rejection } from '../orchestration/import.service.ts';
 import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { posLogFileSource } from '../ingest/poslog/poslog-source.ts';
 import { toMajor } from '../kernel/money.ts';
@@ -20,9 +20,37 @@ export interface ImportSummary {
   lines: number;
   customers: number;
   gross_amount: number;
-  rejected: Array<{ file: string; line: number | null; reason: string }>;
+  /** Rejected rows grouped by reason, most frequent first, each with its count and its first examples. */
+  rejected: RejectionGroup[];
   failed: Array<{ file: string; error: string }>;
   seconds: number;
+}
+
+export interface RejectionGroup {
+  reason: string;
+  count: number;
+  examples: Array<{ file: string; line: number | null; detail: string | null }>;
+}
+
+/** Examples kept per reason: enough to find the pattern in the file, never one entry per row of a bad export. */
+const EXAMPLES_PER_REASON = 20;
+
+/**
+ * One group per kind of problem. A reason's quoted value (`quantity is not a number: "many"`) or the receipt
+ * it names (`T1/42: …`) is the example's detail, so rows that fail the same way share a group.
+ */
+export function groupRejections(rejected: readonly Rejection[]): RejectionGroup[] {
+  const groups = new Map<string, RejectionGroup>();
+  for (const r of rejected) {
+    const quoted = /^(.*?): (".*")$/s.exec(r.reason);
+    const receipt = /^([^\s:]+\/[^\s:]+): (.*)$/s.exec(r.reason);
+    const [reason, detail] = quoted ? [quoted[1]!, quoted[2]!] : receipt ? [receipt[2]!, receipt[1]!] : [r.reason, null];
+    let g = groups.get(reason);
+    if (!g) groups.set(reason, (g = { reason, count: 0, examples: [] }));
+    g.count += 1;
+    if (g.examples.length < EXAMPLES_PER_REASON) g.examples.push({ file: r.file, line: r.line, detail });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
 }
 
 function sourceFor(deps: AppDeps, file: string, storeId: string, progress: (bytes: number, total: number) => void): FileSource {
@@ -96,7 +124,7 @@ export async function runImport(deps: AppDeps, args: string[]): Promise<ImportSu
     lines: totals.lines,
     customers: totals.customers,
     gross_amount: toMajor(totals.grossAmountMinor, deps.config.STORE_CURRENCY_MINOR_DIGITS),
-    rejected: totals.rejected,
+    rejected: groupRejections(totals.rejected),
     failed,
     seconds: Math.round(performance.now() - t0) / 1000,
   };

@@ -155,9 +155,12 @@ const commands: Record<string, { help: string; run: Command }> = {
       else {
         process.stdout.write(
           `${summary.files} file(s): ${summary.transactions} new transactions (${summary.duplicates} already there), ${summary.lines} lines, ` +
-            `${summary.customers} new customers, gross ${summary.gross_amount}, ${summary.rejected.length} rows rejected, ${summary.seconds} s\n`,
+            `${summary.customers} new customers, gross ${summary.gross_amount}, ${summary.rejected.reduce((n, g) => n + g.count, 0)} rows rejected, ${summary.seconds} s\n`,
         );
-        for (const r of summary.rejected.slice(0, 20)) process.stdout.write(`  rejected ${r.file}:${r.line ?? '?'}: ${r.reason}\n`);
+        for (const g of summary.rejected) {
+          const first = g.examples[0]!;
+          process.stdout.write(`  rejected ${g.count}× ${g.reason} (first: ${first.file}:${first.line ?? '?'}${first.detail ? ` ${first.detail}` : ''})\n`);
+        }
       }
       for (const f of summary.failed) console.error(`import failed, nothing of it kept: ${f.error}`);
       if (summary.failed.length > 0) process.exitCode = 1;
@@ -270,4 +273,11 @@ const command = name ? commands[name] : undefined;
 if (!command) {
   fail(`usage: cli <command>\n${Object.values(commands).map((c) => `  ${c.help}`).join('\n')}`);
 }
-await command.run(rest);
+try {
+  await command.run(rest);
+} catch (error) {
+  // Whatever a command did not foresee: one line that says what, never a stack trace for a store's IT person.
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  console.error(`${name} failed: ${message}`);
+  process.exit(1);
+}

@@ -37,7 +37,8 @@ export interface ReadHistoriesOptions {
 /**
  * Reads a lines CSV (`.csv` or `.csv.gz`, streamed) into per-customer histories. Lines of one
  * (customer_id, transaction_id) form one basket; a basket whose lines are all negative is a return.
- * Rows that cannot be parsed are skipped and counted in `rejected`.
+ * Rows that cannot be parsed are skipped and counted in `rejected`; anonymous lines are skipped (`lines`
+ * counts the lines kept).
  */
 export async function readHistoriesFromCsv(
   path: string,
@@ -49,7 +50,8 @@ export async function readHistoriesFromCsv(
   let lines = 0;
   for await (const rows of readLinesCsv(path, { minorDigits: opts.minorDigits ?? 2, onReject: () => (rejected += 1) })) {
     for (const r of rows) {
-      if (r.occurredAt > until) continue;
+      // Anonymous lines belong to no customer's history.
+      if (r.occurredAt > until || r.customerId === null) continue;
       lines += 1;
       let baskets = byCustomer.get(r.customerId);
       if (!baskets) byCustomer.set(r.customerId, (baskets = new Map()));

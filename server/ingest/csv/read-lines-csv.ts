@@ -2,17 +2,22 @@ import { openFileBytes } from '../file-bytes.ts';
 
 /*
  * Streaming reader of the transaction-lines CSV (`customer_id,transaction_id,occurred_at,sku,quantity,
- * amount`, header row; `.csv` or gzip, detected by its magic bytes). Never holds the file: rows come out in
+ * amount`, then optionally `name` and `category` in either order; header row; `.csv` or gzip, detected by its
+ * magic bytes). An empty customer_id is an anonymous sale's line. Never holds the file: rows come out in
  * chunks as the bytes arrive. Plain lines take a fast split; a line with a quote goes through an RFC 4180
  * field parser (quoted commas, doubled quotes, newlines inside quotes).
  */
 
 export const LINES_CSV_HEADER = ['customer_id', 'transaction_id', 'occurred_at', 'sku', 'quantity', 'amount'] as const;
+/** Columns a store's export may add after the six required ones (the item's name and category). */
+export const LINES_CSV_OPTIONAL = ['name', 'category'] as const;
+type OptionalColumn = (typeof LINES_CSV_OPTIONAL)[number];
 
 export interface LinesCsvRow {
   /** 1-based line number in the file (of the row's first line). */
   lineNo: number;
-  customerId: string;
+  /** Null: an anonymous sale (no loyalty customer named). */
+  customerId: string | null;
   transactionId: string;
   occurredAt: number;
   utcOffsetMin: number;
@@ -21,6 +26,9 @@ export interface LinesCsvRow {
   quantityMilli: number;
   /** Minor units, signed; null when the file has no amount. */
   amountMinor: number | null;
+  /** The item's name and category when the file has those columns and the row fills them. */
+  name: string | null;
+  category: string | null;
 }
 
 /** The file cannot be read as a lines CSV at all (header, gzip stream): nothing of it should be kept. */
@@ -63,6 +71,10 @@ export async function* readLinesCsv(path: string, opts: ReadLinesCsvOptions = {}
   let lineNo = 0;
   let header = true;
   let out: LinesCsvRow[] = [];
+  let width: number = LINES_CSV_HEADER.length;
+  // Where the optional columns are, by index (-1 absent).
+  let nameAt = -1;
+  let categoryAt = -1;
   // Timestamps repeat for every line of a basket: parse each distinct one once.
   let lastStamp = '';
   let lastTime = 0;
@@ -76,16 +88,27 @@ export async function* readLinesCsv(path: string, opts: ReadLinesCsvOptions = {}
   const handleRecord = (fields: string[], line: number) => {
     if (header) {
       header = false;
-      const names = fields.map((f) => f.trim().replace(/^\uFEFF/, ''));
-      if (names.join(',') !== LINES_CSV_HEADER.join(',')) {
-        throw new CsvFileError(path, `expected header ${LINES_CSV_HEADER.join(',')}, found ${names.join(',')}`);
+      const names = fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
+      const required = names.slice(0, LINES_CSV_HEADER.length);
+      if (required.join(',') !== LINES_CSV_HEADER.join(',')) {
+        throw new CsvFileError(path, `expected the header to start with ${LINES_CSV_HEADER.join(',')}, found ${names.join(',')}`);
       }
+      const extra = names.slice(LINES_CSV_HEADER.length);
+      for (const [i, name] of extra.entries()) {
+        if (!(LINES_CSV_OPTIONAL as readonly string[]).includes(name)) {
+          throw new CsvFileError(path, `unknown column "${name}": after the six required columns a lines CSV may have ${LINES_CSV_OPTIONAL.join(' and ')}`);
+        }
+        if (extra.indexOf(name) !== i) throw new CsvFileError(path, `the column "${name}" appears twice`);
+      }
+      const at = (c: OptionalColumn) => (extra.includes(c) ? LINES_CSV_HEADER.length + extra.indexOf(c) : -1);
+      nameAt = at('name');
+      categoryAt = at('category');
+      width = names.length;
       return;
     }
     if (fields.length === 1 && fields[0] === '') return; // blank line
-    if (fields.length !== 6) return reject(line, `expected 6 columns, found ${fields.length}`);
+    if (fields.length !== width) return reject(line, `expected ${width} columns, found ${fields.length}`);
     const [customerId = '', transactionId = '', stamp = '', sku = '', quantity = '', amount = ''] = fields;
-    if (customerId === '') return reject(line, 'customer_id is empty');
     if (transactionId === '') return reject(line, 'transaction_id is empty');
     if (stamp !== lastStamp) {
       const t = ISO_WITH_OFFSET.test(stamp) ? Date.parse(stamp) : Number.NaN;
@@ -104,13 +127,15 @@ export async function* readLinesCsv(path: string, opts: ReadLinesCsvOptions = {}
     }
     out.push({
       lineNo: line,
-      customerId,
+      customerId: customerId === '' ? null : customerId,
       transactionId,
       occurredAt: lastTime,
       utcOffsetMin: lastOffset,
       sku: sku === '' ? null : sku,
       quantityMilli: Math.sign(q) * Math.round(Math.abs(q) * 1000),
       amountMinor,
+      name: nameAt < 0 ? null : fields[nameAt]!.trim() || null,
+      category: categoryAt < 0 ? null : fields[categoryAt]!.trim() || null,
     });
   };
 
