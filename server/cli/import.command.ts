@@ -36,19 +36,21 @@ export interface RejectionGroup {
 const EXAMPLES_PER_REASON = 20;
 
 /**
- * One group per kind of problem. A reason's quoted value (`quantity is not a number: "many"`) or the receipt
- * it names (`T1/42: …`) is the example's detail, so rows that fail the same way share a group.
+ * One group per kind of problem: the reason without what varies from row to row — the receipt it names
+ * (`receipt 42: …`, `T1/42: …`), a quoted value (`…: "many"`), amounts (`grand total 12.00 …`). Each example
+ * keeps the row's own full reason as its detail.
  */
 export function groupRejections(rejected: readonly Rejection[]): RejectionGroup[] {
   const groups = new Map<string, RejectionGroup>();
   for (const r of rejected) {
-    const quoted = /^(.*?): (".*")$/s.exec(r.reason);
-    const receipt = /^([^\s:]+\/[^\s:]+): (.*)$/s.exec(r.reason);
-    const [reason, detail] = quoted ? [quoted[1]!, quoted[2]!] : receipt ? [receipt[2]!, receipt[1]!] : [r.reason, null];
+    const reason = r.reason
+      .replace(/^(receipt \S+|[^\s:]+\/[^\s:]+): /, '')
+      .replace(/: ".*"$/s, '')
+      .replace(/-?\d+\.\d+/g, '…');
     let g = groups.get(reason);
     if (!g) groups.set(reason, (g = { reason, count: 0, examples: [] }));
     g.count += 1;
-    if (g.examples.length < EXAMPLES_PER_REASON) g.examples.push({ file: r.file, line: r.line, detail });
+    if (g.examples.length < EXAMPLES_PER_REASON) g.examples.push({ file: r.file, line: r.line, detail: reason === r.reason ? null : r.reason });
   }
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }

@@ -72,8 +72,8 @@ describe('cli import of the lines CSV', () => {
     const lenient = cli(join(work, 'lenient'), ['import', file, '--json']);
     expect(lenient.status).toBe(0);
     expect(lenient.json.rejected).toEqual([
-      { reason: 'occurred_at is not an ISO 8601 time with offset', count: 1, examples: [{ file, line: 4, detail: '"2024-13-45T10:00:00+08:00"' }] },
-      { reason: 'quantity is not a number', count: 1, examples: [{ file, line: 5, detail: '"many"' }] },
+      { reason: 'occurred_at is not an ISO 8601 time with offset', count: 1, examples: [{ file, line: 4, detail: 'occurred_at is not an ISO 8601 time with offset: "2024-13-45T10:00:00+08:00"' }] },
+      { reason: 'quantity is not a number', count: 1, examples: [{ file, line: 5, detail: 'quantity is not a number: "many"' }] },
     ]);
     // t1 (2 lines), t4 (a quoted sku with a comma, a weighed quantity) and t5 (a return).
     expect(lenient.json).toMatchObject({ transactions: 3, lines: 4, customers: 2, gross_amount: 5.05 });
@@ -151,7 +151,7 @@ describe('cli import of the lines CSV', () => {
       ['quantity is not a number', 50, 20],
       ['occurred_at is not an ISO 8601 time with offset', 3, 3],
     ]);
-    expect(res.json.rejected[0].examples[19]).toEqual({ file, line: 21, detail: '"lots"' });
+    expect(res.json.rejected[0].examples[19]).toEqual({ file, line: 21, detail: 'quantity is not a number: "lots"' });
   });
 
   it('imports the Online Retail history whole: anonymous sales, cancellations and item names, as the file has them', async () => {

@@ -139,7 +139,7 @@ describe('NCR ACS POSLog 2.1: ncr-acs-small.xml', () => {
     const other = createTestAppliance();
     try {
       const summary = await runImport(other.deps, [NCR]);
-      expect(summary).toMatchObject({ files: 1, transactions: 0, failed: [], rejected: [{ file: NCR, line: 1, reason: 'receipt 161: store 9 is not this store (S001)' }] });
+      expect(summary).toMatchObject({ files: 1, transactions: 0, failed: [], rejected: [{ reason: 'store 9 is not this store (S001)', count: 1, examples: [{ file: NCR, line: 1, detail: 'receipt 161: store 9 is not this store (S001)' }] }] });
       expect(other.counts().transactions).toBe(0);
       const viaStoreFlag = await runImport(other.deps, [NCR, '--store', '9']);
       expect(viaStoreFlag).toMatchObject({ transactions: 1, rejected: [] });
@@ -285,6 +285,17 @@ describe('crafted POSLog: control transactions, cancelled ones, a voided line, a
     expect(customer(app, sale.customer_id!)).toEqual({ name: 'Li Wei', birthday: '1990-03-15' });
   });
 
+  it('a debit sale with cash back reconciles and stores at the goods\' total, the cash back counted once as change', async () => {
+    const summary = await runImport(app.deps, [fixture('poslog-cashback.xml')]);
+    expect(summary).toMatchObject({ transactions: 2, lines: 2, gross_amount: 42.5, rejected: [], failed: [] });
+    const both = tx(app, '4', '8101');
+    expect(both).toMatchObject({ kind: 'sale', total: 3000, change_amount: 2000 });
+    expect(JSON.parse(both.tenders)).toEqual([{ type: 'card', amount: 5000 }]);
+    const cardOnly = tx(app, '4', '8102');
+    expect(cardOnly).toMatchObject({ kind: 'sale', total: 1250, change_amount: 1000 });
+    expect(JSON.parse(cardOnly.tenders)).toEqual([{ type: 'card', amount: 2250 }]);
+  });
+
   it('an exchange is split into its sale and a return <receipt>#R linked to the original sale', async () => {
     const summary = await runImport(app.deps, [fixture('poslog-exchange.xml')]);
     expect(summary).toMatchObject({ transactions: 2, lines: 2, customers: 0, gross_amount: 46.82, rejected: [], failed: [] });
@@ -303,9 +314,9 @@ describe('crafted POSLog: control transactions, cancelled ones, a voided line, a
     const file = fixture('poslog-bad-totals.xml');
     const summary = await runImport(app.deps, [file]);
     expect(summary.rejected).toEqual([
-      { file, line: 3, reason: 'receipt 8001: grand total 12.00 does not match the lines 10.00' },
-      { file, line: 12, reason: 'receipt 8002: store S999 is not this store (S001)' },
-      { file, line: 21, reason: 'receipt 8003: tenders − change = 5.00, but the transaction totals 10.00' },
+      { reason: 'grand total … does not match the lines …', count: 1, examples: [{ file, line: 3, detail: 'receipt 8001: grand total 12.00 does not match the lines 10.00' }] },
+      { reason: 'store S999 is not this store (S001)', count: 1, examples: [{ file, line: 12, detail: 'receipt 8002: store S999 is not this store (S001)' }] },
+      { reason: 'tenders − change = …, but the transaction totals …', count: 1, examples: [{ file, line: 21, detail: 'receipt 8003: tenders − change = 5.00, but the transaction totals 10.00' }] },
     ]);
     expect(summary).toMatchObject({ transactions: 1, gross_amount: 10, failed: [] });
     expect(tx(app, '4', '8004').total).toBe(1000);

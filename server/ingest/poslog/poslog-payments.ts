@@ -5,8 +5,12 @@ import { attr, child, childrenNamed, childText, descendants, textOf, type XmlNod
 /*
  * Money that moved: tenders (signed: a Refund tender pays the customer), change handed back (a
  * <TenderChange>/<Change> line item, nested in the tender it came from, or — NCR ACS — a negative tender
- * holding a TenderChange; cash back counts as change),
- * tax added on top of the lines, and the POS's own grand total. All in minor units.
+ * holding a TenderChange), cash back, tax added on top of the lines, and the POS's own grand total. All in
+ * minor units.
+ *
+ * Cash back is one sum of money that a POS may write twice: as the card tender's <Cashback> (the card paid
+ * the goods plus it) and as a negative cash tender (the drawer handing it out). It is counted once, as
+ * change: the larger of what the card tenders say and what the negative tenders of a sale hand out.
  */
 
 export interface PosLogTender {
@@ -40,6 +44,9 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
   let change = 0;
   let rounding = 0;
   let lineTax: number | null = null;
+  let cashback = 0;
+  /** Negative, non-refund tenders without a TenderChange inside: money out of the drawer (cash back, if any). */
+  const handedOut: PosLogTender[] = [];
   for (const li of lineItems) {
     if (isVoidLine(li)) continue;
     for (const t of childrenNamed(li, 'Tender')) {
@@ -53,12 +60,19 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
       }
       const refund = /^refund/i.test(attr(t, 'TypeCode') ?? '');
       const type = (attr(t, 'TenderType') ?? childText(t, 'TenderType') ?? 'other').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
-      tenders.push({ type: (TENDER_TYPES[type] ?? type) || 'other', signed: refund ? -Math.abs(raw) : raw });
-      change += nestedChange + Math.abs(toMinor(childText(t, 'Cashback'), minorDigits) ?? 0);
+      const tender = { type: (TENDER_TYPES[type] ?? type) || 'other', signed: refund ? -Math.abs(raw) : raw };
+      if (raw < 0 && !refund) handedOut.push(tender);
+      else tenders.push(tender);
+      change += nestedChange;
+      cashback += Math.abs(toMinor(childText(t, 'Cashback', 'CashBack'), minorDigits) ?? 0);
     }
     for (const c of childrenNamed(li, 'TenderChange', 'Change')) change += amountOf(c, minorDigits);
     for (const tax of childrenNamed(li, 'Tax')) lineTax = (lineTax ?? 0) + (toMinor(childText(tax, 'Amount'), minorDigits) ?? 0);
   }
+  const out = handedOut.reduce((sum, t) => sum + Math.abs(t.signed), 0);
+  if (cashback > 0) change += Math.max(cashback, out);
+  // Without cash back declared, a negative tender stays a tender (a refund paid out in a transaction that also sold).
+  else tenders.push(...handedOut);
   const total = (type: string): number | null => {
     const node = childrenNamed(retail, 'Total').find((t) => (attr(t, 'TotalType') ?? '').toLowerCase() === type.toLowerCase());
     return node ? toMinor(textOf(node), minorDigits) : null;
