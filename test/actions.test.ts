@@ -168,6 +168,23 @@ describe('guardrails', () => {
     expect(suggested).toContain('BREAD');
   });
 
+  it('a first purchase\'s "how was it?" never asks about an item the customer brought back', async () => {
+    setup();
+    await storeHistory();
+    const c = { loyalty_card: '40000002' };
+    const first = await buy(c, [{ sku: 'CAKE', name: 'Mooncake', category: 'bakery' }, { sku: 'MILK', name: 'Milk', category: 'dairy' }], { terminal_id: 'T7', receipt_no: 'S2' });
+    const ask = async () => (await actions(first.customer_id)).actions.find((a) => a.type === 'first_purchase_thanks')?.script ?? '';
+    expect(await ask()).toContain('How was the Mooncake?');
+    days(1);
+    await buy(undefined, [{ sku: 'CAKE', name: 'Mooncake', category: 'bakery' }], { kind: 'return', receipt_no: 'R2', original: { terminal_id: 'T7', receipt_no: 'S2' } });
+    const afterOne = await ask();
+    expect(afterOne).toContain('How was the Milk?');
+    expect(afterOne).not.toContain('Mooncake');
+    await buy(undefined, [{ sku: 'MILK', name: 'Milk', category: 'dairy' }], { kind: 'return', receipt_no: 'R3', original: { terminal_id: 'T7', receipt_no: 'S2' } });
+    const afterBoth = (await actions(first.customer_id)).actions.map((a) => a.script).join(' ');
+    expect(afterBoth).not.toMatch(/How was the (Mooncake|Milk)/);
+  });
+
   it('does not contact outbound in quiet hours (22:00 local), but does at 10:00', async () => {
     setup({ ACTIONS_QUIET_HOURS: '21:00-09:00' });
     const id = await register({ phone: '13900000020', consent: { sms: true } });

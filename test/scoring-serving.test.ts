@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SHIPPED_MODELS_DIR } from '../server/app/appliance.ts';
 import { DAY_MS } from '../server/kernel/clock.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
-import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
+import { applyTransaction, ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
+import { normalizeTransaction } from '../server/ingest/normalize-transaction.ts';
+import { transactionSchema } from '../server/contract/transaction.ts';
 import { CUSTOMER_MODELS_FILE } from '../server/scoring/customer-training.ts';
 import { candidateModelDirs, createModelRegistry } from '../server/scoring/serving/model-registry.ts';
 import { createHybridScoreEngine } from '../server/scoring/serving/hybrid-score-engine.ts';
@@ -108,6 +110,32 @@ describe.each([
     for (const sku of boughtSkus) expect(skus).not.toContain(sku);
     const profile = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' }, customerCardSchema);
     expect(profile.body.scores?.reasons.map((r) => r.code)).toContain('recent_return');
+  });
+
+  it('leaves a returned item out of the profile and the actions at once, before rescoring has seen the return', async () => {
+    await t.deps.models.reload();
+    const card = '88009998';
+    const bought = sale({ customer: { loyalty_card: card }, occurred_at: new Date(t.clock() - 20 * DAY_MS).toISOString() });
+    const first = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: bought }, ingestResultSchema);
+    await t.deps.rescore.idle();
+    const id = first.body.customer_id ?? '';
+    const boughtSkus = bought.lines.map((l) => l.sku);
+    const stored = () => JSON.parse(t.deps.sqlite.query<{ r: string }, [string]>('SELECT recommendations AS r FROM customer_scores WHERE customer_id = ?').get(id)!.r).map((r: { sku: string }) => r.sku);
+    expect(stored()).toEqual(expect.arrayContaining(boughtSkus));
+    // The return goes through the ingest rules without the route that asks for a rescore: nothing rescores it.
+    t.clock.advance(1000);
+    const wire = transactionSchema.parse(sale({ kind: 'return', customer: { loyalty_card: card }, original: { terminal_id: bought.terminal_id, receipt_no: bought.receipt_no } }));
+    const input = normalizeTransaction(wire, { storeId: 'S001', minorDigits: 2, phoneRegion: 'CN', now: t.clock() });
+    t.deps.sqlite.transaction(() => applyTransaction(ingestDepsFrom(t.deps), input, t.clock()))();
+    expect(stored()).toEqual(expect.arrayContaining(boughtSkus));
+    const card1 = await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' }, customerCardSchema);
+    expect(card1.status).toBe(200);
+    const shown = card1.body.recommendations.map((r) => r.sku);
+    for (const sku of boughtSkus) expect(shown).not.toContain(sku);
+    for (const a of card1.body.actions) {
+      for (const sku of boughtSkus) expect(a.items.map((i) => i.sku)).not.toContain(sku);
+      for (const name of bought.lines.map((l) => l.name).filter((n): n is string => typeof n === 'string')) expect(a.script).not.toContain(name);
+    }
   });
 
   it('swaps to a newer model set without a restart while lookups and rescoring go on', async () => {

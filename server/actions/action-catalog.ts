@@ -60,12 +60,18 @@ export const ACTION_CATALOG: readonly ActionRule[] = [
     basePriority: 70,
     expiresInDays: 14,
     build: (ctx) => {
-      const bought = ctx.lastBasket[0];
+      // Never ask how an item was that the customer brought back.
+      const kept = ctx.lastBasket.filter((i) => !ctx.returnedSkus.has(i.sku));
+      const bought = kept[0];
+      const allReturned = ctx.lastBasket.length > 0 && kept.length === 0;
       const items = ctx.complementary.slice(0, 3);
+      const question = allReturned
+        ? 'We saw it was not right for you: what could we do better?'
+        : `How was ${bought ? `the ${bought.name ?? bought.sku}` : 'everything'}?`;
       return {
         script:
-          `Thank you for your first purchase, ${firstName(ctx)}! How was ${bought ? `the ${bought.name ?? bought.sku}` : 'everything'}?` +
-          (items.length > 0 ? ` People who bought it also like ${names(items)}.` : ''),
+          `Thank you for your first purchase, ${firstName(ctx)}! ${question}` +
+          (items.length > 0 && !allReturned ? ` People who bought it also like ${names(items)}.` : ''),
         reason: `first purchase ${daysSince(ctx, ctx.lastPurchaseAt)} days ago: ask how it went (survey)`,
         items,
       };

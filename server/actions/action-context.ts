@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { returnedSkusSince } from '../stats/returned-items.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import type { Config } from '../kernel/config.ts';
@@ -70,12 +71,7 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
          (SELECT id FROM transactions WHERE customer_id = ? AND kind = 'sale' ORDER BY occurred_at DESC LIMIT 1) ORDER BY l.line_no`,
     )
     .all(customerId);
-  const returns = sqlite
-    .query<{ sku: string | null; at: number }, [string, number]>(
-      `SELECT l.sku, t.occurred_at AS at FROM transactions t JOIN transaction_lines l ON l.tx_id = t.id
-       WHERE t.customer_id = ? AND t.kind = 'return' AND t.occurred_at > ?`,
-    )
-    .all(customerId, now - config.ACTIONS_RETURN_BLOCK_DAYS * DAY_MS);
+  const returns = returnedSkusSince(sqlite, customerId, now - config.ACTIONS_RETURN_BLOCK_DAYS * DAY_MS);
   const local = localTime(config.STORE_TZ, now);
   const consent = (v: number | null) => v === 1;
 
@@ -106,8 +102,8 @@ export function buildActionContext(deps: ContextDeps, customerId: string, now: n
     topSpender: p90 !== null && spend365 > 0 && spend365 >= p90,
     favouriteCategory: favourite,
     lastBasket,
-    returnedSkus: new Set(returns.flatMap((r) => (r.sku ? [r.sku] : []))),
-    lastReturnAt: returns.reduce<number | null>((m, r) => (m === null || r.at > m ? r.at : m), null),
+    returnedSkus: returns.skus,
+    lastReturnAt: returns.lastReturnAt,
     popularItems: deps.popularItems(),
     newInFavourite: favourite ? deps.newInCategory(favourite) : [],
     complementary: complementaryItems(deps.neighborsOf, lastBasket.map((i) => i.sku)),

@@ -28,6 +28,7 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
     rules: deps.rules,
     minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
     currency: deps.config.STORE_CURRENCY,
+    returnBlockDays: deps.config.ACTIONS_RETURN_BLOCK_DAYS,
   };
   /** The profile with what to do now: the associate's whole card in one answer. */
   const profile = async (id: string): Promise<CustomerCard> => {

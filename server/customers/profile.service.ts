@@ -11,12 +11,15 @@ import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { type PointsOf, pointsFor } from '../loyalty/loyalty.service.ts';
 import { isoOrNull, toMajor } from '../kernel/money.ts';
 import { chainFiguresOf } from '../stats/chain-stats.ts';
+import { returnedSkusSince } from '../stats/returned-items.ts';
 
 export interface ProfileDeps {
   sqlite: Database;
   rules: LoyaltyRules;
   minorDigits: number;
   currency: string;
+  /** Items returned within this many days are left out of the recommendations (ACTIONS_RETURN_BLOCK_DAYS). */
+  returnBlockDays: number;
   /** How points are read (default: pointsView); a request that also shows actions shares one reading. */
   pointsOf?: PointsOf;
 }
@@ -85,6 +88,8 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number): Profi
     .all(...txs.map((t) => t.id));
   const linesByTx = Map.groupBy(lines, (l) => l.tx_id);
   const scores = storedScores(sqlite, id);
+  // Stored recommendations were ranked at the last scoring; a return since then takes effect here, at once.
+  const returned = returnedSkusSince(sqlite, id, now - deps.returnBlockDays * DAY_MS).skus;
 
   return {
     id,
@@ -118,7 +123,7 @@ export function getProfile(deps: ProfileDeps, rawId: string, now: number): Profi
       scored_at: isoOrNull(scores.scored_at),
       reasons: scores.reasons,
     },
-    recommendations: scores?.recommendations ?? [],
+    recommendations: (scores?.recommendations ?? []).filter((r) => !returned.has(r.sku)),
     stats: {
       first_purchase_at: isoOrNull(totals.first_purchase_at),
       last_purchase_at: isoOrNull(totals.last_purchase_at),
