@@ -7,7 +7,8 @@ import { DAY_MS } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
 import { parseOr422 } from '../http/request-body.ts';
 import { storeOverview } from './analytics.service.ts';
-import { atRiskQuerySchema, exportQuerySchema, overviewQuerySchema } from '../contract/analytics.ts';
+import { atRiskQuerySchema, exportQuerySchema, type ModelHealth, overviewQuerySchema } from '../contract/analytics.ts';
+import { modelHealth } from '../scoring/health/model-health.ts';
 import { atRiskList } from './at-risk-list.ts';
 import { audienceCsv } from './audience-export.ts';
 
@@ -31,6 +32,33 @@ export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
     const q = parseOr422(atRiskQuerySchema, c.req.query(), 'the query');
     const list = atRiskList({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS }, q, deps.clock());
     return c.json({ ...list, currency: deps.config.STORE_CURRENCY });
+  });
+
+  app.get('/analytics/models', manager, (c) => {
+    const now = deps.clock();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const body: ModelHealth = {
+      as_of: iso(now),
+      snapshots: modelHealth(deps.sqlite, now).map((s) => ({
+        taken_at: iso(s.takenAt),
+        kind: s.kind,
+        model_version: s.modelVersion,
+        horizon_days: s.horizonDays,
+        customers: s.customers,
+        matures_at: iso(s.maturesAt),
+        figures: s.figures && {
+          buyers: s.figures.buyers,
+          auc_p_purchase: s.figures.aucPurchase,
+          auc_recency: s.figures.aucRecency,
+          mae_expected_purchases: s.figures.maeExpectedPurchases,
+          predicted_purchases: s.figures.predictedPurchases,
+          actual_purchases: s.figures.actualPurchases,
+          recall_at_10: s.figures.recallAt10,
+          next_baskets: s.figures.nextBaskets,
+        },
+      })),
+    };
+    return c.json(body);
   });
 
   app.get('/audiences/export', manager, (c) => {

@@ -74,3 +74,37 @@ export const atRiskListSchema = z.object({
   as_of: z.string(),
 });
 export type AtRiskList = z.infer<typeof atRiskListSchema>;
+
+/** GET /analytics/models: the store's own model health, one entry per snapshot, newest first. */
+export const modelHealthSchema = z.object({
+  as_of: z.string(),
+  snapshots: z.array(
+    z.object({
+      taken_at: z.string(),
+      /** `recorded`: predictions made at taken_at; `backtest`: the models run on the history as it stood then. */
+      kind: z.enum(['recorded', 'backtest']),
+      model_version: z.string(),
+      horizon_days: int,
+      /** The sample of customers with a purchase before taken_at the snapshot holds. */
+      customers: int,
+      matures_at: z.string(),
+      /** Null until the horizon has passed. */
+      figures: z
+        .object({
+          buyers: int,
+          /** AUC of p_purchase for "bought within the horizon"; null when everyone or no one bought. */
+          auc_p_purchase: z.number().nullable(),
+          /** The baseline: recency alone, on the same customers. */
+          auc_recency: z.number().nullable(),
+          mae_expected_purchases: z.number(),
+          predicted_purchases: z.number(),
+          actual_purchases: int,
+          /** Mean Recall@10 of the recommendations against each buyer's next basket. */
+          recall_at_10: z.number().nullable(),
+          next_baskets: int,
+        })
+        .nullable(),
+    }),
+  ),
+});
+export type ModelHealth = z.infer<typeof modelHealthSchema>;

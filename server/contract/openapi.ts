@@ -1,5 +1,5 @@
 import { customerActionsSchema, outcomeResultSchema, outcomeSchema, todayListSchema } from './actions.ts';
-import { atRiskListSchema, atRiskQuerySchema, exportQuerySchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
+import { atRiskListSchema, atRiskQuerySchema, exportQuerySchema, modelHealthSchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
 import { erasedCustomerSchema, lookupQuerySchema, phoneCandidatesSchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
 import { errorBodySchema } from './errors.ts';
 import { errorResponse as error, errors, input, ok, output, pathParam, queryParams, requestBody, security } from './openapi-parts.ts';
@@ -31,6 +31,7 @@ export function openApiDocument(storeName: string) {
         OutcomeResult: output(outcomeResultSchema),
         Overview: output(overviewSchema),
         AtRiskList: output(atRiskListSchema),
+        ModelHealth: output(modelHealthSchema),
         SyncStatus: output(syncStatusSchema),
         Health: output(healthSchema),
         Session: output(sessionSchema),
@@ -173,6 +174,13 @@ export function openApiDocument(storeName: string) {
           security: security('manager'),
           parameters: queryParams(atRiskQuerySchema),
           responses: { '200': ok('one page of the list', 'AtRiskList'), ...errors(401, 403, 422) },
+        },
+      },
+      '/api/v1/analytics/models': {
+        get: {
+          summary: "The store's own model health: each snapshot of predictions set against what happened once its horizon passed (AUC and MAE beside recency, Recall@10 of recommendations)",
+          security: security('manager'),
+          responses: { '200': ok('snapshots, newest first', 'ModelHealth'), ...errors(401, 403) },
         },
       },
       '/api/v1/sync/status': {

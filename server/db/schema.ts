@@ -403,3 +403,24 @@ export const chainCustomers = sqliteTable('chain_customers', {
   lastPurchaseAt: integer('last_purchase_at'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * What the models said about a sample of customers at one instant (taken_at), kept until the horizon has passed
+ * so the store can compare it with what happened (GET /api/v1/analytics/models). `recorded`: predictions made
+ * then; `backtest`: the served models run on the history as it stood at taken_at (a store's first figures).
+ */
+export const predictionSnapshots = sqliteTable(
+  'prediction_snapshots',
+  {
+    takenAt: integer('taken_at').notNull(),
+    customerId: text('customer_id').notNull(),
+    kind: text('kind', { enum: ['recorded', 'backtest'] }).notNull(),
+    modelVersion: text('model_version').notNull(),
+    horizonDays: integer('horizon_days').notNull(),
+    pPurchase: real('p_purchase').notNull(),
+    expectedPurchases: real('expected_purchases').notNull(),
+    /** JSON array of the recommended SKUs, best first (at most 10). */
+    recommendations: text('recommendations').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.takenAt, t.customerId] })],
+);

@@ -1,6 +1,7 @@
 import { localTime } from '../kernel/local-time.ts';
 import type { AppDeps } from './app-deps.ts';
 import { lastFullRescore, rescoreEveryone } from '../scoring/serving/scores.service.ts';
+import { snapshotIfDue } from '../scoring/health/prediction-snapshots.ts';
 
 const DAILY_CHECK_MS = 15 * 60_000;
 
@@ -26,6 +27,10 @@ export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { s
         const r = await rescoreEveryone(deps.scoring, deps.clock(), { chunk: 1000 });
         log(`scores: ${r.customers} customers rescored with ${version} in ${Math.round(performance.now() - t0)} ms`);
       } else if (!started) log(`scores: up to date (${version ?? 'no models'})`);
+      if (version) {
+        const taken = await snapshotIfDue(deps.scoring, deps.clock(), version);
+        if (taken.recorded + taken.backtest > 0) log(`model health: snapshot of ${taken.recorded} customers${taken.backtest > 0 ? `, backtest of ${taken.backtest}` : ''}`);
+      }
       started = true;
     } catch (error) {
       log(`scoring failed: ${error instanceof Error ? error.message : String(error)}`);

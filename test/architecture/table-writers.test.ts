@@ -31,6 +31,7 @@ const WRITERS: Record<string, string> = {
   item_neighbors: 'server/catalog/',
   actions: 'server/actions/',
   customer_scores: 'server/scoring/',
+  prediction_snapshots: 'server/scoring/',
   // Central's PostgreSQL tables (drizzle writes the rest; raw SQL only here).
   store_outbox: 'server/central/',
   store_changes: 'server/central/',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerActionsSchema, outcomeResultSchema } from '../../server/contract/actions.ts';
-import { type AtRiskList, atRiskListSchema, type Overview, overviewSchema } from '../../server/contract/analytics.ts';
+import { type AtRiskList, atRiskListSchema, modelHealthSchema, type Overview, overviewSchema } from '../../server/contract/analytics.ts';
 import { customerCardSchema } from '../../server/contract/profile.ts';
 import type { Session } from '../../server/contract/session.ts';
 import { killAllChildren, runCli, type ServerProcess, startServer } from '../fault/server-process.ts';
@@ -172,6 +172,24 @@ describe('manager dashboard in Chromium', () => {
     await context.close();
   });
 
+  it('shows the store\'s model health as the API gives it: the backtest\'s figures, the recorded snapshot waiting for its horizon', async () => {
+    // The server takes both snapshots after its first scoring of the seeded store.
+    let health = await apiGet(`${server.url}/api/v1/analytics/models`, manager.token, modelHealthSchema);
+    for (let i = 0; i < 120 && health.snapshots.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      health = await apiGet(`${server.url}/api/v1/analytics/models`, manager.token, modelHealthSchema);
+    }
+    const backtest = health.snapshots.find((s) => s.kind === 'backtest');
+    expect(backtest?.figures?.auc_p_purchase).toBeGreaterThan(0.5);
+    const page = await (await tabletContext(browser, LANDSCAPE, 'en', manager)).newPage();
+    await openDashboard(page);
+    const table = page.getByTestId('model-health');
+    await table.waitFor();
+    expect(await table.locator('tr[data-kind="backtest"] [data-testid="auc"]').innerText()).toBe(backtest!.figures!.auc_p_purchase!.toFixed(2));
+    expect(await table.locator('tr[data-kind="recorded"]').innerText()).toContain('Waiting for the horizon');
+    await page.context().close();
+  });
+
   it('refuses a clerk: no dashboard link, a "managers only" page, and 403 from the API', async () => {
     const context = await tabletContext(browser, LANDSCAPE, 'en', clerk);
     const page = await context.newPage();
@@ -199,12 +217,14 @@ describe('manager dashboard in Chromium', () => {
       const page = await context.newPage();
       await page.goto(`${empty.url}/#/dashboard`);
       await page.locator('#dashboard-title').waitFor();
+      await page.getByText('No predictions kept yet').waitFor();
       expect(await page.locator('.empty').allTextContents()).toEqual([
         'No data for this period yet.',
         'No data for this period yet.',
         'Nobody needs a call right now.',
         'No actions were recorded in this period.',
         'No data for this period yet.',
+        'No predictions kept yet: the first appear after the first scoring.',
       ]);
       expect(await page.locator('[data-testid="counts"]').allTextContents()).toEqual(Array(3).fill('Not observed long enough yet'));
       expect(await page.locator('[role="alert"]').count()).toBe(0);

@@ -8,6 +8,7 @@ import { AtRiskCallList } from './at-risk-call-list.tsx';
 import { AudienceDownload } from './audience-download.tsx';
 import { CohortHeatmap } from './cohort-heatmap.tsx';
 import { KpiStrip } from './kpi-strip.tsx';
+import { ModelHealthPanel } from './model-health.tsx';
 import { RepeatConversion } from './repeat-conversion.tsx';
 import { RfmSegments } from './rfm-segments.tsx';
 import { StageDistribution } from './stage-distribution.tsx';
@@ -47,6 +48,7 @@ export function Dashboard({ api }: DashboardProps) {
         <ActionConversion actions={overview.actions} currency={overview.currency} />
         <RfmSegments segments={overview.segments} currency={overview.currency} />
         <AudienceDownload api={api} />
+        <ModelHealthPanel api={api} />
       </div>
     </main>
   );
