@@ -1,3 +1,4 @@
+import { UNLIMITED_BODY } from './http/request-body.ts';
 import { createApp } from './app/app.ts';
 import { openAppliance } from './app/appliance.ts';
 import { loadConfigOrExit } from './kernel/config.ts';
@@ -17,9 +18,9 @@ function main(): void {
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
   const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), (line) => console.log(line));
-  // Bun refuses bodies over maxRequestBodySize before our handler sees them (a bare 413): it sits above our
-  // own limits so oversize bodies get the usual error body from limitBody.
-  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: config.MAX_BATCH_BODY_BYTES * 4 });
+  // Bun would refuse a body over its maxRequestBodySize itself, with a bare 413 and before any token check. The
+  // routes' own limits (auth first, then limitBody, http/request-body.ts) answer that with the JSON error body.
+  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: UNLIMITED_BODY });
   console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
 
   const stop = async () => {

@@ -23,7 +23,7 @@ export function actionRoutes(deps: StoreDeps & { auth: Authenticator }, actions:
 
   app.get('/customers/:id/actions', clerk, async (c) => c.json(await actions.actionsFor(c.req.param('id'))));
 
-  app.post('/actions/:id/outcome', limitBody(deps.config.MAX_BODY_BYTES), clerk, async (c) => {
+  app.post('/actions/:id/outcome', clerk, limitBody(deps.config.MAX_BODY_BYTES), async (c) => {
     const body = parseOr422(outcomeSchema, await readJson(c), 'the outcome');
     return c.json(await actions.recordOutcome(c.req.param('id'), body, actorOf(c.get('principal'))));
   });

@@ -70,7 +70,7 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
 
   app.get('/customers/:id', clerk, async (c) => c.json(await profile(c.req.param('id'))));
 
-  app.post('/customers', body, clerk, async (c) => {
+  app.post('/customers', clerk, body, async (c) => {
     const input = parseOr422(registerCustomerSchema, await readJson(c), 'the customer');
     const { id, replayed } = await deps.writes.run(() =>
       registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle, by: actorOf(c.get('principal')) }),
@@ -78,7 +78,7 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
     return c.json(await profile(id), replayed ? 200 : 201);
   });
 
-  app.patch('/customers/:id', body, clerk, async (c) => {
+  app.patch('/customers/:id', clerk, body, async (c) => {
     const input = parseOr422(updateCustomerSchema, await readJson(c), 'the update');
     const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { phoneRegion, now: deps.clock(), by: actorOf(c.get('principal')) }));
     return c.json(await profile(id));

@@ -23,7 +23,7 @@ export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; presence
   const clerk = requireRole(deps.auth, ACCESS.customers);
 
   /** A terminal scanned a card at the start of a sale: tablets hear of it now. Never creates a customer. */
-  app.post('/presence', limitBody(deps.config.MAX_BODY_BYTES), terminal, async (c) => {
+  app.post('/presence', terminal, limitBody(deps.config.MAX_BODY_BYTES), async (c) => {
     const input = parseOr422(presenceInputSchema, await readJson(c, { what: 'the presence' }), 'the presence');
     const { refs, errors } = normalizeIdentifiers(input.customer, deps.config.STORE_PHONE_REGION);
     if (errors.length > 0) throw new AppError(422, 'validation_failed', 'an identifier is not valid', errors.map((e) => ({ path: `customer.${e.field}`, message: e.message })));

@@ -144,3 +144,9 @@ export function parseOr422<S extends z.ZodType>(schema: S, value: unknown, what 
   if (!parsed.success) throw new AppError(422, 'validation_failed', `${what} is not valid`, zodDetails(parsed.error.issues));
   return parsed.data;
 }
+
+/**
+ * Bun.serve's own body cap, set out of the way: every route that reads a body caps it with limitBody after its
+ * token check, so an unauthenticated body is never read and an oversize one gets the JSON 413.
+ */
+export const UNLIMITED_BODY = Number.MAX_SAFE_INTEGER;

@@ -24,14 +24,14 @@ export function ingestRoutes(deps: AppDeps) {
     return normalizeTransaction(parseOr422(transactionSchema, raw, 'the transaction'), ctx());
   };
 
-  app.post('/transactions', limitBody(deps.config.MAX_BODY_BYTES), auth, async (c) => {
+  app.post('/transactions', auth, limitBody(deps.config.MAX_BODY_BYTES), async (c) => {
     const input = toInput(await readJson(c, { what: 'the transaction' }), { textChecked: true });
     const outcome = await store.one(input);
     return c.json(outcome.result, outcome.status);
   });
 
   /** One result per item, in order; items are independent (one bad item does not stop the others). */
-  app.post('/transactions/batch', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {
+  app.post('/transactions/batch', auth, limitBody(deps.config.MAX_BATCH_BODY_BYTES), async (c) => {
     // Text is checked per item, so one item's NUL does not refuse its neighbours.
     const { transactions } = parseOr422(batchSchema, await readJson(c, { allowBadText: true }), 'the batch');
     const prepared = transactions.map((raw): StoredItem | TransactionInput => {

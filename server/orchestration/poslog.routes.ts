@@ -28,7 +28,7 @@ export function posLogRoutes(deps: AppDeps) {
   const auth = requireRole(deps.auth, ACCESS.ingest);
   const store = createTransactionStore(deps);
 
-  app.post('/poslog', limitBody(deps.config.MAX_BATCH_BODY_BYTES), auth, async (c) => {
+  app.post('/poslog', auth, limitBody(deps.config.MAX_BATCH_BODY_BYTES), async (c) => {
     const contentType = c.req.header('content-type') ?? '';
     if (!XML_MEDIA_TYPE.test(contentType)) {
       throw new AppError(415, 'unsupported_media_type', 'POSLog is posted as application/xml or text/xml', { content_type: contentType || null });
