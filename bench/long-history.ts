@@ -20,7 +20,7 @@ const { values } = parseArgs({ options: { sales: { type: 'string', default: '200
 const total = Number(values.sales);
 const dir = mkdtempSync(join(tmpdir(), 'bench-long-history-'));
 let now = Date.parse('2026-01-01T10:00:00+08:00');
-const deps = openAppliance(testConfig({ DATA_DIR: dir, MODELS_DIR: join(dir, 'no-models') }), () => now, () => undefined);
+const deps = openAppliance(testConfig({ DATA_DIR: dir, MODELS_DIR: join(dir, 'no-models'), PROFILE_READS_PER_MINUTE: '100000' }), () => now, () => undefined);
 const checkpoints = startCheckpointer(deps.sqlite, join(dir, 'store.db'), () => undefined); // as the server does
 const app = createApp(deps);
 const terminal = createToken(deps.sqlite, 'terminal', 'bench', now).token;

@@ -49,7 +49,7 @@ await addStaff(deps.sqlite, { name: 'Bench Clerk', role: 'clerk', pin: '2468' },
 const terminal = createToken(deps.sqlite, 'terminal', 'bench till', now).token;
 await deps.models.close();
 deps.sqlite.close();
-const server = await startSteadyServer({ DATA_DIR: runDir, MODELS_POLL_SECONDS: '0', SESSION_IDLE_MINUTES: '60' }, log);
+const server = await startSteadyServer({ DATA_DIR: runDir, MODELS_POLL_SECONDS: '0', SESSION_IDLE_MINUTES: '60', PROFILE_READS_PER_MINUTE: '100000' }, log);
 
 const cardVisible: number[] = [];
 const banner: number[] = [];

@@ -48,3 +48,22 @@ describe('search by the last four digits of a phone', () => {
     expect((await search('1234')).status).toBe(200);
   });
 });
+
+describe('profile reads per credential', () => {
+  it('answers 60 lookups and reads a minute per credential, then 429 with Retry-After: walking card numbers stops there', async () => {
+    const made = await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { loyalty_card: '88001000', name: 'Chen' } }, customerCardSchema);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await t.call('GET', `/api/v1/customers/lookup?card=${88001000 + i}`, { role: 'clerk' })).status);
+    for (let i = 0; i < 20; i++) statuses.push((await t.call('GET', `/api/v1/customers/${made.body.id}`, { role: 'clerk' })).status);
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    const limited = await t.call('GET', '/api/v1/customers/lookup?card=88001000', { role: 'clerk' });
+    expect(limited.status).toBe(429);
+    expect(errorBodySchema.parse(limited.body).error).toMatchObject({ code: 'rate_limited', details: { retry_after_s: 60 } });
+    expect((await t.call('GET', `/api/v1/customers/${made.body.id}`, { role: 'clerk' })).status).toBe(429);
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=88001000', { role: 'manager' })).status).toBe(200); // another credential
+    t.clock.advance(30_000);
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=88001000', { role: 'clerk' })).status).toBe(429);
+    t.clock.advance(30_001);
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=88001000', { role: 'clerk' })).status).toBe(200);
+  });
+});

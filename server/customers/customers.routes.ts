@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { type ActionsService, forgetActionDetails } from '../actions/actions.service.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
@@ -7,7 +7,7 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { actorOf } from '../auth/token.service.ts';
 import { AppError } from '../kernel/errors.ts';
-import { createRateLimiter } from '../http/rate-limit.ts';
+import { createRateLimiter, spendOr429 } from '../http/rate-limit.ts';
 import { limitBody, parseOr422, readJson } from '../http/request-body.ts';
 import { type ErasedCustomer, lookupQuerySchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from '../contract/customer.ts';
 import type { FieldIssue } from '../contract/errors.ts';
@@ -39,8 +39,14 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
   const body = limitBody(deps.config.MAX_BODY_BYTES);
   const phoneRegion = deps.config.STORE_PHONE_REGION;
 
+  // Per credential (a staff member's session, or a token): reading profiles one after another is fine, walking
+  // through card numbers is not.
+  const profileReads = createRateLimiter({ limit: deps.config.PROFILE_READS_PER_MINUTE, windowMs: 60_000, clock: deps.clock });
+  const spendProfileRead = (c: Context<AuthEnv>) => spendOr429(profileReads, c.get('principal').tokenId, c, 'too many customer lookups for one credential: wait a moment');
+
   app.get('/customers/lookup', clerk, async (c) => {
     const q = parseOr422(lookupQuerySchema, c.req.query(), 'the lookup');
+    spendProfileRead(c);
     const { refs, errors } = normalizeIdentifiers(
       { loyalty_card: q.card, phone: q.phone, email: q.email, member_id: q.member_id },
       phoneRegion,
@@ -59,16 +65,14 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
   const phoneSearches = createRateLimiter({ limit: deps.config.PHONE_SEARCH_PER_MINUTE, windowMs: 60_000, clock: deps.clock });
   app.get('/customers/search', clerk, (c) => {
     const q = parseOr422(phoneSearchQuerySchema, c.req.query(), 'the search');
-    const waitMs = phoneSearches(c.get('principal').tokenId);
-    if (waitMs !== null) {
-      const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
-      c.header('Retry-After', String(retryAfterS));
-      throw new AppError(429, 'rate_limited', 'too many phone searches: ask for the card or the whole number', { retry_after_s: retryAfterS });
-    }
+    spendOr429(phoneSearches, c.get('principal').tokenId, c, 'too many phone searches: ask for the card or the whole number');
     return c.json(phoneCandidates(deps.sqlite, q.phone_last4));
   });
 
-  app.get('/customers/:id', clerk, async (c) => c.json(await profile(c.req.param('id'))));
+  app.get('/customers/:id', clerk, async (c) => {
+    spendProfileRead(c);
+    return c.json(await profile(c.req.param('id')));
+  });
 
   app.post('/customers', clerk, body, async (c) => {
     const input = parseOr422(registerCustomerSchema, await readJson(c), 'the customer');
