@@ -117,11 +117,21 @@ describe('GET /api/v1/audiences/export', () => {
     const lines = (await res.text()).trim().split('\n');
     expect(lines[0]).toBe('customer_id,name,stage,segment,channel,contact');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^[0-9A-Z]{26},"A, ""the regular""",at_risk,[a-z_]+,sms,\+8613700000001$/);
+    expect(lines[1]).toMatch(/^[0-9A-Z]{26},"A, ""the regular""",at_risk,[a-z_]+,sms,'\+8613700000001$/);
     // B bought too but never consented; D consented but is not at risk.
     const all = await t.app.request('/api/v1/audiences/export?channel=sms', { headers: { authorization: `Bearer ${t.tokens.manager}` } });
     expect((await all.text()).trim().split('\n')).toHaveLength(3);
     expect((await t.call('GET', '/api/v1/audiences/export?channel=fax', { role: 'manager' })).status).toBe(422);
     expect((await t.call('GET', '/api/v1/audiences/export?channel=sms', { role: 'clerk' })).status).toBe(403);
+  });
+
+  it('is safe to open in a spreadsheet: a cell starting with = + - @ tab or CR is shown, never run', async () => {
+    const name = '=HYPERLINK("http://evil.example","click")';
+    expect((await t.call('POST', '/api/v1/customers', { role: 'clerk', body: { phone: '13700000099', name, consent: { sms: true } } })).status).toBe(201);
+    const csv = await (await t.app.request('/api/v1/audiences/export?channel=sms', { headers: { authorization: `Bearer ${t.tokens.manager}` } })).text();
+    const row = csv.split('\n').find((l) => l.includes('HYPERLINK'))!;
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(row).toMatch(/,sms,'\+8613700000099$/);
+    for (const line of csv.trim().split('\n')) for (const cell of line.split(',')) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
 });

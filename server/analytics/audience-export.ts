@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import type { OutboundChannel } from '../contract/enums.ts';
+import { csvCell } from '../kernel/csv-cell.ts';
 import { CONTACT_KIND, consentedLive, latestIdentifier } from './consented-customers.ts';
 
 /*
@@ -8,12 +9,6 @@ import { CONTACT_KIND, consentedLive, latestIdentifier } from './consented-custo
  */
 
 const PAGE = 5000;
-
-function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 export function* audienceCsv(
   sqlite: Database,
@@ -38,7 +33,7 @@ export function* audienceCsv(
     const rows = page.all(kind, filter.stage ?? null, filter.segment ?? null, after);
     for (const r of rows) {
       if (kind !== null && r.contact === null) continue; // consented but nothing to reach them by
-      yield `${[r.id, r.name, r.stage, r.segment, filter.channel, r.contact].map(csvField).join(',')}\n`;
+      yield `${[r.id, r.name, r.stage, r.segment, filter.channel, r.contact].map(csvCell).join(',')}\n`;
     }
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1]!.id;

@@ -1,3 +1,4 @@
+import { csvCell } from '../kernel/csv-cell.ts';
 import type { HqProfile } from '../contract/hq.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { CentralDb } from './central-db.ts';
@@ -33,19 +34,6 @@ export const CSV_COLUMNS = [
   'stage',
   'stage_since',
 ] as const;
-
-/**
- * One CSV cell. Text is quoted when it holds a comma, quote or line break, and text starting with = + - @ tab
- * or CR gets a leading apostrophe, so a spreadsheet shows it rather than running it as a formula. Numbers are
- * written as numbers (a negative spend stays a number).
- */
-export function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return String(v);
-  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export function csvRow(p: HqProfile): string {
   const cells = [
     p.global_id,
