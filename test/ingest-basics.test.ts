@@ -87,6 +87,23 @@ describe('POST /api/v1/transactions', () => {
     expect(t.counts()).toEqual(before);
   });
 
+  it('refuses a linked return that refunds more than the sale less its earlier returns: 422 with the amounts, nothing written', async () => {
+    const bought = sale({ terminal_id: 'T05' });
+    await post(bought);
+    const original = { terminal_id: 'T05', receipt_no: bought.receipt_no };
+    const rice = bought.lines[1]!;
+    const tea = bought.lines[0]!;
+    const giveBack = (lines: typeof bought.lines) =>
+      sale({ kind: 'return', original, lines, tenders: [{ type: 'card', amount: lines.reduce((s, l) => s + l.amount, 0) }] });
+    expect((await post(giveBack([rice]))).status).toBe(201);
+    const before = t.counts();
+    const twice = await refused(giveBack([rice]));
+    expect(twice.status).toBe(422);
+    expect(twice.body.error).toMatchObject({ code: 'return_exceeds_sale', details: { sale_total: 6390, returned_before: 5490, this_return: 5490, refundable: 900 } });
+    expect(t.counts()).toEqual(before);
+    expect((await post(giveBack([tea]))).status).toBe(201);
+  });
+
   it('keeps void lines as facts that never count', async () => {
     const body = sale();
     body.lines.push({ sku: 'X1', name: 'Scanned twice', category: 'snacks', quantity: 1, unit_price: 100, discount: 0, amount: 100, void: true });

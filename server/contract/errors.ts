@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'idempotency_conflict',
   'identifier_taken',
   'insufficient_points',
+  /** 422: a return linked to its sale refunds more than the sale less its earlier returns; details name the amounts. */
+  'return_exceeds_sale',
   /** 429: too many failed sign-ins for this name or device; details say when to retry. */
   'locked',
   /** 429: too many requests of this kind from this credential; `Retry-After` says when to try again. */
@@ -42,6 +44,8 @@ export const errorDetailsSchemas = {
   idempotency_conflict: z.object({ store_id: z.string(), terminal_id: z.string(), receipt_no: z.string(), id: z.string() }),
   identifier_taken: z.array(z.object({ kind: z.string() })),
   insufficient_points: z.object({ spendable: z.number().int(), requested: z.number().int() }),
+  /** Minor units. */
+  return_exceeds_sale: z.object({ sale_total: z.number().int(), returned_before: z.number().int(), this_return: z.number().int(), refundable: z.number().int() }),
   forbidden: z.object({ allowed: z.array(z.string()) }),
   conflict: z.object({ status: z.string() }),
   malformed_xml: z.object({ line: z.number().int(), column: z.number().int() }),

@@ -113,6 +113,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   const id = newId(now);
   const sign = input.kind === 'return' ? -1 : 1;
   const total = sign * nonVoidTotal(input.lines);
+  if (input.kind === 'return' && original) assertRefundable(sqlite, original.id, -total);
 
   let points = { earned: 0, reversed: 0, redeemed: 0, balance: null as number | null };
   if (customerId) {
@@ -168,6 +169,26 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
       original_id: original?.id ?? null,
     },
   };
+}
+
+/**
+ * A return linked to its sale refunds at most what the sale came to, less what earlier returns of it refunded
+ * (minor units). Past that it is refused with the amounts, before anything is written.
+ */
+function assertRefundable(sqlite: Database, originalId: string, refund: number): void {
+  const row = sqlite
+    .query<{ sale: number; returned: number }, [string]>(
+      "SELECT (SELECT total FROM transactions WHERE id = ?1) AS sale, coalesce((SELECT -sum(total) FROM transactions WHERE original_tx_id = ?1 AND kind = 'return'), 0) AS returned",
+    )
+    .get(originalId)!;
+  if (refund > row.sale - row.returned) {
+    throw new AppError(422, 'return_exceeds_sale', `this return refunds ${refund}, but the sale came to ${row.sale} and ${row.returned} of it was already returned (minor units)`, {
+      sale_total: row.sale,
+      returned_before: row.returned,
+      this_return: refund,
+      refundable: Math.max(0, row.sale - row.returned),
+    });
+  }
 }
 
 function reversedSoFar(sqlite: Database, originalId: string): number {
