@@ -104,6 +104,22 @@ describe('POST /api/v1/transactions', () => {
     expect((await post(giveBack([tea]))).status).toBe(201);
   });
 
+  it('refuses a live post dated before the store\'s records begin (10 years back by default, or STORE_OPENED_ON)', async () => {
+    const old = await refused(sale({ occurred_at: '2014-06-01T10:00:00+08:00' }));
+    expect(old.status).toBe(422);
+    expect(old.body.error.details).toEqual([{ path: 'occurred_at', message: expect.stringContaining('when this store\'s records begin') }]);
+    expect((await post(sale({ occurred_at: '2018-06-01T10:00:00+08:00' }))).status).toBe(201);
+    const opened = createTestAppliance({ env: { STORE_OPENED_ON: '2026-03-01' } });
+    try {
+      const early = await opened.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ occurred_at: '2026-02-27T10:00:00+08:00' }) });
+      expect(early.status).toBe(422);
+      expect((await opened.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ occurred_at: '2026-03-02T10:00:00+08:00' }) })).status).toBe(201);
+      expect(opened.counts().transactions).toBe(1);
+    } finally {
+      opened.close();
+    }
+  });
+
   it('keeps void lines as facts that never count', async () => {
     const body = sale();
     body.lines.push({ sku: 'X1', name: 'Scanned twice', category: 'snacks', quantity: 1, unit_price: 100, discount: 0, amount: 100, void: true });

@@ -60,6 +60,15 @@ describe('points ledger', () => {
     ledgerMatchesBalance();
   });
 
+  it('keeps a backdated sale\'s points pending for the return window counted from when the store received it', async () => {
+    const posted = await post(saleOf(100, { occurred_at: iso(t.clock() - 20 * DAY_MS) }));
+    expect(posted.status).toBe(201);
+    // Twenty days old, but received now: a return may still come for 14 days.
+    expect(await points(posted.body.customer_id)).toMatchObject({ balance: 100, spendable: 0, pending: 100 });
+    t.clock.advance(14 * DAY_MS + 1);
+    expect(await points(posted.body.customer_id)).toMatchObject({ spendable: 100, pending: 0 });
+  });
+
   it('redeems spendable points first-to-expire first, and refuses with 409 when short', async () => {
     const { body } = await post(saleOf(80));
     t.clock.advance(20 * DAY_MS);

@@ -22,6 +22,13 @@ function identifiersOrThrow(body: CustomerRefWire, phoneRegion: string): Identif
 
 const CONSENT_COLUMNS = { sms: 'consent_sms', email: 'consent_email', push: 'consent_push', call: 'consent_call' } as const;
 
+/** A birthday after today (anywhere on Earth: UTC + 14 h) is a typing mistake: refused with the field named. */
+function assertBirthdayNotFuture(birthday: string | null | undefined, now: number): void {
+  if (!birthday) return;
+  const latestToday = new Date(now + 14 * 3_600_000).toISOString().slice(0, 10);
+  if (birthday > latestToday) throw new AppError(422, 'validation_failed', 'the birthday is in the future', [{ path: 'birthday', message: `after today (${latestToday})` }]);
+}
+
 /** The profile columns a body sets (consent as 1/0), undefined for what it leaves alone. */
 function profileValues(body: UpdateCustomer): ProfileValues {
   const out: ProfileValues = {};
@@ -55,6 +62,7 @@ export function registerCustomer(
     if (first) return { id: liveCustomerId(sqlite, first), replayed: true };
   }
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
+  assertBirthdayNotFuture(body.birthday, ctx.now);
   assertIdentifiersFree(sqlite, refs, null);
   const id = createCustomer(sqlite, ctx.storeId, ctx.now, 'registration');
   for (const r of refs) linkIdentifier(sqlite, id, r, ctx.now);
@@ -89,6 +97,7 @@ export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCust
     if (first !== null) throw new AppError(422, 'validation_failed', 'this client id was used for another customer', [{ path: 'client_id', message: 'already used' }]);
   }
   const refs = identifiersOrThrow(body, ctx.phoneRegion);
+  assertBirthdayNotFuture(body.birthday, ctx.now);
   assertIdentifiersFree(sqlite, refs, id);
   for (const r of refs) {
     if (findCustomerByIdentifier(sqlite, r) === id) continue;

@@ -8,6 +8,8 @@ export interface NormalizeContext {
   minorDigits: number;
   phoneRegion: string;
   now: number;
+  /** Live posts only: an occurred_at before this (epoch ms) is refused (the store's opening; history imports have none). */
+  earliestAt?: number;
 }
 
 type Issue = { path: string; message: string };
@@ -38,6 +40,9 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
 
   const occurredAt = Date.parse(w.occurred_at);
   if (occurredAt > ctx.now + MAX_FUTURE_MS) issues.push({ path: 'occurred_at', message: 'more than a day in the future' });
+  if (ctx.earliestAt !== undefined && occurredAt < ctx.earliestAt) {
+    issues.push({ path: 'occurred_at', message: `before ${new Date(ctx.earliestAt).toISOString().slice(0, 10)}, when this store's records begin (STORE_OPENED_ON); import older history with \`cli import\`` });
+  }
 
   const lines: LineInput[] = w.lines.map((l, i) => {
     // Quantities are kept in thousandths: a finer one would be rounded, 0.0004 even to nothing.

@@ -28,6 +28,8 @@ export const configSchema = z.object({
   STORE_DEMO: boolFromEnv.default(true),
   /** The tablets' language until someone switches one (per tablet): Simplified Chinese or English. */
   STORE_LOCALE: z.enum(['zh', 'en']).default('zh'),
+  /** The day the store opened (YYYY-MM-DD): a live POS post dated before it is refused. Unset: 10 years back. */
+  STORE_OPENED_ON: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').refine((d) => Number.isFinite(Date.parse(`${d}T00:00:00Z`)), 'not a real date').optional(),
   /** Points earned per whole currency unit of net amount. */
   LOYALTY_POINTS_PER_UNIT: z.coerce.number().int().min(0).max(1000).default(1),
   /** JSON object category → multiplier, e.g. {"beverages":2}. */
@@ -185,4 +187,9 @@ function isKnownTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Live POS posts dated before this (epoch ms) are refused: the store's opening day (UTC start), else 10 years back. */
+export function earliestLivePostAt(config: Pick<Config, 'STORE_OPENED_ON'>, now: number): number {
+  return config.STORE_OPENED_ON ? Date.parse(`${config.STORE_OPENED_ON}T00:00:00Z`) : now - 10 * 365.25 * 86_400_000;
 }

@@ -106,6 +106,8 @@ export interface SettleInput {
   pointsRedeemed: number;
   /** For returns linked to their sale: the sale's id, and how many of its points are not reversed yet. */
   original: { txId: string; unreversedPoints: number } | null;
+  /** When the store received it (epoch ms): a later receipt than the sale delays its points (pendingUntil). */
+  receivedAt: number;
 }
 
 export interface SettleResult {
@@ -135,7 +137,7 @@ function settlePlainSale(sqlite: Database, rules: LoyaltyRules, input: SettleInp
     const lot = insertLedgerRow(
       sqlite,
       input.customerId,
-      { kind: 'earn', points: earned, txId: input.txId, lotId: null, effectiveAt: input.occurredAt, availableAt: input.occurredAt + rules.returnWindowMs, expiresAt },
+      { kind: 'earn', points: earned, txId: input.txId, lotId: null, effectiveAt: input.occurredAt, availableAt: pendingUntil(rules, input.occurredAt, input.receivedAt), expiresAt },
       now,
     );
     if (expiresAt <= now) {
@@ -154,6 +156,14 @@ function settlePlainSale(sqlite: Database, rules: LoyaltyRules, input: SettleInp
     }
   }
   return { earned, reversed: 0, redeemed: 0, balance };
+}
+
+/**
+ * When an earn becomes spendable: the return window after the sale, counted from when the store received it
+ * if that is later (a sale posted backdated cannot be spent before a return of it could still arrive).
+ */
+function pendingUntil(rules: LoyaltyRules, occurredAt: number, receivedAt: number): number {
+  return Math.max(occurredAt, receivedAt) + rules.returnWindowMs;
 }
 
 /** Applies a transaction's points: redeem (409 when short), earn for sales, reverse for returns. */
@@ -187,7 +197,7 @@ export function settleTransactionPoints(sqlite: Database, rules: LoyaltyRules, i
         ...base,
         kind: 'earn',
         points: earned,
-        availableAt: input.occurredAt + rules.returnWindowMs,
+        availableAt: pendingUntil(rules, input.occurredAt, input.receivedAt),
         expiresAt: input.occurredAt + rules.expiryMs,
       },
       now,

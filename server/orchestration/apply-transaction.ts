@@ -28,6 +28,8 @@ export interface IngestDeps {
    * every transaction (the caller evaluates each once at the end; otherwise long histories are quadratic).
    */
   deferLifecycle?: Set<string>;
+  /** History (imports): points count as received when the sale happened; a live post's count from its arrival. */
+  history?: boolean;
   timeZone: string;
   /** Makes committed work durable (an fsync of the WAL); callers that commit themselves await it. */
   durable?: () => Promise<void>;
@@ -129,6 +131,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
         lines: input.lines,
         pointsRedeemed: input.pointsRedeemed,
         original: original ? { txId: original.id, unreversedPoints: Math.max(0, unreversed) } : null,
+        receivedAt: deps.history ? input.occurredAt : now,
       },
       now,
     );

@@ -41,7 +41,7 @@ const countCustomers = (deps: IngestDeps) => deps.sqlite.query<{ n: number }, []
 export async function importFile(deps: IngestDeps, source: FileSource, opts: { now: number; strict: boolean }, totals: ImportTotals): Promise<void> {
   const { sqlite } = deps;
   const touched = new Set<string>();
-  const bulk: IngestDeps = { ...deps, deferLifecycle: touched };
+  const bulk: IngestDeps = { ...deps, deferLifecycle: touched, history: true };
   const file: ImportTotals = emptyTotals();
   const customersBefore = countCustomers(deps);
   const savepoint = preparedSavepoint(sqlite, 'import_tx');

@@ -1,3 +1,4 @@
+import { earliestLivePostAt } from '../kernel/config.ts';
 import { Hono } from 'hono';
 import type { AppDeps } from './app-deps.ts';
 import type { BatchItemResult, BatchResult } from '../contract/ingest-results.ts';
@@ -18,6 +19,7 @@ export function ingestRoutes(deps: AppDeps) {
     minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS,
     phoneRegion: deps.config.STORE_PHONE_REGION,
     now: deps.clock(),
+    earliestAt: earliestLivePostAt(deps.config, deps.clock()),
   });
   const toInput = (raw: unknown, opts: { textChecked?: boolean } = {}): TransactionInput => {
     if (!opts.textChecked) assertStorableText(raw, 'the transaction');

@@ -1,3 +1,4 @@
+import { earliestLivePostAt } from '../kernel/config.ts';
 import { Hono } from 'hono';
 import type { AppDeps } from './app-deps.ts';
 import type { PosLogStatus } from '../contract/enums.ts';
@@ -47,6 +48,7 @@ export function posLogRoutes(deps: AppDeps) {
       timeZone: deps.config.STORE_TZ,
       phoneRegion: deps.config.STORE_PHONE_REGION,
       now: deps.clock(),
+      earliestAt: earliestLivePostAt(deps.config, deps.clock()),
     };
     const results: PosLogItemResult[] = [];
     const writes: Array<{ slot: number; input: TransactionInput }> = [];

@@ -32,6 +32,8 @@ export interface PosLogContext {
   timeZone: string;
   phoneRegion: string;
   now: number;
+  /** Live posts only: a transaction dated before this (epoch ms) is rejected (the store's opening). */
+  earliestAt?: number;
 }
 
 export type PosLogOutcome =
@@ -74,6 +76,7 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   const time = parsePosLogTime(stamp, ctx.timeZone);
   if (!time) return reject(stamp === null ? 'no EndDateTime or BusinessDayDate' : `not a date-time: "${stamp}"`);
   if (time.at > ctx.now + MAX_FUTURE_MS) return reject(`${stamp} is more than a day in the future`);
+  if (ctx.earliestAt !== undefined && time.at < ctx.earliestAt) return reject(`${stamp} is before ${new Date(ctx.earliestAt).toISOString().slice(0, 10)}, when this store's records begin`);
 
   const lineItems = childrenNamed(retail, 'LineItem');
   let items: ItemLine[];
