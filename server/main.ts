@@ -2,7 +2,7 @@ import { UNLIMITED_BODY } from './http/request-body.ts';
 import { createApp } from './app/app.ts';
 import { openAppliance } from './app/appliance.ts';
 import { loadConfigOrExit } from './kernel/config.ts';
-import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
+import { isEmptyStore, retireDemoTokens, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { scheduleScoring } from './orchestration/scoring-schedule.ts';
@@ -13,6 +13,7 @@ function main(): void {
   const config = loadConfigOrExit();
   const deps = openAppliance(config);
   if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
+  if (!config.STORE_DEMO) retireDemoTokens(deps, (line) => console.log(line));
   const app = createApp(deps);
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));

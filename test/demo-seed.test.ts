@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
@@ -6,6 +9,7 @@ import { getMetric } from '../server/db/store-metrics.ts';
 import { POPULAR_ITEMS_METRIC, popularItems } from '../server/actions/action-context.ts';
 import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
+import { killAllChildren, startServer } from './fault/server-process.ts';
 
 let t: TestAppliance;
 beforeEach(() => {
@@ -78,4 +82,25 @@ describe('demo store', () => {
     expect(fromSweep).toEqual(popularItems(t.deps.sqlite, t.clock()));
     expect((fromSweep as unknown[]).length).toBe(10);
   });
+});
+
+describe('demo tokens', () => {
+  it('are for the demo store only: started with STORE_DEMO=0, the demo tokens are revoked and their file removed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-tokens-'));
+    try {
+      const demo = await startServer(dir, 120_000, { STORE_DEMO: '1' });
+      const file = join(dir, 'demo-tokens.json');
+      const tokens = JSON.parse(readFileSync(file, 'utf8')) as { clerk: string };
+      const read = (url: string) => fetch(`${url}/api/v1/customers/lookup?card=8800000001`, { headers: { authorization: `Bearer ${tokens.clerk}` } });
+      expect((await read(demo.url)).status).toBe(200);
+      await demo.stop();
+      const real = await startServer(dir, 60_000, { STORE_DEMO: '0' });
+      expect((await read(real.url)).status).toBe(401);
+      expect(existsSync(file)).toBe(false);
+      await real.stop();
+    } finally {
+      await killAllChildren();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

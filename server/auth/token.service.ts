@@ -28,6 +28,12 @@ export function revokeToken(sqlite: Database, idOrName: string, now: number): bo
   return sqlite.query('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, named[0]!.id).changes > 0;
 }
 
+/** Revokes every live token with one of these names; returns how many. */
+export function revokeTokensNamed(sqlite: Database, names: readonly string[], now: number): number {
+  const revoke = sqlite.query('UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL');
+  return names.reduce((n, name) => n + revoke.run(now, name).changes, 0);
+}
+
 export interface TokenListing {
   id: string;
   name: string;

@@ -1,9 +1,23 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppDeps } from '../orchestration/app-deps.ts';
-import { createToken } from '../auth/token.service.ts';
+import { createToken, revokeTokensNamed } from '../auth/token.service.ts';
 import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { seedDemoStore } from './seed-demo-store.ts';
+
+const DEMO_ROLES = ['terminal', 'clerk', 'manager'] as const;
+const demoTokenName = (role: string) => `demo ${role}`;
+
+/**
+ * Demo tokens are for the demo store only: started with STORE_DEMO=0 (a real store, perhaps one that began as
+ * the demo), the demo's tokens are revoked and their file removed, since they were printed and written in clear.
+ */
+export function retireDemoTokens(deps: AppDeps, log: (line: string) => void): void {
+  const revoked = revokeTokensNamed(deps.sqlite, DEMO_ROLES.map(demoTokenName), deps.clock());
+  const file = join(deps.config.DATA_DIR, 'demo-tokens.json');
+  if (existsSync(file)) rmSync(file);
+  if (revoked > 0) log(`STORE_DEMO=0: revoked ${revoked} demo token(s)`);
+}
 
 /** True when the store has never seen a transaction or a customer. */
 export function isEmptyStore(deps: AppDeps): boolean {
@@ -28,9 +42,7 @@ export function seedDemoOnFirstStart(deps: AppDeps, log: (line: string) => void)
     timeZone: deps.config.STORE_TZ,
     phoneRegion: deps.config.STORE_PHONE_REGION,
   });
-  const tokens = Object.fromEntries(
-    (['terminal', 'clerk', 'manager'] as const).map((role) => [role, createToken(deps.sqlite, role, `demo ${role}`, deps.clock()).token]),
-  );
+  const tokens = Object.fromEntries(DEMO_ROLES.map((role) => [role, createToken(deps.sqlite, role, demoTokenName(role), deps.clock()).token]));
   const file = join(deps.config.DATA_DIR, 'demo-tokens.json');
   writeFileSync(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   log(
