@@ -11,6 +11,7 @@ import { batchResultSchema, ingestResultSchema, posLogResultSchema } from '../se
 import { customerCardSchema } from '../server/contract/profile.ts';
 import { jsonOf } from './support/json-of.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
+import { createToken } from '../server/auth/token.service.ts';
 
 let t: TestAppliance;
 
@@ -195,6 +196,37 @@ describe('POST /api/v1/transactions/batch', () => {
 });
 
 describe('service endpoints', () => {
+  it('serves Prometheus metrics to a manager or a metrics token: requests by route pattern, fsyncs, the database; never a customer value', async () => {
+    const posted = await post(sale({ customer: { loyalty_card: '88005555' } }));
+    const id = ingestResultSchema.parse(posted.body).customer_id!;
+    expect((await t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' })).status).toBe(200);
+    expect((await t.call('GET', '/api/v1/customers/lookup?card=88005555', { role: 'clerk' })).status).toBe(200);
+    const metricsToken = createToken(t.deps.sqlite, 'metrics', 'prometheus', t.clock()).token;
+    const scrape = async (token: string | null) => {
+      const res = await t.app.request('/metrics', { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+    };
+    const m = await scrape(metricsToken);
+    expect(m.status).toBe(200);
+    expect(m.type).toContain('text/plain');
+    expect(m.text).toMatch(/^store_http_requests_total\{route="\/api\/v1\/customers\/:id",method="GET",status="200"\} 1$/m);
+    expect(m.text).toMatch(/^store_http_requests_total\{route="\/api\/v1\/transactions",method="POST",status="201"\} \d+$/m);
+    expect(m.text).toMatch(/^store_http_request_duration_seconds_bucket\{le="0\.1",route="\/api\/v1\/customers\/lookup",method="GET"\} 1$/m);
+    expect(m.text).toMatch(/^store_wal_fsync_seconds_count [1-9]\d*$/m);
+    expect(m.text).toMatch(/^store_database_bytes\{store="S001"\} [1-9]\d*$/m);
+    expect(m.text).toMatch(/^store_write_queue_depth\{store="S001"\} 0$/m);
+    // Not syncing, never scored: no sample, rather than a 0 that would mean something.
+    expect(m.text).not.toMatch(/^store_sync_push_lag_changes\{/m);
+    expect(m.text).toContain('# TYPE store_sync_push_lag_changes gauge');
+    expect(m.text).not.toContain(id);
+    expect(m.text).not.toContain('88005555');
+    expect((await scrape(t.tokens.manager)).status).toBe(200);
+    expect((await scrape(t.tokens.clerk)).status).toBe(403);
+    expect((await scrape(null)).status).toBe(401);
+    // The metrics token reads nothing else.
+    expect((await t.app.request(`/api/v1/customers/${id}`, { headers: { authorization: `Bearer ${metricsToken}` } })).status).toBe(403);
+  });
+
   it('answers /health without auth', async () => {
     const res = await t.call('GET', '/health', { role: null }, healthSchema);
     expect(res.status).toBe(200);

@@ -10,9 +10,34 @@ import type { Health } from '../contract/health.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { ingestRoutes } from '../orchestration/ingest.routes.ts';
 import { posLogRoutes } from '../orchestration/poslog.routes.ts';
-import { syncRoutes } from '../orchestration/sync.routes.ts';
+import { pushLag, syncRoutes } from '../orchestration/sync.routes.ts';
+import { ACCESS, requireRole } from '../auth/auth.middleware.ts';
+import { dbPath } from '../db/open.ts';
+import { getMetric } from '../db/store-metrics.ts';
+import { SWEEP_MS_METRIC } from '../orchestration/sweep-schedule.ts';
+import { lastFullRescore } from '../scoring/serving/scores.service.ts';
 import { openApiDocument } from '../contract/openapi.ts';
 import { pwaStatic } from './pwa-static.ts';
+
+/** Connects /metrics' scrape-time figures to this appliance. */
+function observeAppliance(deps: AppDeps): void {
+  const syncing = Boolean(deps.config.CENTRAL_URL && deps.config.SYNC_TOKEN);
+  deps.metrics.observe({
+    writeQueueDepth: () => deps.writes.depth(),
+    scoringLagSeconds: () => {
+      const last = lastFullRescore(deps.sqlite);
+      return last ? (deps.clock() - last.at) / 1000 : null;
+    },
+    sweepSeconds: () => {
+      const ms = getMetric<number>(deps.sqlite, SWEEP_MS_METRIC);
+      return ms === null ? null : ms / 1000;
+    },
+    syncPushLagChanges: () => (syncing ? pushLag(deps).changes : null),
+    syncPushLagSeconds: () => (syncing ? pushLag(deps).seconds : null),
+    databaseFile: dbPath(deps.config.DATA_DIR),
+    storeId: deps.config.STORE_ID,
+  });
+}
 
 /** Composes the HTTP app. Knows only Web Request/Response; Bun specifics live in main.ts. */
 export function createApp(deps: AppDeps) {
@@ -24,6 +49,13 @@ export function createApp(deps: AppDeps) {
     return c.json(errorBody('internal', 'unexpected error'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', deps.metrics.middleware);
+  observeAppliance(deps);
+  // Prometheus text format, for a manager's token or a `metrics` token (a scraper's, which reads nothing else).
+  app.get('/metrics', requireRole(deps.auth, ACCESS.metrics), async (c) => {
+    c.header('content-type', deps.metrics.registry.contentType);
+    return c.body(await deps.metrics.registry.metrics());
+  });
 
   app.get('/health', (c) => {
     deps.sqlite.query('SELECT 1').get();

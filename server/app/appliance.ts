@@ -7,6 +7,7 @@ import type { Config } from '../kernel/config.ts';
 import { dbPath, openDb } from '../db/open.ts';
 import { createWriteQueue } from '../db/write-queue.ts';
 import { createWalSync } from '../db/wal-sync.ts';
+import { createStoreMetrics } from '../http/metrics.ts';
 import { candidateModelDirs, createModelRegistry } from '../scoring/serving/model-registry.ts';
 import { createRescoreQueue } from '../scoring/serving/rescore-queue.ts';
 import { createHybridScoreEngine } from '../scoring/serving/hybrid-score-engine.ts';
@@ -31,7 +32,13 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
   // SQLite's own fsync at every COMMIT, which would block the event loop.
   sqlite.exec('PRAGMA synchronous = NORMAL');
   const walSync = createWalSync(`${file}-wal`);
-  const writes = createWriteQueue(sqlite, { durable: walSync.durable });
+  const metrics = createStoreMetrics();
+  const durable = async () => {
+    const t0 = performance.now();
+    await walSync.durable();
+    metrics.fsync((performance.now() - t0) / 1000);
+  };
+  const writes = createWriteQueue(sqlite, { durable });
   const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
   const dataModelsDir = join(config.DATA_DIR, 'models');
   const inline = (registryLog: (line: string) => void): ScoreEngine =>
@@ -71,5 +78,6 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
     models,
     scoring,
     rescore: createRescoreQueue(scoring, clock, { log }),
+    metrics,
   };
 }

@@ -16,6 +16,8 @@ export const ACCESS = {
   customers: ['clerk', 'manager', 'admin'],
   analytics: ['manager', 'hq', 'admin'],
   store: ['manager', 'admin'],
+  /** GET /metrics: a manager, or a scraper's `metrics` token that reads nothing else. */
+  metrics: ['manager', 'admin', 'metrics'],
 } as const satisfies Record<string, readonly Role[]>;
 
 /** The route answers callers whose token has one of these roles: 401 without a valid token, 403 with another role. */

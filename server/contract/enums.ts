@@ -19,7 +19,8 @@ export const OUTBOUND_CHANNELS = ['sms', 'email', 'push', 'call'] as const satis
 export const outboundChannelSchema = z.enum(OUTBOUND_CHANNELS);
 export type OutboundChannel = z.infer<typeof outboundChannelSchema>;
 
-export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin'] as const;
+/** `metrics`: a scraper's token, which reads GET /metrics and nothing else. */
+export const ROLES = ['terminal', 'clerk', 'manager', 'hq', 'admin', 'metrics'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 

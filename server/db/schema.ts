@@ -20,7 +20,7 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 export const apiTokens = sqliteTable('api_tokens', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
-  role: text('role', { enum: ['terminal', 'clerk', 'manager', 'hq', 'admin'] }).notNull(),
+  role: text('role', { enum: ['terminal', 'clerk', 'manager', 'hq', 'admin', 'metrics'] }).notNull(),
   /** sha256 hex of the token; the token itself is shown once and never stored. */
   tokenHash: text('token_hash').notNull().unique(),
   createdAt: integer('created_at').notNull(),

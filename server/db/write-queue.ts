@@ -31,6 +31,8 @@ export interface WriteQueue {
   runMany<T>(works: ReadonlyArray<() => T>): Promise<Array<{ ok: true; value: T } | { ok: false; error: unknown }>>;
   /** Waits until everything queued so far is committed and on disk. */
   drain(): Promise<void>;
+  /** Writes queued and not yet started (for /metrics). */
+  depth(): number;
 }
 
 export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; durable: () => Promise<void> }): WriteQueue {
@@ -111,5 +113,6 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
         ),
       ),
     drain: () => run(() => undefined),
+    depth: () => queue.length,
   };
 }

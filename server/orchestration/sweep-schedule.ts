@@ -7,6 +7,8 @@ import { runStepwise } from '../db/sweep-steps.ts';
 const CHECK_EVERY_MS = 15 * 60_000;
 
 const SWEPT_DAY_METRIC = 'daily_sweep_day';
+/** store_metrics: the last daily sweep's duration in ms (GET /metrics). */
+export const SWEEP_MS_METRIC = 'daily_sweep_ms';
 
 /**
  * Runs the daily sweep once per store-local day (checked at start and every 15 minutes), a step at a time
@@ -25,7 +27,10 @@ export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): 
     runStepwise(deps.writes.run, dailySweepSteps(sweepDepsFrom(deps), now))
       .then(async (report) => {
         // Marked done only after its last step: a sweep cut short by a restart runs again (every step can be repeated).
-        await deps.writes.run(() => setMetric(deps.sqlite, SWEPT_DAY_METRIC, today, deps.clock()));
+        await deps.writes.run(() => {
+          setMetric(deps.sqlite, SWEPT_DAY_METRIC, today, deps.clock());
+          setMetric(deps.sqlite, SWEEP_MS_METRIC, report.ms, deps.clock());
+        });
         return report;
       })
       .then((r) => log(`daily sweep: ${r.lifecycle.changed} stage changes, ${r.pointsExpired.customers} customers with expired points, ${r.actionsExpired} actions expired (${r.ms} ms)`))

@@ -12,6 +12,13 @@ import { readPushCursor } from './sync-push-port.ts';
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
 /** GET /sync/status (manager): both directions' cursors, the lag, the last errors and the clock check. */
+/** Changes central has not acknowledged, and seconds since the last successful push (0 when caught up). */
+export function pushLag(deps: StoreDeps & { sync: SyncBoard }): { changes: number; seconds: number } {
+  const waiting = Math.max(0, lastSeq(deps.sqlite) - readPushCursor(deps.config.DATA_DIR));
+  const since = deps.sync.last('push').success?.at ?? null;
+  return { changes: waiting, seconds: waiting === 0 || since === null ? 0 : Math.max(0, Math.round((deps.clock() - since) / 1000)) };
+}
+
 export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBoard }) {
   const app = new Hono<AuthEnv>();
   app.get('/sync/status', requireRole(deps.auth, ACCESS.store), (c) => {
@@ -20,7 +27,7 @@ export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBo
     const pull = deps.sync.last('pull');
     const cursor = readPushCursor(config.DATA_DIR);
     const seq = lastSeq(deps.sqlite);
-    const waiting = Math.max(0, seq - cursor);
+    const lag = pushLag(deps);
     const since = push.success?.at ?? null;
     return c.json({
       enabled: Boolean(config.CENTRAL_URL && config.SYNC_TOKEN),
@@ -28,8 +35,8 @@ export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBo
       push: {
         cursor,
         last_seq: seq,
-        lag_changes: waiting,
-        lag_seconds: waiting === 0 || since === null ? 0 : Math.max(0, Math.round((deps.clock() - since) / 1000)),
+        lag_changes: lag.changes,
+        lag_seconds: lag.seconds,
         last_success_at: iso(since),
         last_error: push.run?.ok === false ? push.run.error : null,
         last_error_at: iso(push.failure?.at),
