@@ -54,7 +54,7 @@ async function downloadFile(download: ModelDownload, version: string, file: Mode
     await out.close();
   }
   const sha = hash.digest('hex');
-  if (bytes !== file.bytes) throw new SyncError(`model ${version}: ${file.name} came with ${bytes > file.bytes ? 'more than' : bytes} bytes, central listed ${file.bytes}; not installed`);
+  if (bytes !== file.bytes) throw new SyncError(`model ${version}: ${file.name} came with ${bytes > file.bytes ? `more than ${file.bytes}` : bytes} bytes, central listed ${file.bytes}; not installed`);
   if (sha !== file.sha256) throw new SyncError(`model ${version}: ${file.name} has sha256 ${sha}, central listed ${file.sha256}; not installed`);
 }
 

@@ -1,5 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,24 @@ import { killAllChildren, runCli, type ServerProcess, startCentral, startServer 
 
 const CHAIN_SECRET = 'chain-secret-for-tests-0123456789';
 
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until the running store's log says it serves `name` (its registry polls every MODELS_POLL_SECONDS). */
+async function servedBy(server: ServerProcess, name: string, since: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!new RegExp(`models: serving ${name}@`).test(server.output().slice(since))) {
+    if (Date.now() > deadline) throw new Error(`the store did not swap to ${name} within 20 s:\n${server.output().slice(since)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe.each(centralEngines())('models shipped from central on $name', (engine) => {
   const root = mkdtempSync(join(tmpdir(), 'models-ship-'));
   const centralDir = join(root, 'central');
@@ -34,10 +53,13 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
   let dbEnv: Record<string, string> = {};
   const credentials: Record<string, string> = {};
   let central: ServerProcess | null = null;
+  /** Central's env: its database and one port across restarts, so a running store keeps reaching it. */
+  let centralEnv: Record<string, string> = {};
+  let store: ServerProcess | null = null;
   let first = '';
   let second = '';
 
-  const syncEnv = (id: string) => ({ ...dbEnv, STORE_ID: id, CENTRAL_URL: central!.url, SYNC_TOKEN: credentials[id]!, CHAIN_SECRET, SYNC_INTERVAL_S: '1' });
+  const syncEnv = (id: string) => ({ ...dbEnv, STORE_ID: id, CENTRAL_URL: `http://127.0.0.1:${centralEnv.PORT}`, SYNC_TOKEN: credentials[id]!, CHAIN_SECRET, SYNC_INTERVAL_S: '1' });
   const sync = (id: string) => runCli(storeDir(id), ['sync', '--once'], syncEnv(id));
   const modelsList = async (id: string) =>
     (await runCli(storeDir(id), ['models', 'list'], { STORE_ID: id }))
@@ -71,7 +93,7 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
       });
     } finally {
       await held.storage?.close();
-      if (embedded) central = await startCentral(centralDir, dbEnv);
+      if (embedded) central = await startCentral(centralDir, centralEnv);
     }
   }
   function pullCursor(id: string): number {
@@ -87,9 +109,10 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
   beforeAll(async () => {
     const url = await engine.freshDatabaseUrl();
     dbEnv = url ? { DATABASE_URL: url } : {};
+    centralEnv = { ...dbEnv, PORT: String(await freePort()) };
     credentials.S001 = (await runCli(centralDir, ['store', 'register', '--id', 'S001'], dbEnv)).trim();
     await runCli(storeDir('S001'), ['seed', '--customers', '150', '--months', '6', '--seed', '7'], { STORE_ID: 'S001' });
-    central = await startCentral(centralDir, dbEnv);
+    central = await startCentral(centralDir, centralEnv);
     await sync('S001');
   }, 240_000);
 
@@ -162,24 +185,30 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
     expect(await serving('S001')).toMatch(new RegExp(`^${first}@`));
 
     // The running store's background sync keeps failing on it, and its sync status says so.
-    const server = await startServer(storeDir('S001'), 30_000, { ...syncEnv('S001'), MODELS_POLL_SECONDS: '1' });
+    store = await startServer(storeDir('S001'), 30_000, { ...syncEnv('S001'), MODELS_POLL_SECONDS: '1' });
+    const running = store;
     const manager = (await runCli(storeDir('S001'), ['token', 'create', '--role', 'manager'], { STORE_ID: 'S001' })).trim();
-    const status = async () => syncStatusSchema.parse(await (await fetch(`${server.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${manager}` } })).json());
-    const deadline = Date.now() + 20_000;
+    const status = async () => syncStatusSchema.parse(await (await fetch(`${running.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${manager}` } })).json());
+    let deadline = Date.now() + 20_000;
     let last = await status();
     while (!last.pull.last_error && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       last = await status();
     }
-    expect(last.pull.last_error).toMatch(/sha256/);
+    expect(last.pull.last_error).toMatch(/p_purchase\.onnx has sha256/);
     expect(last.pull.cursor).toBe(modelItem.before);
-    await server.stop();
+    // (A `<version>.<pid>.tmp` of the attempt in progress may be there: never served, removed when it fails.)
+    expect(readdirSync(modelsOf('S001')).filter((name) => !name.endsWith('.tmp'))).toEqual([first]);
 
-    // Put right at central: the next pull installs it, and it serves.
+    // Put right at central: the running store's next pull installs it, and it swaps to it without a restart.
+    const logged = running.output().length;
     await atCentral(async (c) =>
       (await c.db()).execute(sql`UPDATE model_files SET content = set_byte(content, 100, (get_byte(content, 100) + 255) % 256) WHERE version = ${second} AND name = 'p_purchase.onnx'`),
     );
-    await sync('S001');
+    await servedBy(running, second, logged);
+    deadline = Date.now() + 20_000;
+    while ((last = await status()).pull.last_error !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(last.pull.last_error).toBeNull();
     expect(pullCursor('S001')).toBeGreaterThanOrEqual(modelItem.id);
     expect(readdirSync(modelsOf('S001')).sort()).toEqual([first, second]);
     expect(await serving('S001')).toMatch(new RegExp(`^${second}@`));
@@ -187,8 +216,11 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
 
   it('rolls back to the previous set, which a later pull does not undo, and says when there is nothing to roll back to', async () => {
     const firstVersion = (await modelsList('S001')).find((s) => s.name === first)!.version;
+    const logged = store!.output().length;
     expect((await runCli(storeDir('S001'), ['models', 'rollback'], { STORE_ID: 'S001' })).trim()).toBe(firstVersion);
     expect(await serving('S001')).toBe(firstVersion);
+    await servedBy(store!, first, logged);
+    await store!.stop();
     expect(existsSync(join(modelsOf('S001'), `${second}.rolled-back`))).toBe(true);
 
     // The store pulls everything again from the start (a lost cursor): the rolled-back version stays out.
