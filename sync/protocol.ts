@@ -112,7 +112,8 @@ const pathSegment = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'le
 
 /** A model set central published: what a store downloads (SYNC_PATHS.models) and checks before serving it. */
 export const modelVersionSchema = z.object({
-  version: pathSegment,
+  // Not a name the store's models directory gives its own meaning (a set being written, a set rolled back).
+  version: pathSegment.refine((v) => !v.endsWith('.tmp') && !v.endsWith('.rolled-back'), 'not ending in .tmp or .rolled-back'),
   files: z
     .array(z.object({ name: pathSegment, bytes: int.nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
     .min(1)

@@ -97,5 +97,7 @@ describe('installing a model set from central', () => {
       expect(modelVersionSchema.safeParse({ ...model, version: bad }).success).toBe(false);
       expect(modelVersionSchema.safeParse({ ...model, files: [{ ...model.files[0]!, name: bad }] }).success).toBe(false);
     }
+    for (const reserved of ['2026-12-01T1000Z-hq.tmp', '2026-12-01T1000Z-hq.rolled-back']) expect(modelVersionSchema.safeParse({ ...model, version: reserved }).success).toBe(false);
+    expect(modelVersionSchema.safeParse(model).success).toBe(true);
   });
 });
