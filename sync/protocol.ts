@@ -104,6 +104,23 @@ export const pushAckSchema = z.object({
 });
 export type PushAck = z.infer<typeof pushAckSchema>;
 
+/**
+ * A name the store uses as a directory or file name as it is: no separators, no leading dot, no `..`, so a
+ * version or file name from central can never point outside the store's models directory.
+ */
+const pathSegment = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ., _ or -, not starting with .');
+
+/** A model set central published: what a store downloads (SYNC_PATHS.models) and checks before serving it. */
+export const modelVersionSchema = z.object({
+  // Not a name the store's models directory gives its own meaning (a set being written, a set rolled back).
+  version: pathSegment.refine((v) => !v.endsWith('.tmp') && !v.endsWith('.rolled-back'), 'not ending in .tmp or .rolled-back'),
+  files: z
+    .array(z.object({ name: pathSegment, bytes: int.nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
+    .min(1)
+    .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'file names are unique'),
+});
+export type ModelVersion = z.infer<typeof modelVersionSchema>;
+
 /** Central → store, after the store's own cursor (an id of central's outbox). */
 export const pullItemSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -121,6 +138,7 @@ export const pullItemSchema = z.discriminatedUnion('kind', [
     }),
   }),
   z.object({ id: int.positive(), kind: z.literal('erasure'), payload: z.object({ customer_id: z.string(), global_id: z.string() }) }),
+  z.object({ id: int.positive(), kind: z.literal('model'), payload: modelVersionSchema }),
 ]);
 export type PullItem = z.infer<typeof pullItemSchema>;
 

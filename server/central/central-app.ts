@@ -11,12 +11,16 @@ import { applyStorePush } from './apply-store-push.ts';
 import type { CentralStorage } from './central-db.ts';
 import { storeForCredential } from './store-registry.ts';
 import { pullForStore } from './store-pull.ts';
+import { modelFileInfo, readModelFileChunk } from './model-versions.ts';
 import { hqRoutes } from './hq-routes.ts';
 
 const pullQuerySchema = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(2000),
 });
+
+/** Bytes of a model file read from the database per step of a download. */
+const MODEL_CHUNK_BYTES = 1024 * 1024;
 
 type CentralEnv = { Variables: { storeId: string } };
 
@@ -77,6 +81,23 @@ export function createCentralApp(deps: CentralDeps) {
   app.get(SYNC_PATHS.pull, requireStore(deps), async (c) => {
     const q = parseOr422(pullQuerySchema, c.req.query(), 'the query');
     return c.json(await pullForStore(deps.storage.db, c.get('storeId'), q.after, q.limit));
+  });
+  app.get(`${SYNC_PATHS.models}/:version/:file`, requireStore(deps), async (c) => {
+    const { version, file } = c.req.param();
+    const info = await modelFileInfo(deps.storage.db, version, file);
+    if (!info) throw new AppError(404, 'not_found', `no file ${file} in model version ${version}`);
+    let offset = 0;
+    // Chunk by chunk from the database as the store reads: a download holds one chunk in memory, not the file.
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (offset >= info.bytes) return controller.close();
+        const chunk = await readModelFileChunk(deps.storage.db, version, file, offset, MODEL_CHUNK_BYTES);
+        if (chunk.byteLength === 0) return controller.error(new Error(`model file ${version}/${file} ended at ${offset} of ${info.bytes} bytes`));
+        offset += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(info.bytes), 'x-content-sha256': info.sha256 } });
   });
   app.route('/api/hq/v1', hqRoutes(deps));
   return app;

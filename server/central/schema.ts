@@ -21,6 +21,16 @@ const jsonb = customType<{ data: unknown; driverData: unknown }>({
   fromDriver: (value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value),
 });
 
+/**
+ * bytea, written as base64 text decoded on the server: the same SQL for PGlite and Bun's PostgreSQL client,
+ * whose binary parameter encodings differ. Read back in chunks with encode(substring(…), 'base64') (model-versions.ts).
+ */
+const bytea = customType<{ data: Uint8Array; driverData: unknown }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => sql`decode(${Buffer.from(value).toString('base64')}, 'base64')`,
+  fromDriver: (value) => (typeof value === 'string' ? Buffer.from(value.replace(/^\\x/, ''), 'hex') : (value as Uint8Array)),
+});
+
 /** The chain's stores, their sync credential (hash only) and where their push stands. */
 export const stores = pgTable(
   'stores',
@@ -132,4 +142,33 @@ export const centralTokens = pgTable(
     revokedAt: ms('revoked_at'),
   },
   (t) => [uniqueIndex('central_tokens_hash').on(t.tokenHash)],
+);
+
+/**
+ * Model sets central trained and published (`CENTRAL=1 cli train --from-db`), newest version last by name
+ * (`<UTC minute>-hq`, sorting after a store's own set of the same minute). `files` lists what a store downloads
+ * and checks: [{name, bytes, sha256}]; `card` is the training summary.
+ */
+export const modelVersions = pgTable('model_versions', {
+  version: text('version').primaryKey(),
+  createdAt: ms('created_at').notNull(),
+  files: jsonb('files').notNull(),
+  card: jsonb('card').notNull(),
+});
+
+/**
+ * The files of each published model set, in the database with their version row (one transaction publishes
+ * both; a DATABASE_URL central keeps no state on its own disk). Served to stores in chunks (substring), so a
+ * download never holds a whole file in memory.
+ */
+export const modelFiles = pgTable(
+  'model_files',
+  {
+    version: text('version').notNull(),
+    name: text('name').notNull(),
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    content: bytea('content').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.version, t.name] })],
 );

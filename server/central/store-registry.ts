@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { sha256 } from '../kernel/hash.ts';
 import type { CentralDb } from './central-db.ts';
+import { enqueueCurrentModel } from './model-versions.ts';
 import { stores } from './schema.ts';
 
 export interface RegisteredStore {
@@ -20,12 +21,16 @@ const STORE_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export async function registerStore(db: CentralDb, input: { id: string; name: string }, now: number): Promise<string> {
   if (!STORE_ID.test(input.id)) throw new RangeError('a store id is 1 to 32 letters, digits, _ or -');
   const credential = `ss_${input.id}_${randomBytes(24).toString('base64url')}`;
-  const inserted = await db
-    .insert(stores)
-    .values({ id: input.id, name: input.name, credentialHash: sha256(credential), createdAt: now })
-    .onConflictDoNothing()
-    .returning({ id: stores.id });
-  if (inserted.length === 0) throw new RangeError(`store ${input.id} is registered already`);
+  await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(stores)
+      .values({ id: input.id, name: input.name, credentialHash: sha256(credential), createdAt: now })
+      .onConflictDoNothing()
+      .returning({ id: stores.id });
+    if (inserted.length === 0) throw new RangeError(`store ${input.id} is registered already`);
+    // The models the chain serves now reach the new store with its first pull.
+    await enqueueCurrentModel(tx, input.id, now);
+  });
   return credential;
 }
 

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { openAppliance } from '../app/appliance.ts';
+import { openAppliance, SHIPPED_MODELS_DIR } from '../app/appliance.ts';
+import { listModelSets, rollbackModelSet } from '../scoring/serving/model-sets.ts';
+import { ROLLED_BACK_SUFFIX } from '../scoring/serving/model-registry.ts';
 import { ConfigError, loadConfig } from '../kernel/config.ts';
 import { ROLES, type Role } from '../contract/enums.ts';
 import { createToken, listTokens, revokeToken } from '../auth/token.service.ts';
@@ -12,6 +14,7 @@ import { runImport } from './import.command.ts';
 import { runStoreCommand, runSyncOnce } from './chain.command.ts';
 import { runCentralTokenCommand } from './central-token.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
+import { runCentralTrain } from './central-train.command.ts';
 import { storeHistories } from '../scoring/serving/db-history.ts';
 import { AppError, InputError } from '../kernel/errors.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
@@ -167,11 +170,13 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   train: {
-    help: 'train --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir> | train --from-db [--out <dir>]   fits the customer models and the item ranker',
+    help: 'train --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir> | train --from-db [--out <dir>]   fits the customer models and the item ranker (CENTRAL=1 --from-db: on the chain\'s histories, published to every store; prints the version)',
     run: (args) =>
       reportingErrors(async () => {
         if (!args.includes('--from-db')) return runTrain(args);
-        const deps = openAppliance(config());
+        const cfg = config();
+        if (cfg.CENTRAL) return runCentralTrain(args, cfg);
+        const deps = openAppliance(cfg);
         try {
           return await runTrain(args, undefined, {
             histories: (asOf) => storeHistories(deps.sqlite, asOf),
@@ -186,6 +191,22 @@ const commands: Record<string, { help: string; run: Command }> = {
   predict: {
     help: 'predict --lines <csv[.gz]> --as-of <ISO> --models <dir> --k <K> --out <file.csv>   scores every customer',
     run: (args) => reportingErrors(() => runPredict(args)),
+  },
+  models: {
+    help: 'models list | models rollback   (store) the model sets and which serves; rollback takes the served set out of service (the previous one serves; a running server swaps within MODELS_POLL_SECONDS)',
+    run: (args) =>
+      reportingErrors(async () => {
+        const cfg = config();
+        const dataModelsDir = join(cfg.DATA_DIR, 'models');
+        const shipped = cfg.MODELS_DIR || SHIPPED_MODELS_DIR;
+        if (args[0] === 'list' && args.length === 1) {
+          for (const set of listModelSets(dataModelsDir, shipped)) process.stdout.write(`${JSON.stringify({ name: set.name, version: set.version, serving: set.serving, shipped: set.shipped })}\n`);
+        } else if (args[0] === 'rollback' && args.length === 1) {
+          const { rolledBack, serving } = rollbackModelSet(dataModelsDir, shipped);
+          console.error(`rolled back ${rolledBack.version} (kept as ${rolledBack.name}${ROLLED_BACK_SUFFIX}; not installed again by sync); now serving:`);
+          process.stdout.write(`${serving.version}\n`);
+        } else throw new InputError('invalid', 'usage: models list | models rollback');
+      }),
   },
   sweep: {
     help: 'sweep   runs the daily sweep now (stages, point expiry, action expiry, store thresholds)',

@@ -42,10 +42,10 @@ async function readHistories(lines: string, asOf: number, log: Log) {
 }
 
 /**
- * Where `train` reads histories: a lines CSV (--lines), or the store's own facts (--from-db, given by the
- * caller, which owns the database).
+ * Where `train` reads histories: a lines CSV (--lines), or the database (--from-db, given by the caller, which
+ * owns it): a store's own facts, or at central (CENTRAL=1) the whole chain's.
  */
-export type StoreHistories = (asOf: number) => Map<string, CustomerHistory>;
+export type StoreHistories = (asOf: number) => Map<string, CustomerHistory> | Promise<Map<string, CustomerHistory>>;
 
 export async function runTrain(args: string[], log: Log = (m) => console.error(m), store?: { histories: StoreHistories; modelsDir: string; now: number }) {
   const { values } = parseArgs({
@@ -65,9 +65,9 @@ export async function runTrain(args: string[], log: Log = (m) => console.error(m
   const outDir = values.out ? finalDir : `${finalDir}${PARTIAL_SUFFIX}`;
   let histories: Map<string, CustomerHistory>;
   if (fromDb) {
-    histories = store!.histories(asOf);
-    if (histories.size === 0) throw new InputError('invalid', `the store has no identified purchases at or before ${new Date(asOf).toISOString()}`);
-    log(`read ${histories.size} customers from the store`);
+    histories = await store!.histories(asOf);
+    if (histories.size === 0) throw new InputError('invalid', `the database has no identified purchases at or before ${new Date(asOf).toISOString()}`);
+    log(`read ${histories.size} customers from the database`);
   } else histories = await readHistories(requireFile(values.lines, '--lines'), asOf, log);
   mkdirSync(outDir, { recursive: true });
   const t0 = performance.now();

@@ -18,6 +18,25 @@ export interface CentralAnswer {
 
 /** One request to central with the store's credential; throws SyncError when central cannot be reached. */
 export async function centralRequest(config: Config, path: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: BodyInit }): Promise<CentralAnswer> {
+  const res = await send(config, path, init);
+  const body: unknown = await res.json().catch(() => null);
+  const failure = res.ok ? null : errorSchema.safeParse((body as { error?: unknown } | null)?.error);
+  return { status: res.status, body, error: failure?.success ? failure.data : null };
+}
+
+/**
+ * A GET of a file from central with the store's credential: the response as it comes, for the caller to stream
+ * (a model file). A refusal is a SyncError with central's reason.
+ */
+export async function centralDownload(config: Config, path: string): Promise<Response> {
+  const res = await send(config, path, { method: 'GET' });
+  if (res.ok) return res;
+  const body: unknown = await res.json().catch(() => null);
+  const failure = errorSchema.safeParse((body as { error?: unknown } | null)?.error);
+  throw refused(`download of ${path}`, { status: res.status, body, error: failure.success ? failure.data : null });
+}
+
+async function send(config: Config, path: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: BodyInit }): Promise<Response> {
   const { CENTRAL_URL: central, SYNC_TOKEN: token } = config;
   if (!central || !token) throw new SyncError('sync is not configured: set CENTRAL_URL, SYNC_TOKEN and CHAIN_SECRET');
   let res: Response;
@@ -31,9 +50,7 @@ export async function centralRequest(config: Config, path: string, init: { metho
   } catch (error) {
     throw new SyncError(`central at ${central} cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const body: unknown = await res.json().catch(() => null);
-  const failure = res.ok ? null : errorSchema.safeParse((body as { error?: unknown } | null)?.error);
-  return { status: res.status, body, error: failure?.success ? failure.data : null };
+  return res;
 }
 
 /** The SyncError for an answer central refused. */

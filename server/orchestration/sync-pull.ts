@@ -1,14 +1,17 @@
 import type { Database } from 'bun:sqlite';
+import { join } from 'node:path';
 import { SYNC_PATHS } from '../../sync/paths.ts';
 import { type PullAnswer, pullAnswerSchema } from '../../sync/protocol.ts';
 import type { StorePullPort } from '../../sync/store/pull-loop.ts';
+import { applyInSteps } from '../../sync/store/pull-steps.ts';
 import { forgetActionDetails } from '../actions/actions.service.ts';
 import { getMetric, setMetric } from '../db/store-metrics.ts';
 import { canonicalCustomerId } from '../identity/identity.service.ts';
 import { eraseCustomer } from '../identity/customer-write.service.ts';
 import type { Config } from '../kernel/config.ts';
 import { forgetChainFigures, storeChainFigures } from '../stats/chain-stats.ts';
-import { centralRequest, refused } from './sync-central-client.ts';
+import { centralDownload, centralRequest, refused } from './sync-central-client.ts';
+import { installModelVersion } from './sync-models.ts';
 
 /** store_metrics key of the store's cursor in central's outbox, kept in the transaction that applies the items. */
 export const PULL_CURSOR_METRIC = 'sync.pull_cursor';
@@ -24,6 +27,8 @@ export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): 
   // of waiting out busy_timeout; taking the write lock first makes it wait its turn.
   sqlite.transaction(() => {
     for (const item of answer.items) {
+      // A model set is installed before its item is applied (sync-models.ts): here only the cursor passes it.
+      if (item.kind === 'model') continue;
       const id = canonicalCustomerId(sqlite, item.payload.customer_id);
       if (!id) continue;
       const erased = sqlite.query<{ erased_at: number | null }, [string]>('SELECT erased_at FROM customers WHERE id = ?').get(id)?.erased_at != null;
@@ -41,8 +46,13 @@ export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): 
   }).immediate();
 }
 
-/** The store's end of the pull; `apply` is where the caller writes (the server: its write queue). */
+/**
+ * The store's end of the pull; `apply` is where the caller writes (the server: its write queue). Model sets are
+ * downloaded and installed under DATA_DIR/models between local transactions, never inside one.
+ */
 export function createStorePullPort(sqlite: Database, config: Config, apply: (answer: PullAnswer) => Promise<void>): StorePullPort {
+  const modelsDir = join(config.DATA_DIR, 'models');
+  const download = (version: string, file: string) => centralDownload(config, `${SYNC_PATHS.models}/${encodeURIComponent(version)}/${encodeURIComponent(file)}`);
   return {
     loadCursor: () => getMetric<number>(sqlite, PULL_CURSOR_METRIC) ?? 0,
     async fetchAfter(after) {
@@ -50,6 +60,6 @@ export function createStorePullPort(sqlite: Database, config: Config, apply: (an
       if (answer.status !== 200) throw refused('pull', answer);
       return pullAnswerSchema.parse(answer.body);
     },
-    apply,
+    apply: (answer) => applyInSteps(answer, apply, (model) => installModelVersion(modelsDir, model, download)),
   };
 }

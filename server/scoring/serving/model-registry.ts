@@ -8,8 +8,9 @@ import { createRecommender, type Recommender } from '../recommend/recommender.ts
 
 /*
  * The models the appliance serves, swapped without a restart. Candidates, best first: the newest
- * directory under DATA_DIR/models (names sort by time, e.g. 2026-11-23T0930Z; HQ or `cli train --from-db`
- * puts them there), then the shipped models/default. `reload()` loads the best candidate that loads and
+ * directory under DATA_DIR/models (names sort by time, e.g. 2026-11-23T0930Z from `cli train --from-db`, or
+ * 2026-11-23T0945Z-hq pulled from central, which sorts after the store's own set of the same minute), then the
+ * shipped models/default. `reload()` loads the best candidate that loads and
  * only then swaps it in; a set that is being used (an ONNX run in flight) is closed when its last user
  * is done, so a swap never fails a request.
  */
@@ -46,10 +47,16 @@ export function modelSetName(at: number): string {
 /** A set still being written (renamed to its final name when complete); never served. */
 export const PARTIAL_SUFFIX = '.tmp';
 
+/**
+ * A set taken out of service by `cli models rollback`: kept on disk, never served, and never installed again
+ * by a later pull of the same version from central.
+ */
+export const ROLLED_BACK_SUFFIX = '.rolled-back';
+
 export function candidateModelDirs(dataModelsDir: string, shippedDir: string): string[] {
   const own = existsSync(dataModelsDir)
     ? readdirSync(dataModelsDir)
-        .filter((name) => !name.endsWith(PARTIAL_SUFFIX))
+        .filter((name) => !name.endsWith(PARTIAL_SUFFIX) && !name.endsWith(ROLLED_BACK_SUFFIX))
         .map((name) => join(dataModelsDir, name))
         .filter((dir) => statSync(dir).isDirectory())
         .sort()
@@ -58,8 +65,8 @@ export function candidateModelDirs(dataModelsDir: string, shippedDir: string): s
   return [...own, shippedDir].filter((dir) => existsSync(join(dir, CUSTOMER_MODELS_FILE)));
 }
 
-function versionOf(dir: string): string {
-  // Cards and weights: new trees dropped in under the same card are a new version too.
+export function versionOf(dir: string): string {
+  // `<directory name>@<12 hex>`. Cards and weights: new trees dropped in under the same card are a new version too.
   const files = readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.onnx')).sort();
   return `${basename(dir)}@${sha256(files.flatMap((file) => [file, readFileSync(join(dir, file))])).slice(0, 12)}`;
 }
