@@ -5,6 +5,7 @@ import { isEmptyStore, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { scheduleScoring } from './orchestration/scoring-schedule.ts';
+import { scheduleItemStats } from './orchestration/item-stats-schedule.ts';
 import { dbPath } from './db/open.ts';
 import { startSyncAgent } from './orchestration/sync-agent.ts';
 
@@ -16,6 +17,7 @@ function main(): void {
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
+  const itemStats = scheduleItemStats(deps, (line) => console.log(line));
   const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), (line) => console.log(line));
   // Bun refuses bodies over maxRequestBodySize before our handler sees them (a bare 413): it sits above our
   // own limits so oversize bodies get the usual error body from limitBody.
@@ -27,6 +29,7 @@ function main(): void {
     clearInterval(sweeps);
     checkpoints.stop();
     scoring.stop();
+    itemStats.stop();
     sync?.stop();
     await server.stop();
     await deps.rescore.idle();

@@ -75,7 +75,8 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
         x.set(c.features, at);
         at += c.features.length;
       }
-      const scores = await model.run(x, rows);
+      // No candidates at all (a store without sales, customers without purchases): nothing to run.
+      const scores = rows === 0 ? new Float32Array(0) : await model.run(x, rows);
       let row = 0;
       for (const c of cands) {
         const order = c.skus.map((_, i) => i);
