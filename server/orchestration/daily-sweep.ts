@@ -100,7 +100,7 @@ export function* dailySweepSteps(deps: SweepDeps, now: number, paging: SweepPagi
   const itemNeighbors = yield* itemNeighborsSteps(sqlite, now, { pageTransactions: paging.transactions });
   setMetric(sqlite, POPULAR_ITEMS_METRIC, withNames(sqlite, itemNeighbors.popular30d), now);
   yield;
-  const itemStats = saveStoreItemStats(sqlite, yield* storeItemStatsSteps(sqlite, now, paging), now);
+  const itemStats = saveStoreItemStats(sqlite, yield* storeItemStatsSteps(sqlite, now), now);
   yield;
   setMetric(sqlite, 'cohorts', yield* cohortsSteps(sqlite, deps.timeZone, now, paging.customers), now);
   return { lifecycle, pointsExpired: { customers: expired }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, itemStats: { items: itemStats.items, baskets: itemStats.baskets }, ms: Math.round(performance.now() - t0) };

@@ -1,5 +1,5 @@
 import { updateCatalog } from '../catalog/catalog.service.ts';
-import { DEFAULT_PAGING, runStepwise } from '../db/sweep-steps.ts';
+import { runStepwise } from '../db/sweep-steps.ts';
 import { itemStatsState, saveStoreItemStats, storeItemStatsSteps, type ItemStatsState } from '../scoring/serving/store-item-stats.ts';
 import type { AppDeps } from './app-deps.ts';
 
@@ -29,7 +29,7 @@ export async function refreshItemStatsIfStale(deps: Pick<AppDeps, 'sqlite' | 'wr
   if (!itemStatsStale(itemStatsState(deps.sqlite), latest)) return null;
   const now = deps.clock();
   await deps.writes.run(() => updateCatalog(deps.sqlite, now));
-  const computed = await runStepwise(deps.writes.run, storeItemStatsSteps(deps.sqlite, now, DEFAULT_PAGING));
+  const computed = await runStepwise(deps.writes.run, storeItemStatsSteps(deps.sqlite, now));
   return deps.writes.run(() => saveStoreItemStats(deps.sqlite, computed, deps.clock()));
 }
 

@@ -76,7 +76,12 @@ export interface ItemStatsBuilder {
   addCustomer(s: PurchaseSequence): void;
   addAnonymous(b: AnonymousBasket): void;
   finish(): ItemStats;
+  /** The same as finish, yielding every few hundred items (ranking neighbours is most of its time). */
+  finishSteps(): Generator<void, ItemStats, void>;
 }
+
+/** Items whose neighbours are ranked between two yields of finishSteps. */
+const ITEMS_PER_STEP = 100;
 
 export function itemStatsBuilder(refTime: number): ItemStatsBuilder {
   const ids = new Map<string, number>();
@@ -154,10 +159,18 @@ export function itemStatsBuilder(refTime: number): ItemStatsBuilder {
       countBasket([...new Set(b.skus)].map(idOf), b.at > recentFrom);
     },
     finish() {
+      const steps = this.finishSteps();
+      for (;;) {
+        const next = steps.next();
+        if (next.done) return next.value;
+      }
+    },
+    *finishSteps() {
       const n = skus.length;
       const neighbourIds: number[][] = [];
       const neighbourScores: number[][] = [];
       for (let i = 0; i < n; i++) {
+        if (i > 0 && i % ITEMS_PER_STEP === 0) yield;
         const row = co.get(i);
         const scored: Array<[number, number]> = [];
         if (row) {
