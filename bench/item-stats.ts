@@ -1,9 +1,10 @@
 /**
- * npm run bench:item-stats [-- --customers N --lines L]
+ * npm run bench:item-stats [-- --customers N --lines L | --store DIR]
  * On a generated store (default 1M customers / 20M lines, the cached fixture of bench:intelligence): the cost
  * of computing the ranker's item context from the store's own sales — whole time, steps as the server runs
  * them (each a write of its own: the longest a POS sale waits for it), the stored JSON's size, and the time a
- * scoring connection takes to load it again. Prints the figures and appends them to bench/RESULTS.md.
+ * scoring connection takes to load it again. `--store DIR`: a store directory of your own instead (it is
+ * written to: use a copy). Prints the figures and appends them to bench/RESULTS.md.
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,13 +17,13 @@ import { saveStoreItemStats, storeItemContext, storeItemStatsSteps } from '../se
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 
-const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' } } });
+const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' }, store: { type: 'string' } } });
 const customers = Number(values.customers);
 const lines = Number(values.lines);
 const now = BIG_STORE_NOW + DAY_MS;
 const log = (s: string) => console.error(`[bench] ${s}`);
 
-const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-item-stats-run') }, log);
+const runDir = values.store ?? bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-item-stats-run') }, log);
 const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now);
 
 const stepMs: number[] = [];
