@@ -73,8 +73,9 @@ export function computeItemStats(sequences: readonly PurchaseSequence[], anonymo
  * same statistics.
  */
 export interface ItemStatsBuilder {
-  addCustomer(s: PurchaseSequence): void;
-  addAnonymous(b: AnonymousBasket): void;
+  /** Each returns the work it did (co-purchase pair counts and item counts), for callers that pace themselves. */
+  addCustomer(s: PurchaseSequence): number;
+  addAnonymous(b: AnonymousBasket): number;
   finish(): ItemStats;
   /** The same as finish, yielding every few hundred items (ranking neighbours is most of its time). */
   finishSteps(): Generator<void, ItemStats, void>;
@@ -113,8 +114,8 @@ export function itemStatsBuilder(refTime: number): ItemStatsBuilder {
   let customers = 0;
   const recentFrom = refTime - RECENT_DAYS * DAY_MS;
 
-  /** Counts one basket (distinct item ids) in the store-wide figures and the co-purchase pairs. */
-  const countBasket = (bIds: number[], recent: boolean) => {
+  /** Counts one basket (distinct item ids) in the store-wide figures and the co-purchase pairs; returns the work. */
+  const countBasket = (bIds: number[], recent: boolean): number => {
     baskets += 1;
     if (recent) recentBaskets += 1;
     for (const i of bIds) {
@@ -127,18 +128,20 @@ export function itemStatsBuilder(refTime: number): ItemStatsBuilder {
       if (!row) co.set(i, (row = new Map()));
       for (const j of pairIds) if (j !== i) row.set(j, (row.get(j) ?? 0) + 1);
     }
+    return bIds.length + pairIds.length * pairIds.length;
   };
 
   return {
     addCustomer(s) {
-      if (s.baskets.length === 0) return;
+      if (s.baskets.length === 0) return 0;
       customers += 1;
+      let work = 0;
       const lastAt = new Map<number, number>();
       const times = new Map<number, number>();
       s.baskets.forEach((b, bi) => {
         const at = s.times[bi] as number;
         const bIds = b.map(idOf);
-        countBasket(bIds, at > recentFrom);
+        work += countBasket(bIds, at > recentFrom);
         for (const i of bIds) {
           const prev = lastAt.get(i);
           if (prev !== undefined) {
@@ -153,10 +156,11 @@ export function itemStatsBuilder(refTime: number): ItemStatsBuilder {
         customerCount[i] = (customerCount[i] as number) + 1;
         if (t >= 2) repeatCustomers[i] = (repeatCustomers[i] as number) + 1;
       }
+      return work;
     },
     addAnonymous(b) {
-      if (b.skus.length === 0) return;
-      countBasket([...new Set(b.skus)].map(idOf), b.at > recentFrom);
+      if (b.skus.length === 0) return 0;
+      return countBasket([...new Set(b.skus)].map(idOf), b.at > recentFrom);
     },
     finish() {
       const steps = this.finishSteps();

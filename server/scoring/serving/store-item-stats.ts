@@ -42,11 +42,13 @@ interface AnonymousRow {
 }
 
 /**
- * Pages of the computation. Unlike the sweep's SQL phases, each customer here is read and walked in
- * JavaScript (~0.1 ms a customer on the 2-core box): 200 customers keep a step near the few tens of
- * milliseconds a POS sale may wait behind it (bench:item-stats).
+ * Pages of the computation. Unlike the sweep's SQL phases, each basket here is walked in JavaScript, and
+ * its co-purchase pairs grow with the square of its size (a wholesaler's 40-item baskets cost 1,600 counts
+ * each): a step also ends once it has done WORK_PER_STEP counts (~20–40 ms on the 2-core box), so a POS sale
+ * never waits long behind it whatever the baskets look like (bench:item-stats).
  */
 export const ITEM_STATS_PAGING = { customers: 200, transactions: 200 };
+const WORK_PER_STEP = 50_000;
 
 /**
  * Computes the store's item statistics a page at a time (customers, then anonymous sales, then the
@@ -59,8 +61,16 @@ export function* storeItemStatsSteps(sqlite: Database, now: number, paging = ITE
   // store's clock count as now, as db-history.ts reads them.
   const latest = sqlite.query<{ at: number | null }, [number]>("SELECT max(occurred_at) AS at FROM transactions WHERE kind = 'sale' AND occurred_at <= ?").get(now + SKEW_MS)?.at ?? null;
   const builder = itemStatsBuilder(latest === null ? 0 : Math.min(latest, now));
+  let work = 0;
+  // Each page is read whole (.all()), so a yield between its customers holds no statement open.
   for (const { after, through } of customerRanges(sqlite, paging.customers)) {
-    for (const h of historiesBetween(sqlite, now, after, through)) builder.addCustomer(purchaseSequence(h, now));
+    for (const h of historiesBetween(sqlite, now, after, through)) {
+      work += builder.addCustomer(purchaseSequence(h, now));
+      if (work >= WORK_PER_STEP) {
+        work = 0;
+        yield;
+      }
+    }
     yield;
   }
   // Anonymous sales in (time, id) pages; a page holds whole transactions. Negative lines inside a sale are
@@ -79,7 +89,11 @@ export function* storeItemStatsSteps(sqlite: Database, now: number, paging = ITE
     let transactions = 0;
     for (const r of rows) {
       if (basket?.id !== r.id) {
-        if (basket) builder.addAnonymous(basket);
+        if (basket) work += builder.addAnonymous(basket);
+        if (work >= WORK_PER_STEP) {
+          work = 0;
+          yield;
+        }
         basket = { id: r.id, at: Math.min(r.at, now), skus: [] };
         transactions += 1;
         cursor = { at: r.at, id: r.id };
