@@ -6,6 +6,7 @@ import { isEmptyStore, retireDemoTokens, seedDemoOnFirstStart } from './demo/dem
 import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { scheduleScoring } from './orchestration/scoring-schedule.ts';
+import { scheduleItemStats } from './orchestration/item-stats-schedule.ts';
 import { dbPath } from './db/open.ts';
 import { startSyncAgent } from './orchestration/sync-agent.ts';
 
@@ -18,6 +19,7 @@ function main(): void {
   const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
   const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
   const scoring = scheduleScoring(deps, (line) => console.log(line));
+  const itemStats = scheduleItemStats(deps, (line) => console.log(line));
   const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), (line) => console.log(line));
   // Bun would refuse a body over its maxRequestBodySize itself, with a bare 413 and before any token check. The
   // routes' own limits (auth first, then limitBody, http/request-body.ts) answer that with the JSON error body.
@@ -29,6 +31,7 @@ function main(): void {
     clearInterval(sweeps);
     checkpoints.stop();
     scoring.stop();
+    itemStats.stop();
     sync?.stop();
     await server.stop();
     await deps.rescore.idle();

@@ -6,7 +6,7 @@ import { globalTopFrequent, personalThenGlobalTopFrequent, personalTopFrequent, 
 import { scoreNextBaskets } from '../../server/scoring/recommend/metrics.ts';
 import { readNextBasketTruths } from '../../server/scoring/recommend/next-basket-truths.ts';
 import { purchaseSequence } from '../../server/scoring/recommend/purchase-sequence.ts';
-import { createRecommender } from '../../server/scoring/recommend/recommender.ts';
+import { createRecommender, itemsOfHistories } from '../../server/scoring/recommend/recommender.ts';
 import { trainRanker } from '../../server/scoring/recommend/train-ranker.ts';
 
 /*
@@ -32,7 +32,7 @@ try {
   t = performance.now();
   const rec = await createRecommender(dir);
   if (!rec) throw new Error(`no ranker: ${card.reason}`);
-  const ours = await rec.recommendMany(histories.values(), asOf, 20);
+  const ours = await rec.recommendMany(histories.values(), asOf, 20, itemsOfHistories(histories.values(), asOf));
   await rec.close();
   console.log(`predict ${ours.size} customers in ${seconds(t)} s`);
 

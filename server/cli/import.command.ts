@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../orchestration/app-deps.ts';
 import { readCsvTransactions } from '../ingest/csv/csv-transactions.ts';
-import { emptyTotals, type FileSource, importFile, type ImportTotals, type Rejection } from '../orchestration/import.service.ts';
+import { afterImport, emptyTotals, type FileSource, importFile, type ImportTotals, type Rejection } from '../orchestration/import.service.ts';
 import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { posLogFileSource } from '../ingest/poslog/poslog-source.ts';
 import { toMajor } from '../kernel/money.ts';
@@ -119,6 +119,7 @@ export async function runImport(deps: AppDeps, args: string[]): Promise<ImportSu
     }
     if (tty) process.stderr.write(`\r${file}: done (${size} bytes)${' '.repeat(40)}\n`);
   }
+  if (totals.transactions > 0) afterImport(deps.sqlite, deps.clock());
   return {
     files: totals.files,
     transactions: totals.transactions,

@@ -8,13 +8,15 @@ import { trainCustomerModels } from '../scoring/customer-training.ts';
 import { loadCustomerScorer } from '../scoring/customer-scorer.ts';
 import { modelSetName, PARTIAL_SUFFIX } from '../scoring/serving/model-registry.ts';
 import { trainRanker } from '../scoring/recommend/train-ranker.ts';
-import { createRecommender } from '../scoring/recommend/recommender.ts';
+import { createRecommender, itemsOfHistories } from '../scoring/recommend/recommender.ts';
 
 /*
  * cli train / cli predict: the contract evaluations call.
  *   train   --lines <csv[.gz]> --as-of <ISO> --horizon-days <N> --out <dir>
  *   predict --lines <csv[.gz]> --as-of <ISO> --models <dir> --k <K> --out <file.csv>
  * Lines after --as-of are never read. Errors are InputErrors; the CLI prints their message and exits non-zero.
+ * predict recommends from the items of the lines it is given (their popularity, co-purchase, repeat rates),
+ * not from the data the models were trained on: given the training lines, that is the same item table.
  */
 
 type Log = (message: string) => void;
@@ -98,7 +100,7 @@ export async function runPredict(args: string[], log: Log = (m) => console.error
     const histories = await readHistories(lines, asOf, log);
     const t0 = performance.now();
     const scores = await scorer.score(histories.values(), asOf);
-    const recommendations = recommender ? await recommender.recommendMany(histories.values(), asOf, k) : new Map<string, string[]>();
+    const recommendations = recommender ? await recommender.recommendMany(histories.values(), asOf, k, itemsOfHistories(histories.values(), asOf)) : new Map<string, string[]>();
     const out: string[] = ['customer_id,p_purchase,expected_purchases,recommendations'];
     for (const s of scores) {
       const recs = (recommendations.get(s.customerId) ?? []).slice(0, k);

@@ -44,7 +44,8 @@ export const profileScoresSchema = z.object({
   reasons: z.array(z.object({ code: z.string(), text: z.string() })),
 });
 
-export const recommendationSchema = z.object({ sku: z.string(), name: z.string().nullable(), score: z.number(), reason: z.string() });
+/** An item the store sells, with its name and category from the store's catalog (null until a sale line named them). */
+export const recommendationSchema = z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), score: z.number(), reason: z.string() });
 
 const consentValue = z.boolean().nullable();
 

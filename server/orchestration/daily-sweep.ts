@@ -8,6 +8,7 @@ import { expireDuePoints } from '../loyalty/loyalty.service.ts';
 import { cohortsSteps } from '../analytics/cohorts.ts';
 import { updateCatalog } from '../catalog/catalog.service.ts';
 import { itemNeighborsSteps } from '../catalog/item-neighbors.ts';
+import { saveStoreItemStats, storeItemStatsSteps } from '../scoring/serving/store-item-stats.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { sweepLifecycleSteps } from '../lifecycle/lifecycle.service.ts';
 import { scoreRfmSteps } from '../lifecycle/rfm.ts';
@@ -15,7 +16,7 @@ import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps, type Sweep
 
 /*
  * What time alone changes, once a day: lifecycle stages, points that expired, actions past their expiry,
- * and the store-wide figures the action rules and the overview read. A sequence of bounded steps
+ * and the store-wide figures the action rules, the overview and the ranker (its item context) read. A sequence of bounded steps
  * (sweep-steps.ts): the server runs each as its own write, so POS transactions go on between them;
  * `runDailySweep` runs them all in one transaction (CLI, tests, demo seeding).
  */
@@ -27,6 +28,8 @@ export interface SweepReport {
   spend365P90: number | null;
   rfmScored: number;
   itemNeighbors: { items: number; pairs: number; popular30d: string[] };
+  /** The ranker's item context from the store's own sales (scoring/serving/store-item-stats.ts). */
+  itemStats: { items: number; baskets: number };
   ms: number;
 }
 
@@ -97,8 +100,10 @@ export function* dailySweepSteps(deps: SweepDeps, now: number, paging: SweepPagi
   const itemNeighbors = yield* itemNeighborsSteps(sqlite, now, { pageTransactions: paging.transactions });
   setMetric(sqlite, POPULAR_ITEMS_METRIC, withNames(sqlite, itemNeighbors.popular30d), now);
   yield;
+  const itemStats = saveStoreItemStats(sqlite, yield* storeItemStatsSteps(sqlite, now), now);
+  yield;
   setMetric(sqlite, 'cohorts', yield* cohortsSteps(sqlite, deps.timeZone, now, paging.customers), now);
-  return { lifecycle, pointsExpired: { customers: expired }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, ms: Math.round(performance.now() - t0) };
+  return { lifecycle, pointsExpired: { customers: expired }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, itemStats: { items: itemStats.items, baskets: itemStats.baskets }, ms: Math.round(performance.now() - t0) };
 }
 
 /** The whole sweep now, in one transaction. */

@@ -1,9 +1,12 @@
+import type { Database } from 'bun:sqlite';
+import { updateCatalog } from '../catalog/catalog.service.ts';
 import { preparedSavepoint } from '../db/savepoint.ts';
 import { AppError, InputError } from '../kernel/errors.ts';
 import { nonVoidTotal } from '../kernel/transaction-input.ts';
 import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { applyTransaction, type IngestDeps } from './apply-transaction.ts';
 import type { FileSource } from '../ingest/file-source.ts';
+import { refreshStoreItemStats } from '../scoring/serving/store-item-stats.ts';
 
 /*
  * History import: transactions from a file (CSV lines, POSLog) through the same ingest rules as the POS
@@ -88,4 +91,17 @@ export async function importFile(deps: IngestDeps, source: FileSource, opts: { n
   totals.grossAmountMinor += file.grossAmountMinor;
   totals.customers += countCustomers(deps) - customersBefore;
   totals.rejected.push(...file.rejected);
+}
+
+/**
+ * After an import, what follows the store's items at once rather than at the next daily sweep: the catalog
+ * (names and categories of what was imported) and the ranker's item context, so that a rescore right after
+ * an import recommends the imported shelves, named. One transaction.
+ */
+export function afterImport(sqlite: Database, now: number): { catalogSkus: number; items: number } {
+  return sqlite.transaction(() => {
+    const catalog = updateCatalog(sqlite, now);
+    const stats = refreshStoreItemStats(sqlite, now);
+    return { catalogSkus: catalog.skus, items: stats.items };
+  })();
 }

@@ -7,12 +7,13 @@ import { recomputeAllLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { scoreRfm } from '../lifecycle/rfm.ts';
 import { rebuildPoints } from '../loyalty/loyalty.service.ts';
 import { rebuildDerived } from '../stats/customer-stats.service.ts';
+import { refreshStoreItemStats } from '../scoring/serving/store-item-stats.ts';
 
 /**
  * `cli rebuild`: every derived table recomputed from facts in one transaction — first the customer view
  * (customers and their live identifiers, from the customer events in change-log order) and who owns each
- * fact after merges, then customer stats and months, point balances, lifecycle rows (with RFM) and the
- * catalog. Stage history and shown actions stay.
+ * fact after merges, then customer stats and months, point balances, lifecycle rows (with RFM), the
+ * catalog and the ranker's item context. Stage history and shown actions stay.
  */
 export function rebuildEverything(deps: { sqlite: Database; lifecycle: LifecycleRules }, now: number) {
   const t0 = performance.now();
@@ -24,6 +25,7 @@ export function rebuildEverything(deps: { sqlite: Database; lifecycle: Lifecycle
     const lifecycle = recomputeAllLifecycle(deps.sqlite, deps.lifecycle, now);
     scoreRfm(deps.sqlite, now);
     rebuildCatalog(deps.sqlite);
+    refreshStoreItemStats(deps.sqlite, now);
     return { customers, lifecycle, ms: Math.round(performance.now() - t0) };
   })();
 }

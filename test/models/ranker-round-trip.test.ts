@@ -10,7 +10,7 @@ import { RANKER_FEATURES } from '../../server/scoring/recommend/candidate-featur
 import { scoreNextBaskets } from '../../server/scoring/recommend/metrics.ts';
 import { purchaseSequence } from '../../server/scoring/recommend/purchase-sequence.ts';
 import type { RankerCard } from '../../server/scoring/recommend/ranker-card.ts';
-import { createRecommender, type Recommender } from '../../server/scoring/recommend/recommender.ts';
+import { createRecommender, itemsOfHistories, type Recommender } from '../../server/scoring/recommend/recommender.ts';
 import { trainRanker } from '../../server/scoring/recommend/train-ranker.ts';
 
 /*
@@ -64,6 +64,8 @@ function syntheticStore(customers: number, seed: number): Store {
 
 const dir = mkdtempSync(join(tmpdir(), 'ranker-rt-'));
 const store = syntheticStore(500, 11);
+/** The synthetic store's own items: what a store serving this ranker recommends from. */
+const items = itemsOfHistories(store.histories.values(), AS_OF);
 let card: RankerCard;
 let rec: Recommender;
 
@@ -85,12 +87,15 @@ describe('trainRanker → createRecommender', () => {
     const onnx = readFileSync(join(dir, 'ranker.onnx'));
     expect(card.files?.onnxSha256).toBe(createHash('sha256').update(onnx).digest('hex'));
     expect(existsSync(join(dir, 'ranker.items.json'))).toBe(true);
+    // What `cli predict` recommends from (the items of the lines it is given) is, on the training lines, the
+    // table written beside the model.
+    expect(JSON.parse(readFileSync(join(dir, 'ranker.items.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(items.stats)));
     expect(Date.parse(card.dataSpan?.to ?? '')).toBeLessThanOrEqual(AS_OF);
     expect(card.internalValidation?.customers).toBeGreaterThan(0);
   });
 
   it('beats GP-TopFreq on the following week of the synthetic store', async () => {
-    const recs = await rec.recommendMany(store.histories.values(), AS_OF, 5);
+    const recs = await rec.recommendMany(store.histories.values(), AS_OF, 5, items);
     const seqs = [...store.histories.values()].map((h) => purchaseSequence(h, AS_OF));
     const g = globalTopFrequent(seqs, 50);
     const gp = new Map(seqs.map((s) => [s.customerId, personalThenGlobalTopFrequent(s, g, 5)]));
@@ -103,12 +108,12 @@ describe('trainRanker → createRecommender', () => {
   it('never reads baskets after asOf: appending future baskets changes nothing', async () => {
     for (const id of ['c1', 'c2', 'c3', 'c4']) {
       const h = store.histories.get(id) as CustomerHistory;
-      const before = await rec.recommend(h, AS_OF, 10);
+      const before = await rec.recommend(h, AS_OF, 10, items);
       const future: CustomerHistory = {
         customerId: id,
         baskets: [...h.baskets, basket(AS_OF + 1, ['pair-b', 's1', 'x3']), basket(AS_OF + 5 * DAY, ['p0', 's7'])],
       };
-      expect(await rec.recommend(future, AS_OF, 10)).toEqual(before);
+      expect(await rec.recommend(future, AS_OF, 10, items)).toEqual(before);
       expect(before.length).toBe(10);
       expect(new Set(before).size).toBe(10);
     }
@@ -116,20 +121,20 @@ describe('trainRanker → createRecommender', () => {
 
   it('does not recommend an item the customer returned', async () => {
     const h = store.histories.get('c5') as CustomerHistory;
-    const top = (await rec.recommend(h, AS_OF, 3))[0] as string;
+    const top = (await rec.recommend(h, AS_OF, 3, items))[0] as string;
     const returnedAt = AS_OF - DAY;
     const withReturn: CustomerHistory = {
       customerId: 'c5',
       baskets: [...h.baskets, { at: returnedAt, amountMinor: -500, items: [{ sku: top, quantityMilli: -1000, amountMinor: -500 }], isReturn: true }],
     };
-    expect(await rec.recommend(withReturn, AS_OF, 10)).not.toContain(top);
+    expect(await rec.recommend(withReturn, AS_OF, 10, items)).not.toContain(top);
   });
 
   it('scores many customers in one batch exactly as one by one, and explains each item', async () => {
     const some = ['c10', 'c11', 'c12'].map((id) => store.histories.get(id) as CustomerHistory);
-    const batch = await rec.recommendMany(some, AS_OF, 6);
-    for (const h of some) expect(batch.get(h.customerId)).toEqual(await rec.recommend(h, AS_OF, 6));
-    const explained = await rec.explain(some[0] as CustomerHistory, AS_OF, 6);
+    const batch = await rec.recommendMany(some, AS_OF, 6, items);
+    for (const h of some) expect(batch.get(h.customerId)).toEqual(await rec.recommend(h, AS_OF, 6, items));
+    const explained = await rec.explain(some[0] as CustomerHistory, AS_OF, 6, items);
     expect(explained.map((e) => e.sku)).toEqual(batch.get('c10'));
     for (const e of explained) expect(e.reason.text.length).toBeGreaterThan(0);
     // scores are best first
@@ -141,7 +146,7 @@ describe('trainRanker → createRecommender', () => {
       customerId: 'new',
       baskets: [0, 1, 2, 3, 4, 5].map((w) => basket(AS_OF - (6 - w) * 14 * DAY, w === 5 ? ['s7', 's20'] : ['s20'])),
     };
-    const explained = await rec.explain(h, AS_OF, 500); // every candidate
+    const explained = await rec.explain(h, AS_OF, 500, items); // every candidate
     expect(explained[0]?.sku).toBe('s20'); // bought every 14 days, due now
     const staple = explained[0];
     expect(staple?.reason.kind).toBe('repeat_cycle');
@@ -163,11 +168,11 @@ describe('trainRanker → createRecommender', () => {
       writeFileSync(cardPath, JSON.stringify(edited));
       const own = await createRecommender(narrowed);
       try {
-        expect((await own?.explain(h, AS_OF, 500))?.map((e) => e.sku).sort()).toEqual(['s20', 's7']);
+        expect((await own?.explain(h, AS_OF, 500, items))?.map((e) => e.sku).sort()).toEqual(['s20', 's7']);
       } finally {
         await own?.close();
       }
-      expect((await rec.explain(h, AS_OF, 500)).length).toBeGreaterThan(2); // the trained card adds neighbours and popular items
+      expect((await rec.explain(h, AS_OF, 500, items)).length).toBeGreaterThan(2); // the trained card adds neighbours and popular items
     } finally {
       rmSync(narrowed, { recursive: true, force: true });
     }

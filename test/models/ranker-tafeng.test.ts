@@ -7,7 +7,7 @@ import { globalTopFrequent, personalThenGlobalTopFrequent } from '../../server/s
 import { scoreNextBaskets } from '../../server/scoring/recommend/metrics.ts';
 import { readNextBasketTruths } from '../../server/scoring/recommend/next-basket-truths.ts';
 import { purchaseSequence } from '../../server/scoring/recommend/purchase-sequence.ts';
-import { createRecommender } from '../../server/scoring/recommend/recommender.ts';
+import { createRecommender, itemsOfHistories } from '../../server/scoring/recommend/recommender.ts';
 import { trainRanker } from '../../server/scoring/recommend/train-ranker.ts';
 import { unitHash } from '../../server/scoring/recommend/training-rows.ts';
 
@@ -31,7 +31,7 @@ describe.skipIf(!existsSync(join(DATA, 'lines.csv.gz')))('ranker on a quarter of
     const rec = await createRecommender(dir);
     if (!rec) throw new Error('no recommender');
     const truths = new Map([...readNextBasketTruths(join(DATA, 'next_basket_validation.csv'))].filter(([id]) => histories.has(id)));
-    const ours = scoreNextBaskets(await rec.recommendMany(histories.values(), AS_OF, 10), truths, 10);
+    const ours = scoreNextBaskets(await rec.recommendMany(histories.values(), AS_OF, 10, itemsOfHistories(histories.values(), AS_OF)), truths, 10);
     await rec.close();
     const seqs = [...histories.values()].map((h) => purchaseSequence(h, AS_OF));
     const g = globalTopFrequent(seqs, 100);

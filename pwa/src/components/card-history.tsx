@@ -16,6 +16,7 @@ export function Recommendations({ card }: { card: CustomerCard }) {
           {card.recommendations.map((r) => (
             <li key={r.sku} data-sku={r.sku}>
               <span class="rec-name">{r.name ?? t('card.sku', { sku: r.sku })}</span>
+              {r.category && <span class="muted rec-category"> · {r.category}</span>}
               <span class="muted"> · {r.reason}</span>
               <span class="visually-hidden"> {formatPercent(locale, r.score)}</span>
             </li>

@@ -4,16 +4,21 @@ import { InputError } from '../../kernel/errors.ts';
 import { sha256 } from '../../kernel/hash.ts';
 import type { CustomerHistory } from '../history.ts';
 import { loadOnnxModelWith, readModelJson } from '../onnx-model.ts';
-import { customerCandidates, DEFAULT_LIMITS, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates } from './candidate-features.ts';
-import type { ItemStats } from './item-stats.ts';
+import { customerCandidates, DEFAULT_LIMITS, FEATURE_COUNT, itemContext, RANKER_FEATURES, type CustomerCandidates, type ItemContext } from './candidate-features.ts';
+import { computeItemStats } from './item-stats.ts';
 import { purchaseSequence } from './purchase-sequence.ts';
-import { RANKER_CARD, RANKER_ITEMS, RANKER_ONNX, type RankerCard } from './ranker-card.ts';
+import { RANKER_CARD, RANKER_ONNX, type RankerCard } from './ranker-card.ts';
 import { reasonFor, type Reason } from './reasons.ts';
 
 /*
  * Serving side of the ranker: candidates and features per customer (only baskets at or before asOf), one ONNX
  * session scoring many customers per run, the top k by score. onnxruntime-node only runs asynchronously, so
  * every entry point returns a Promise.
+ *
+ * The ranker is item-agnostic: the caller gives the item context (popularity, co-purchase, repeat rates) of
+ * the shelves it recommends from — the store's own (scoring/serving/store-item-stats.ts) or the histories a
+ * `cli predict` is given (itemsOfHistories) — never the item list of the data the model was trained on. Every
+ * candidate is an item of that context or of the customer's own purchases.
  */
 
 export interface Recommendation {
@@ -25,13 +30,13 @@ export interface Recommendation {
 
 export interface Recommender {
   readonly card: RankerCard;
-  recommend(h: CustomerHistory, asOf: number, k: number): Promise<string[]>;
+  recommend(h: CustomerHistory, asOf: number, k: number, items: ItemContext): Promise<string[]>;
   /** The same list with scores and a reason per item. */
-  explain(h: CustomerHistory, asOf: number, k: number): Promise<Recommendation[]>;
+  explain(h: CustomerHistory, asOf: number, k: number, items: ItemContext): Promise<Recommendation[]>;
   /** Many customers per ONNX run; customer id → SKUs best first. */
-  recommendMany(histories: Iterable<CustomerHistory>, asOf: number, k: number): Promise<Map<string, string[]>>;
+  recommendMany(histories: Iterable<CustomerHistory>, asOf: number, k: number, items: ItemContext): Promise<Map<string, string[]>>;
   /** Many customers per ONNX run, with scores and reasons (the store's rescoring). */
-  explainMany(histories: Iterable<CustomerHistory>, asOf: number, k: number): Promise<Map<string, Recommendation[]>>;
+  explainMany(histories: Iterable<CustomerHistory>, asOf: number, k: number, items: ItemContext): Promise<Map<string, Recommendation[]>>;
   close(): Promise<void>;
 }
 
@@ -50,16 +55,15 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
     throw new InputError('invalid', `${cardPath}: the ranker was trained on other features than this build computes; retrain it`);
   }
   const onnxBytes = readFileSync(onnxPath);
-  const itemsBytes = readFileSync(join(modelsDir, RANKER_ITEMS));
-  if (!card.files || sha256(onnxBytes) !== card.files.onnxSha256 || sha256(itemsBytes) !== card.files.itemsSha256) {
+  // ranker.items.json (the training data's items) is not read: serving recommends from the caller's items.
+  if (!card.files || sha256(onnxBytes) !== card.files.onnxSha256) {
     throw new InputError('invalid', `${modelsDir}: ranker files do not match the hashes in ${RANKER_CARD}`);
   }
-  const ctx = itemContext(JSON.parse(itemsBytes.toString('utf8')) as ItemStats);
   const model = await loadOnnxModelWith(onnxPath, FEATURE_COUNT);
   // Candidates as the model was trained on them (a card from before the limits were recorded: the defaults).
   const limits = card.candidateLimits ?? DEFAULT_LIMITS;
 
-  async function rank(histories: readonly CustomerHistory[], asOf: number, k: number): Promise<Recommendation[][]> {
+  async function rank(histories: readonly CustomerHistory[], asOf: number, k: number, ctx: ItemContext): Promise<Recommendation[][]> {
     const out: Recommendation[][] = [];
     for (let start = 0; start < histories.length; start += CUSTOMERS_PER_RUN) {
       const chunk = histories.slice(start, start + CUSTOMERS_PER_RUN);
@@ -71,7 +75,8 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
         x.set(c.features, at);
         at += c.features.length;
       }
-      const scores = await model.run(x, rows);
+      // No candidates at all (a store without sales, customers without purchases): nothing to run.
+      const scores = rows === 0 ? new Float32Array(0) : await model.run(x, rows);
       let row = 0;
       for (const c of cands) {
         const order = c.skus.map((_, i) => i);
@@ -92,22 +97,31 @@ export async function createRecommender(modelsDir: string): Promise<Recommender 
 
   return {
     card,
-    async recommend(h, asOf, k) {
-      return ((await rank([h], asOf, k))[0] ?? []).map((r) => r.sku);
+    async recommend(h, asOf, k, items) {
+      return ((await rank([h], asOf, k, items))[0] ?? []).map((r) => r.sku);
     },
-    async explain(h, asOf, k) {
-      return (await rank([h], asOf, k))[0] ?? [];
+    async explain(h, asOf, k, items) {
+      return (await rank([h], asOf, k, items))[0] ?? [];
     },
-    async recommendMany(histories, asOf, k) {
+    async recommendMany(histories, asOf, k, items) {
       const list = [...histories];
-      const ranked = await rank(list, asOf, k);
+      const ranked = await rank(list, asOf, k, items);
       return new Map(list.map((h, i) => [h.customerId, (ranked[i] ?? []).map((r) => r.sku)]));
     },
-    async explainMany(histories, asOf, k) {
+    async explainMany(histories, asOf, k, items) {
       const list = [...histories];
-      const ranked = await rank(list, asOf, k);
+      const ranked = await rank(list, asOf, k, items);
       return new Map(list.map((h, i) => [h.customerId, ranked[i] ?? []]));
     },
     close: () => model.close(),
   };
+}
+
+/**
+ * The item context of these histories at asOf (every purchase basket at or before it): what `cli predict`
+ * recommends from, so predictions on a store's lines name that store's items. For the histories a model was
+ * trained on, it equals the ranker.items.json written beside the model.
+ */
+export function itemsOfHistories(histories: Iterable<CustomerHistory>, asOf: number): ItemContext {
+  return itemContext(computeItemStats([...histories].map((h) => purchaseSequence(h, asOf))));
 }

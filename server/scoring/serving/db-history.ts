@@ -24,7 +24,7 @@ const SELECT = `SELECT t.customer_id, t.id AS tx_id, t.kind, t.occurred_at, t.to
   FROM transactions t LEFT JOIN transaction_lines l ON l.tx_id = t.id AND l.void = 0 AND l.sku IS NOT NULL`;
 
 /** POS clocks may run ahead of the store's (ingest accepts up to a day): such a fact counts as happening now. */
-const SKEW_MS = DAY_MS;
+export const SKEW_MS = DAY_MS;
 
 function appendRow(baskets: Basket[], last: { txId: string | null }, r: Row, asOf: number): void {
   if (r.tx_id !== last.txId) {

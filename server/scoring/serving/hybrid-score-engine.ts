@@ -23,7 +23,8 @@ export function createHybridScoreEngine(inline: ScoreEngine, threads: ScoreEngin
   return {
     async reload() {
       // The threads look for a newer set (each look hashes the candidates' files); the event loop loads one
-      // (mostly the ranker's item table; bench/RESULTS.md, bench:scoring) only when theirs has changed.
+      // only when theirs has changed. (The store's item context is not part of a set: each connection loads
+      // it when a newer one is stored, store-item-stats.ts.)
       const served = await threads.reload();
       if (served !== inline.version()) await inline.reload();
       return served;

@@ -1,10 +1,13 @@
 import type { Database } from 'bun:sqlite';
+import { catalogEntries } from '../../catalog/catalog.service.ts';
 import { DAY_MS } from '../../kernel/clock.ts';
+import type { ItemContext } from '../recommend/candidate-features.ts';
 import type { CustomerHistory } from '../history.ts';
 import type { Recommendation } from '../recommend/recommender.ts';
 import { historiesBetween, historyFromDb } from './db-history.ts';
 import type { ModelRegistry, ModelSet } from './model-registry.ts';
 import { scoreReasons } from './score-reasons.ts';
+import { storeItemContext } from './store-item-stats.ts';
 
 /*
  * Computes scores (reads histories, features, ONNX) without writing anything: the caller stores the rows
@@ -44,15 +47,17 @@ export interface ScoreEngine {
   close(): Promise<void>;
 }
 
+/** Name and category from the store's catalog (null until a line named them). */
 export interface StoredRecommendation {
   sku: string;
   name: string | null;
+  category: string | null;
   score: number;
   reason: string;
 }
 
 export interface InlineEngineDeps {
-  /** Read only: histories and item names. */
+  /** Read only: histories, the store's item statistics and catalog. */
   sqlite: Database;
   models: ModelRegistry;
   returnBlockDays: number;
@@ -79,19 +84,27 @@ function averageBasket(history: CustomerHistory, asOf: number): number {
   return sales === 0 ? 0 : Math.max(0, net / sales);
 }
 
-async function scoreHistories(deps: InlineEngineDeps, set: ModelSet, histories: CustomerHistory[], now: number): Promise<ScoreRow[]> {
+async function scoreHistories(deps: InlineEngineDeps, set: ModelSet, histories: CustomerHistory[], now: number, items: ItemContext): Promise<ScoreRow[]> {
   const scores = await set.scorer.score(histories, now);
-  // Ask for a few more than kept: returned items are dropped after ranking.
-  const recs = set.recommender ? await set.recommender.explainMany(histories, now, deps.k + 5) : new Map<string, Recommendation[]>();
+  // Ask for a few more than kept: returned items are dropped after ranking. Candidates come from the
+  // store's own item context and each customer's own purchases here, never the model's training items.
+  const recs = set.recommender ? await set.recommender.explainMany(histories, now, deps.k + 5, items) : new Map<string, Recommendation[]>();
   const byId = new Map(histories.map((h) => [h.customerId, h]));
-  const names = deps.sqlite.query<{ name: string | null }, [string]>('SELECT name FROM catalog_items WHERE sku = ?');
+  const kept = new Map<string, Recommendation[]>();
+  for (const s of scores) {
+    const blocked = recentlyReturned(byId.get(s.customerId)!, now, deps.returnBlockDays);
+    kept.set(s.customerId, (recs.get(s.customerId) ?? []).filter((r) => !blocked.has(r.sku)).slice(0, deps.k));
+  }
+  const catalog = catalogEntries(deps.sqlite, [...kept.values()].flatMap((list) => list.map((r) => r.sku)));
   return scores.map((s) => {
     const history = byId.get(s.customerId)!;
-    const blocked = recentlyReturned(history, now, deps.returnBlockDays);
-    const recommendations: StoredRecommendation[] = (recs.get(s.customerId) ?? [])
-      .filter((r) => !blocked.has(r.sku))
-      .slice(0, deps.k)
-      .map((r) => ({ sku: r.sku, name: names.get(r.sku)?.name ?? null, score: Math.round(r.score * 1e4) / 1e4, reason: r.reason.text }));
+    const recommendations: StoredRecommendation[] = (kept.get(s.customerId) ?? []).map((r) => ({
+      sku: r.sku,
+      name: catalog.get(r.sku)?.name ?? null,
+      category: catalog.get(r.sku)?.category ?? null,
+      score: Math.round(r.score * 1e4) / 1e4,
+      reason: r.reason.text,
+    }));
     return {
       customerId: s.customerId,
       pPurchase: s.pPurchase,
@@ -104,11 +117,12 @@ async function scoreHistories(deps: InlineEngineDeps, set: ModelSet, histories: 
 }
 
 export function createInlineScoreEngine(deps: InlineEngineDeps): ScoreEngine {
+  const items = storeItemContext(deps.sqlite);
   const run = (histories: () => CustomerHistory[], now: number) =>
     deps.models.use(async (set): Promise<ScoredChunk | null> => {
       if (!set) return null;
       const hs = histories();
-      const rows = await scoreHistories(deps, set, hs, now);
+      const rows = await scoreHistories(deps, set, hs, now, items());
       return { version: set.version, horizonDays: set.horizonDays, rows };
     });
   return {

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { catalogEntries } from '../../catalog/catalog.service.ts';
 import type { ScoreReason } from './score-reasons.ts';
 import type { StoredRecommendation } from './score-engine.ts';
 
@@ -31,6 +32,14 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 export function storedScores(sqlite: Database, customerId: string): StoredScores | null {
   const r = sqlite.query<Row, [string]>('SELECT * FROM customer_scores WHERE customer_id = ?').get(customerId);
   if (!r) return null;
+  // Names and categories as the catalog has them now (a row scored before the catalog learnt a name, or
+  // stored before recommendations carried a category, reads the same as a fresh one).
+  const stored = JSON.parse(r.recommendations) as Array<Omit<StoredRecommendation, 'category'> & { category?: string | null }>;
+  const catalog = catalogEntries(sqlite, stored.map((x) => x.sku));
+  const recommendations = stored.map((x) => {
+    const entry = catalog.get(x.sku);
+    return { sku: x.sku, name: entry?.name ?? x.name, category: entry?.category ?? x.category ?? null, score: x.score, reason: x.reason };
+  });
   return {
     p_purchase: round(r.p_purchase, 4),
     churn_risk: round(1 - r.p_purchase, 4),
@@ -40,6 +49,6 @@ export function storedScores(sqlite: Database, customerId: string): StoredScores
     model_version: r.model_version,
     scored_at: r.scored_at,
     reasons: JSON.parse(r.reasons) as ScoreReason[],
-    recommendations: JSON.parse(r.recommendations) as StoredRecommendation[],
+    recommendations,
   };
 }
