@@ -7,7 +7,7 @@ import { listStores, registerStore, revokeStore } from '../central/store-registr
 import { dbPath, openDb } from '../db/open.ts';
 import type { Config } from '../kernel/config.ts';
 import { InputError } from '../kernel/errors.ts';
-import { applyPulled, createStorePullPort } from '../orchestration/sync-pull.ts';
+import { applyPulled, createStorePullPort, pullContextOf } from '../orchestration/sync-pull.ts';
 import { createStorePushPort } from '../orchestration/sync-push-port.ts';
 
 /*
@@ -59,7 +59,7 @@ export async function runSyncOnce(config: Config): Promise<void> {
     const run = await pushUntilCaughtUp(createStorePushPort(db, config, Date.now));
     if (run.clockSkewMs !== null) console.error(`warning: this store's clock is ${Math.round(run.clockSkewMs / 1000)} s off central's; its changes are flagged there`);
     console.error(`sync push: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
-    const pulled = await pullUntilCaughtUp(createStorePullPort(db, config, async (answer) => applyPulled(db, answer, Date.now())));
+    const pulled = await pullUntilCaughtUp(createStorePullPort(db, config, async (answer) => applyPulled(db, answer, Date.now(), pullContextOf(config))));
     console.error(`sync pull: up to ${pulled.cursor} in central's outbox (${pulled.applied} applied)`);
   } catch (error) {
     if (error instanceof Error && error.name === 'SyncError') throw new InputError('failed', error.message);

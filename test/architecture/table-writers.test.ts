@@ -34,6 +34,7 @@ const WRITERS: Record<string, string> = {
   // Central's PostgreSQL tables (drizzle writes the rest; raw SQL only here).
   store_outbox: 'server/central/',
   store_changes: 'server/central/',
+  profile_fields: 'server/central/',
 };
 
 // SQL is written in upper case here; `ON CONFLICT … DO UPDATE SET` updates the row being inserted.
