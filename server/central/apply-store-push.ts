@@ -1,11 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { applyPush, type CentralPushTx, type PushOutcome } from '../../sync/central/apply-push.ts';
 import type { PushBatch, WireChange } from '../../sync/protocol.ts';
-import { applyIdentityChange, type ChainIdentityPort, type IdentityEffects } from '../../sync/central/chain-identity.ts';
-import { applyProfileWrites, noteUnited, type ProfileNews, uniteProfileFields } from '../../sync/central/profile-fields.ts';
+import { applyIdentityChange, type IdentityEffects } from '../../sync/central/chain-identity.ts';
 import type { CentralDb, CentralTx } from './central-db.ts';
 import { chainIdentityPort, enqueueForStores, lockChainIdentity, touchGlobals } from './chain-identity-store.ts';
-import { enqueueProfiles, forgetProfileFields, profileFieldsPort } from './profile-fields-store.ts';
+import { profileMerge } from './profile-fields-store.ts';
 import { chainTransactions, storeChanges, stores } from './schema.ts';
 
 /** Rows per INSERT: PostgreSQL binds at most 65,535 parameters in one statement. */
@@ -35,34 +34,16 @@ function pushTx(tx: CentralTx): CentralPushTx {
           );
         }
       }
-      const profiles = profileFieldsPort(tx, flags.at);
-      const news = new Map<string, ProfileNews>();
-      const identity = uniting(chainIdentityPort(tx, flags.at, stamp), async (from, into) => {
-        // Before the merge's rows move: each field keeps the later of the two customers' versions.
-        await uniteProfileFields(profiles, from, into);
-        await forgetProfileFields(tx, from);
-        noteUnited(news, from, into);
-      });
+      const profiles = profileMerge(tx, flags.at);
+      const identity = profiles.watching(chainIdentityPort(tx, flags.at, stamp));
       const effects: IdentityEffects = { touched: new Set(), erased: new Set() };
       for (const c of changes) await applyIdentityChange(identity, storeId, c, effects);
       await enqueueForStores(tx, effects, flags.at);
-      await applyProfileWrites(profiles, storeId, changes, { skewFlagged: flags.clockSkewMs !== null, now: flags.at }, news);
-      await enqueueProfiles(tx, news, flags.at);
+      await profiles.apply(storeId, changes, flags.clockSkewMs !== null);
       await touchGlobals(tx, effects.touched, stamp);
     },
     async recordPush(storeId, push) {
       await tx.update(stores).set({ cursor: push.cursor, lastPushAt: push.at, clockSkewMs: push.clockSkewMs }).where(eq(stores.id, storeId));
-    },
-  };
-}
-
-/** The identity port, with `onUnite` run as two global customers become one (before their rows move). */
-function uniting(port: ChainIdentityPort, onUnite: (from: string, into: string) => Promise<void>): ChainIdentityPort {
-  return {
-    ...port,
-    async mergeGlobals(from, into) {
-      await onUnite(from, into);
-      await port.mergeGlobals(from, into);
     },
   };
 }

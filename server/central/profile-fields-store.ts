@@ -1,5 +1,15 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { fieldsFor, type HeldField, type ProfileFieldsPort, type ProfileNews } from '../../sync/central/profile-fields.ts';
+import type { ChainIdentityPort } from '../../sync/central/chain-identity.ts';
+import {
+  applyProfileWrites,
+  fieldsFor,
+  type HeldField,
+  noteUnited,
+  type ProfileFieldsPort,
+  type ProfileNews,
+  uniteProfileFields,
+} from '../../sync/central/profile-fields.ts';
+import type { WireChange } from '../../sync/protocol.ts';
 import { isLwwField, type LwwField } from '../../sync/profile-lww.ts';
 import type { CentralTx } from './central-db.ts';
 import { globalCustomers, profileFields, storeCustomers, storeOutbox } from './schema.ts';
@@ -58,4 +68,32 @@ export async function enqueueProfiles(tx: CentralTx, news: ReadonlyMap<string, P
     if (fields !== null) rows.push({ storeId: k.storeId, kind: 'profile', payload: { customer_id: k.customerId, global_id: k.globalId, fields }, createdAt: now });
   }
   if (rows.length > 0) await tx.insert(storeOutbox).values(rows);
+}
+
+/**
+ * A push's part in the last-writer-wins profile, in its transaction: `watching` wraps the identity port so that
+ * two global customers becoming one unite their fields first (each keeps the later version) and both sides'
+ * stores learn the other's winners; `apply`, after the identity rules, offers the batch's profile writes and
+ * queues what each store must learn.
+ */
+export function profileMerge(tx: CentralTx, now: number) {
+  const port = profileFieldsPort(tx, now);
+  const news = new Map<string, ProfileNews>();
+  return {
+    watching(identity: ChainIdentityPort): ChainIdentityPort {
+      return {
+        ...identity,
+        async mergeGlobals(from, into) {
+          await uniteProfileFields(port, from, into);
+          await forgetProfileFields(tx, from);
+          noteUnited(news, from, into);
+          await identity.mergeGlobals(from, into);
+        },
+      };
+    },
+    async apply(storeId: string, changes: readonly WireChange[], skewFlagged: boolean): Promise<void> {
+      await applyProfileWrites(port, storeId, changes, { skewFlagged, now }, news);
+      await enqueueProfiles(tx, news, now);
+    },
+  };
 }
