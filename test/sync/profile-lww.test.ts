@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStorePush } from '../../server/central/apply-store-push.ts';
 import { type CentralStorage, openCentralStorage } from '../../server/central/central-db.ts';
@@ -78,8 +79,9 @@ describe.each(centralEngines())('last-writer-wins profile fields on $name', (eng
     stores.S002.clock.advance(ms);
   }
 
+  /** The fields central holds for the customer registered at both stores. */
   async function centralFields() {
-    const rows = await central.db.select().from(profileFields);
+    const rows = await central.db.select().from(profileFields).where(eq(profileFields.globalId, sql`(SELECT global_id FROM store_customers WHERE store_id = 'S001' AND customer_id = ${customerAt.S001})`));
     return Object.fromEntries(rows.map((r) => [r.field, JSON.parse(r.value) as unknown]));
   }
 
@@ -149,6 +151,27 @@ describe.each(centralEngines())('last-writer-wins profile fields on $name', (eng
     await edit('S002', { consent: { email: true } });
     await syncBoth();
     expect((await card('S001')).consent.email).toBe(true);
+  });
+
+  it('lets each store learn the other’s winning fields when two stores’ customers turn out to be one person', async () => {
+    const registered = async (id: StoreId, body: Record<string, unknown>) => {
+      const res = await stores[id].call('POST', '/api/v1/customers', { role: 'clerk', body }, customerCardSchema);
+      expect(res.status).toBe(201);
+      return res.body.id;
+    };
+    advance(60_000);
+    const zhang = await registered('S001', { phone: '13700000001', name: 'Zhang Wei', consent: { sms: true } });
+    advance(1000);
+    const wei = await registered('S002', { phone: '13700000002', email: 'wei@example.com', name: 'Wei Zhang', birthday: '1990-05-01' });
+    await syncBoth(); // two people as far as the chain knows
+    advance(60_000);
+    const linked = await stores.S001.call('PATCH', `/api/v1/customers/${zhang}`, { role: 'clerk', body: { email: 'wei@example.com' } });
+    expect(linked.status).toBe(200);
+    await syncBoth(); // the shared email makes them one: each field keeps the later write of the two
+    const at = async (id: StoreId, customer: string) => (await stores[id].call('GET', `/api/v1/customers/${customer}`, { role: 'clerk' }, customerCardSchema)).body;
+    const [s1, s2] = [await at('S001', zhang), await at('S002', wei)];
+    expect([s1.name, s1.birthday, s1.consent.sms]).toEqual(['Wei Zhang', '1990-05-01', true]);
+    expect([s2.name, s2.birthday, s2.consent.sms]).toEqual(['Wei Zhang', '1990-05-01', true]);
   });
 
   it('shows a customer who bought at the other store yesterday as active here, where they last bought 200 days ago', async () => {
