@@ -60,6 +60,9 @@ describe('last-writer-wins profile fields', () => {
     }
     // With nothing held: at most central's now.
     expect(decodeHlc(resolvePushedField('consent_call', null, v(0, 9_999_999, 0, 'S009'), flagged)!.hlc).wall).toBe(10_000);
+    // Just after a grant whose counter is at the encoding's end: the next millisecond, still encodable.
+    const edge = resolvePushedField('consent_sms', v(1, 5000, 0xffff, 'S001'), v(0, 10, 0, 'S009'), flagged)!;
+    expect(decodeHlc(edge.hlc)).toEqual({ wall: 5001, counter: 0, node: 'S009' });
     // An existing withdrawal stays as it is.
     expect(resolvePushedField('consent_call', v(0, 5000), v(0, 6000, 0, 'S009'), flagged)).toBeNull();
     expect(compareHlc(decodeHlc(v(1, 5000, 2).hlc), decodeHlc(behind!.hlc))).toBeLessThan(0);

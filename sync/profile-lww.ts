@@ -37,9 +37,12 @@ export function laterWins(field: LwwField, held: FieldVersion | null, incoming: 
   return compareHlc(i, h) > 0;
 }
 
+/** The counter's largest value in the encoding (sync/hlc.ts): past it, the next millisecond. */
+const MAX_COUNTER = 0xffff;
+
 /** The timestamp just after `t`, made on `node`'s behalf (orders after `t` at every end). */
 function justAfter(t: Hlc, node: string): Hlc {
-  return { wall: t.wall, counter: t.counter + 1, node };
+  return t.counter < MAX_COUNTER ? { wall: t.wall, counter: t.counter + 1, node } : { wall: t.wall + 1, counter: 0, node };
 }
 
 /**
