@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { compareHlc, decodeHlc, encodeHlc } from './hlc.ts';
+import { profileWritesOf } from './central/profile-fields.ts';
 import { type FieldVersion, laterWins, LWW_FIELDS, type LwwField, resolvePushedField } from './profile-lww.ts';
+import type { WireChange } from './protocol.ts';
 
 const v = (value: string | number | null, wall: number, counter = 0, node = 'S001'): FieldVersion => ({ value, hlc: encodeHlc({ wall, counter, node }) });
 const unflagged = { skewFlagged: false, now: 10_000 };
 const flagged = { skewFlagged: true, now: 10_000 };
+
+describe('a store profile write as central reads it', () => {
+  const write = (data: Record<string, unknown>, kind = 'profile_updated'): WireChange => ({ seq: 1, kind: 'event', fact: { id: 'e1', recorded_customer_id: 'C1', kind, at: 1, data } });
+  it('takes the profile fields of a write with a well-formed HLC, and nothing of one without', () => {
+    const hlc = encodeHlc({ wall: 1000, counter: 0, node: 'S001' });
+    expect(profileWritesOf(write({ values: { name: 'Li', consent_sms: 0, note: 'x' }, hlc }))?.fields).toEqual([['name', { value: 'Li', hlc }], ['consent_sms', { value: 0, hlc }]]);
+    expect(profileWritesOf(write({ values: { name: 'Li' } }))).toBeNull(); // before stores had clocks
+    expect(profileWritesOf(write({ values: { name: 'Li' }, hlc: 'tomorrow' }))).toBeNull();
+    expect(profileWritesOf(write({ values: { name: 'Li' }, hlc }, 'profile_synced'))).toBeNull(); // central's own news coming back
+  });
+});
 
 describe('last-writer-wins profile fields', () => {
   it('takes the later timestamp, ties broken by counter then node', () => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isEncodedHlc } from './hlc.ts';
 import { LWW_FIELDS } from './profile-lww.ts';
 
 /*
@@ -132,7 +133,7 @@ export const pullItemSchema = z.discriminatedUnion('kind', [
     payload: z.object({
       customer_id: z.string(),
       global_id: z.string(),
-      fields: z.partialRecord(z.enum(LWW_FIELDS), z.object({ value: z.union([z.string(), z.number(), z.null()]), hlc: z.string() })),
+      fields: z.partialRecord(z.enum(LWW_FIELDS), z.object({ value: z.union([z.string(), z.number(), z.null()]), hlc: z.string().refine(isEncodedHlc, 'an encoded HLC') })),
     }),
   }),
 ]);

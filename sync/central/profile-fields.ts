@@ -1,3 +1,4 @@
+import { isEncodedHlc } from '../hlc.ts';
 import type { WireChange } from '../protocol.ts';
 import { type FieldVersion, isLwwField, laterWins, type LwwField, resolvePushedField } from '../profile-lww.ts';
 
@@ -27,11 +28,11 @@ export interface ProfileFieldsPort {
  */
 const PROFILE_WRITES = new Set(['registered', 'profile_updated']);
 
-/** The field writes in a change: none unless it is a store's profile write with an HLC. */
+/** The field writes in a change: none unless it is a store's profile write with a well-formed HLC. */
 export function profileWritesOf(change: WireChange): { customerId: string; fields: Array<[LwwField, FieldVersion]> } | null {
   if (change.kind !== 'event' || !PROFILE_WRITES.has(change.fact.kind)) return null;
   const { hlc, values } = change.fact.data;
-  if (typeof hlc !== 'string' || values === null || typeof values !== 'object') return null;
+  if (!isEncodedHlc(hlc) || values === null || typeof values !== 'object') return null;
   const fields: Array<[LwwField, FieldVersion]> = [];
   for (const [field, value] of Object.entries(values as Record<string, unknown>)) {
     if (!isLwwField(field)) continue;
