@@ -70,6 +70,11 @@ export function encodeHlc(t: Hlc): string {
 
 const ENCODED = /^(\d{15})-([0-9a-f]{4})-(.+)$/;
 
+/** Whether `s` is an encoded timestamp (what decodeHlc reads): a store's data is checked before it is trusted. */
+export function isEncodedHlc(s: unknown): s is string {
+  return typeof s === 'string' && ENCODED.test(s);
+}
+
 export function decodeHlc(s: string): Hlc {
   const m = ENCODED.exec(s);
   if (!m) throw new SyntaxError(`not a hybrid clock timestamp: ${JSON.stringify(s)}`);

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { isEncodedHlc } from './hlc.ts';
+import { LWW_FIELDS } from './profile-lww.ts';
 
 /*
  * The store → central wire format: a store's facts in change-log order, each with its per-store sequence
@@ -139,6 +141,19 @@ export const pullItemSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ id: int.positive(), kind: z.literal('erasure'), payload: z.object({ customer_id: z.string(), global_id: z.string() }) }),
   z.object({ id: int.positive(), kind: z.literal('model'), payload: modelVersionSchema }),
+  z.object({
+    id: int.positive(),
+    kind: z.literal('profile'),
+    /**
+     * Last-writer-wins profile fields (sync/profile-lww.ts) as central holds them, each with the encoded HLC of
+     * the write that set it; the store takes a field only when that write is later than its own.
+     */
+    payload: z.object({
+      customer_id: z.string(),
+      global_id: z.string(),
+      fields: z.partialRecord(z.enum(LWW_FIELDS), z.object({ value: z.union([z.string(), z.number(), z.null()]), hlc: z.string().refine(isEncodedHlc, 'an encoded HLC') })),
+    }),
+  }),
 ]);
 export type PullItem = z.infer<typeof pullItemSchema>;
 

@@ -4,6 +4,7 @@ import type { PushBatch, WireChange } from '../../sync/protocol.ts';
 import { applyIdentityChange, type IdentityEffects } from '../../sync/central/chain-identity.ts';
 import type { CentralDb, CentralTx } from './central-db.ts';
 import { chainIdentityPort, enqueueForStores, lockChainIdentity, touchGlobals } from './chain-identity-store.ts';
+import { profileMerge } from './profile-fields-store.ts';
 import { chainTransactions, storeChanges, stores } from './schema.ts';
 
 /** Rows per INSERT: PostgreSQL binds at most 65,535 parameters in one statement. */
@@ -33,10 +34,12 @@ function pushTx(tx: CentralTx): CentralPushTx {
           );
         }
       }
-      const identity = chainIdentityPort(tx, flags.at, stamp);
+      const profiles = profileMerge(tx, flags.at);
+      const identity = profiles.watching(chainIdentityPort(tx, flags.at, stamp));
       const effects: IdentityEffects = { touched: new Set(), erased: new Set() };
       for (const c of changes) await applyIdentityChange(identity, storeId, c, effects);
       await enqueueForStores(tx, effects, flags.at);
+      await profiles.apply(storeId, changes, flags.clockSkewMs !== null);
       await touchGlobals(tx, effects.touched, stamp);
     },
     async recordPush(storeId, push) {

@@ -2,6 +2,7 @@ import { and, eq, inArray, max, sql } from 'drizzle-orm';
 import type { ChainIdentityPort, IdentityEffects } from '../../sync/central/chain-identity.ts';
 import { newId } from '../kernel/ids.ts';
 import type { CentralTx } from './central-db.ts';
+import { forgetProfileFields } from './profile-fields-store.ts';
 import { globalCustomers, globalIdentifiers, storeCustomers, storeOutbox } from './schema.ts';
 
 /** Serializes the chain-wide part of writes (identities, the stores' outbox, updated_at stamps) across stores and HQ. */
@@ -62,6 +63,7 @@ export function chainIdentityPort(tx: CentralTx, now: number, stamp: number): Ch
       await tx.update(globalCustomers).set({ erasedAt: now, updatedAt: stamp }).where(eq(globalCustomers.globalId, globalId));
       await tx.delete(globalIdentifiers).where(eq(globalIdentifiers.globalId, globalId));
       await scrubPersonalFacts(tx, globalId);
+      await forgetProfileFields(tx, globalId);
     },
   };
 }

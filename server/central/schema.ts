@@ -172,3 +172,21 @@ export const modelFiles = pgTable(
   },
   (t) => [primaryKey({ columns: [t.version, t.name] })],
 );
+
+/**
+ * Last-writer-wins profile fields (sync/profile-lww.ts): per global customer and field, the winning value and
+ * the encoded HLC of the write that set it, and the store it came from (which needs no copy back).
+ */
+export const profileFields = pgTable(
+  'profile_fields',
+  {
+    globalId: text('global_id').notNull(),
+    field: text('field').notNull(),
+    /** JSON text of the value (a string, a number, or null): a jsonb string would read back ambiguous (see jsonb above). */
+    value: text('value').notNull(),
+    hlc: text('hlc').notNull(),
+    storeId: text('store_id').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.globalId, t.field] })],
+);

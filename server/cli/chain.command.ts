@@ -4,10 +4,11 @@ import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
 import { pushUntilCaughtUp } from '../../sync/store/push-loop.ts';
 import { openCentralStorage } from '../central/central-db.ts';
 import { listStores, registerStore, revokeStore } from '../central/store-registry.ts';
+import { lastSeq } from '../db/change-log.ts';
 import { dbPath, openDb } from '../db/open.ts';
 import type { Config } from '../kernel/config.ts';
 import { InputError } from '../kernel/errors.ts';
-import { applyPulled, createStorePullPort } from '../orchestration/sync-pull.ts';
+import { applyPulled, createStorePullPort, pullContextOf } from '../orchestration/sync-pull.ts';
 import { createStorePushPort } from '../orchestration/sync-push-port.ts';
 
 /*
@@ -46,6 +47,8 @@ export async function runStoreCommand(args: string[], config: Config): Promise<v
   }
 }
 
+const SYNC_ONCE_ROUNDS = 3;
+
 /**
  * `sync --once`: pushes until central has every change of the store, then pulls until the store has everything
  * central has for it; exit 0 only when both are done, else the reason. Safe beside a running server (SQLite
@@ -56,11 +59,18 @@ export async function runSyncOnce(config: Config): Promise<void> {
   if (!existsSync(file)) throw new InputError('not_found', `no store database at ${file}`);
   const db = openDb(file);
   try {
-    const run = await pushUntilCaughtUp(createStorePushPort(db, config, Date.now));
-    if (run.clockSkewMs !== null) console.error(`warning: this store's clock is ${Math.round(run.clockSkewMs / 1000)} s off central's; its changes are flagged there`);
-    console.error(`sync push: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
-    const pulled = await pullUntilCaughtUp(createStorePullPort(db, config, async (answer) => applyPulled(db, answer, Date.now())));
-    console.error(`sync pull: up to ${pulled.cursor} in central's outbox (${pulled.applied} applied)`);
+    // What a pull applies can be a fact of this store's (a profile field taken from another store's write): push
+    // again while the pull wrote anything. Central never answers those facts with more items, so a second round is
+    // the last; the bound keeps a store whose terminals sell during the pull from going round for ever.
+    for (let round = 1; ; round++) {
+      const run = await pushUntilCaughtUp(createStorePushPort(db, config, Date.now));
+      if (run.clockSkewMs !== null) console.error(`warning: this store's clock is ${Math.round(run.clockSkewMs / 1000)} s off central's; its changes are flagged there`);
+      console.error(`sync push: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
+      const before = lastSeq(db);
+      const pulled = await pullUntilCaughtUp(createStorePullPort(db, config, async (answer) => applyPulled(db, answer, Date.now(), pullContextOf(config))));
+      console.error(`sync pull: up to ${pulled.cursor} in central's outbox (${pulled.applied} applied)`);
+      if (lastSeq(db) === before || round === SYNC_ONCE_ROUNDS) return;
+    }
   } catch (error) {
     if (error instanceof Error && error.name === 'SyncError') throw new InputError('failed', error.message);
     throw error;

@@ -84,7 +84,7 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
 
   app.patch('/customers/:id', clerk, body, async (c) => {
     const input = parseOr422(updateCustomerSchema, await readJson(c), 'the update');
-    const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { phoneRegion, now: deps.clock(), by: actorOf(c.get('principal')) }));
+    const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), by: actorOf(c.get('principal')) }));
     return c.json(await profile(id));
   });
 

@@ -65,6 +65,11 @@ export const customers = sqliteTable(
     consentPush: integer('consent_push'),
     consentCall: integer('consent_call'),
     erasedAt: integer('erased_at'),
+    /**
+     * JSON {field: encoded HLC}: the chain-wide timestamp of the write that set each profile field here (a write
+     * at this store, or one taken from central), for last-writer-wins (sync/profile-lww.ts). Null: none yet.
+     */
+    fieldHlcs: text('field_hlcs'),
   },
   (t) => [index('customers_merged_into').on(t.mergedInto)],
 );

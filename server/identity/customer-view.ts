@@ -7,9 +7,12 @@ import { appendCustomerEvent, tombstoneEvents } from '../db/fact-writer.ts';
  * order — one function for both, so the two cannot disagree. Event data (JSON):
  *   created            {origin, store_id}
  *   identifier_linked  {kind, value}          identifier_unlinked {kind, value}
- *   registered         {values: {name, birthday, gender, consent_*}, identifiers: [kind], by, client_id}
- *   profile_updated    {fields: [column], values: {column: value}, identifiers: [kind], by, client_id}
+ *   registered         {values: {name, birthday, gender, consent_*}, hlc, identifiers: [kind], by, client_id}
+ *   profile_updated    {fields: [column], values: {column: value}, hlc, identifiers: [kind], by, client_id}
+ *                      (hlc: the store clock's timestamp of the write, when it sets a field; events before it have none)
  *   profile_filled     {values: {name?, birthday?}}   (a POS source filling gaps; never overwrites)
+ *   profile_synced     {global_id, values: {column: value}, hlcs: {column: hlc}}   (fields another store wrote
+ *                      later than this one, taken from central; see profile-sync.ts)
  *   merged             {merged_id, reason, fields_taken: [column]}   (recorded on the survivor)
  *   erased             {}                     profile_snapshot {…every column} (migration 0012)
  *   action_outcome     {action_id, type, outcome, survey_answer, note}   (no effect on this view)
@@ -48,6 +51,25 @@ function setColumns(sqlite: Database, id: string, values: ProfileValues, at: num
     .run(...columns.map((c) => values[c] ?? null), at, id);
 }
 
+/** Records the HLC of the write that set each of these fields (JSON {field: hlc} in customers.field_hlcs). */
+function setFieldClocks(sqlite: Database, id: string, clocks: Record<string, string>): void {
+  if (Object.keys(clocks).length === 0) return;
+  sqlite.query("UPDATE customers SET field_hlcs = json_patch(coalesce(field_hlcs, '{}'), ?) WHERE id = ?").run(JSON.stringify(clocks), id);
+}
+
+/** The same HLC for every field a write set (its `values`), when the write has one. */
+function clocksOfWrite(data: Record<string, unknown>): Record<string, string> {
+  const hlc = data.hlc;
+  if (typeof hlc !== 'string') return {};
+  return Object.fromEntries(Object.keys((data.values ?? {}) as ProfileValues).map((f) => [f, hlc]));
+}
+
+/** A customer's field HLCs (see setFieldClocks). */
+export function fieldClocksOf(sqlite: Database, id: string): Record<string, string> {
+  const raw = sqlite.query<{ field_hlcs: string | null }, [string]>('SELECT field_hlcs FROM customers WHERE id = ?').get(id)?.field_hlcs;
+  return raw ? (JSON.parse(raw) as Record<string, string>) : {};
+}
+
 export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
   const { customerId: id, at, data } = e;
   switch (e.kind) {
@@ -66,11 +88,20 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
       return;
     case 'registered':
       setColumns(sqlite, id, (data.values ?? {}) as ProfileValues, at);
+      setFieldClocks(sqlite, id, clocksOfWrite(data));
       sqlite.query('UPDATE customers SET registered_at = ? WHERE id = ?').run(at, id);
       return;
     case 'profile_updated':
       setColumns(sqlite, id, (data.values ?? {}) as ProfileValues, at);
+      setFieldClocks(sqlite, id, clocksOfWrite(data));
       return;
+    case 'profile_synced': {
+      // Only the fields that won were recorded (profile-sync.ts). An erasure's tombstone nulls values and hlcs alike.
+      const values = (data.values ?? {}) as ProfileValues;
+      if (Object.keys(values).length > 0) setColumns(sqlite, id, values, at);
+      setFieldClocks(sqlite, id, (data.hlcs ?? {}) as Record<string, string>);
+      return;
+    }
     case 'profile_filled':
       setColumns(sqlite, id, (data.values ?? {}) as ProfileValues, at, true);
       return;
@@ -80,6 +111,9 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
         f === 'registered_at' || (PROFILE_COLUMNS as readonly string[]).includes(f),
       );
       for (const f of taken) sqlite.query(`UPDATE customers SET ${f} = (SELECT ${f} FROM customers WHERE id = ?2) WHERE id = ?1`).run(id, loser);
+      // A field taken from the alias comes with the timestamp of the write that set it there.
+      const loserClocks = fieldClocksOf(sqlite, loser);
+      setFieldClocks(sqlite, id, Object.fromEntries(taken.flatMap((f) => (loserClocks[f] !== undefined ? [[f, loserClocks[f]]] : []))));
       sqlite.query('UPDATE customers SET merged_into = ?1, updated_at = ?2 WHERE id = ?3 OR merged_into = ?3').run(id, at, loser);
       sqlite.query('UPDATE customers SET updated_at = ? WHERE id = ?').run(at, id);
       sqlite.query('UPDATE identity_links SET customer_id = ? WHERE customer_id = ?').run(id, loser);
@@ -89,7 +123,7 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
       sqlite
         .query(
           `UPDATE customers SET name = NULL, birthday = NULL, gender = NULL, consent_sms = NULL, consent_email = NULL,
-             consent_push = NULL, consent_call = NULL, erased_at = ?1, updated_at = ?1 WHERE id = ?2 OR merged_into = ?2`,
+             consent_push = NULL, consent_call = NULL, field_hlcs = NULL, erased_at = ?1, updated_at = ?1 WHERE id = ?2 OR merged_into = ?2`,
         )
         .run(at, id);
       sqlite.query('DELETE FROM identity_links WHERE customer_id = ?').run(id);

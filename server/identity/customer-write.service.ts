@@ -9,6 +9,7 @@ import { type ProfileValues, recordCustomerEvent, tombstoneCustomerEvents } from
 import type { RegisterCustomer, UpdateCustomer } from '../contract/customer.ts';
 import { canonicalCustomerId, createCustomer, findCustomerByIdentifier, linkIdentifier, unlinkIdentifier } from './identity.service.ts';
 import { type CustomerRefWire, normalizeIdentifiers } from './normalize-identifier.ts';
+import { tickProfileClock } from './profile-clock.ts';
 
 /* Clerk-facing writes on a customer. Each runs inside the caller's transaction (the write queue). */
 
@@ -42,6 +43,14 @@ function profileValues(body: UpdateCustomer): ProfileValues {
   return out;
 }
 
+/**
+ * `{hlc}`: the store clock's timestamp of a write that sets profile fields, which makes it a last-writer-wins
+ * contender across the chain (sync/profile-lww.ts); nothing for a write that sets none.
+ */
+function profileClockStamp(sqlite: Database, storeId: string, values: ProfileValues, now: number): { hlc?: string } {
+  return Object.keys(values).length > 0 ? { hlc: tickProfileClock(sqlite, storeId, now) } : {};
+}
+
 function assertIdentifiersFree(sqlite: Database, refs: readonly IdentifierRef[], exceptCustomer: string | null): void {
   const taken = refs.filter((r) => {
     const owner = findCustomerByIdentifier(sqlite, r);
@@ -66,8 +75,10 @@ export function registerCustomer(
   assertIdentifiersFree(sqlite, refs, null);
   const id = createCustomer(sqlite, ctx.storeId, ctx.now, 'registration');
   for (const r of refs) linkIdentifier(sqlite, id, r, ctx.now);
+  const values = profileValues(body);
   recordCustomerEvent(sqlite, id, 'registered', ctx.now, {
-    values: profileValues(body),
+    values,
+    ...profileClockStamp(sqlite, ctx.storeId, values, ctx.now),
     identifiers: refs.map((r) => r.kind),
     by: ctx.by ?? null,
     client_id: body.client_id ?? null,
@@ -88,7 +99,7 @@ export function liveCustomerId(sqlite: Database, rawId: string): string {
  * Updates profile and consent; a given identifier replaces the customer's identifier of that kind. With a
  * client id already recorded for this customer it is a replay: nothing is written.
  */
-export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCustomer, ctx: { phoneRegion: string; now: number; by?: Actor }): string {
+export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCustomer, ctx: { storeId: string; phoneRegion: string; now: number; by?: Actor }): string {
   const id = liveCustomerId(sqlite, rawId);
   if (body.client_id !== undefined) {
     const first = customerOfClientId(sqlite, 'profile_updated', body.client_id);
@@ -111,6 +122,7 @@ export function updateCustomer(sqlite: Database, rawId: string, body: UpdateCust
   recordCustomerEvent(sqlite, id, 'profile_updated', ctx.now, {
     fields: Object.keys(values),
     values,
+    ...profileClockStamp(sqlite, ctx.storeId, values, ctx.now),
     identifiers: refs.map((r) => r.kind),
     by: ctx.by ?? null,
     client_id: body.client_id ?? null,

@@ -124,6 +124,29 @@ export function lifecycleFacts(rules: LifecycleRules, joinedAt: number, purchase
   return { ...base, activeSince };
 }
 
+/** What central says of a customer's purchases across the chain (this store's included): sales and the last one. */
+export interface ChainPurchases {
+  visits: number;
+  lastPurchaseAt: number | null;
+}
+
+/**
+ * The facts with the chain's purchases counted: a customer who bought at another store recently is active
+ * here too, and visits elsewhere count toward a first purchase becoming repeat custom. Only what the stage
+ * reads changes (how many purchases, the last one, and a run of activity that the newer purchase elsewhere
+ * extends); the first and second purchase, and the customer's rhythm, stay this store's own.
+ */
+export function withChainPurchases(rules: LifecycleRules, f: LifecycleFacts, chain: ChainPurchases | null): LifecycleFacts {
+  if (chain === null) return f;
+  const purchaseCount = Math.max(f.purchaseCount, chain.visits);
+  const last = chain.lastPurchaseAt;
+  if (last === null || (f.lastPurchaseAt !== null && last <= f.lastPurchaseAt)) return { ...f, purchaseCount };
+  // The run of activity goes on through the purchase elsewhere when it came within the risk threshold of this store's last.
+  const continues = f.lastPurchaseAt !== null && last - f.lastPurchaseAt <= riskAfterMs(rules, { purchaseCount, medianGapMs: f.medianGapMs });
+  const activeSince = purchaseCount < 2 ? null : continues ? (f.activeSince ?? f.lastPurchaseAt) : last;
+  return { ...f, purchaseCount, lastPurchaseAt: last, activeSince };
+}
+
 /**
  * The stages a customer passed through between two evaluations when only time moved (no purchase):
  * e.g. active → at_risk → dormant if the sweep did not run for a year. Each with its own `since`.

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { Stage } from '../contract/enums.ts';
 import { DAY_MS } from '../kernel/clock.ts';
 import {
+  type ChainPurchases,
   type LifecycleFacts,
   type LifecycleRules,
   lifecycleFacts,
@@ -11,6 +12,7 @@ import {
   stageAt,
   summarizePurchases,
   timeTransitions,
+  withChainPurchases,
 } from './lifecycle-rules.ts';
 import { DEFAULT_PAGING, drain, type Steps } from '../db/sweep-steps.ts';
 
@@ -166,6 +168,17 @@ function fullyRefundedSales(sqlite: Database, customerId: string): Set<string> {
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * The chain-wide purchases central last sent for a customer (server/stats/chain-stats.ts keeps them), null for a
+ * customer known at this store only. Read here, not through stats: lifecycle sits below it.
+ */
+function chainPurchasesOf(sqlite: Database, customerId: string): ChainPurchases | null {
+  const row = sqlite
+    .query<{ visits: number; last_purchase_at: number | null }, [string]>('SELECT visits, last_purchase_at FROM chain_customers WHERE customer_id = ?')
+    .get(customerId);
+  return row ? { visits: row.visits, lastPurchaseAt: row.last_purchase_at } : null;
+}
+
 function recordChange(sqlite: Database, customerId: string, from: Stage | null, to: StageAt, now: number): void {
   sqlite
     .query('INSERT INTO stage_changes (customer_id, from_stage, to_stage, at, recorded_at) VALUES (?, ?, ?, ?, ?)')
@@ -205,10 +218,13 @@ export function evaluateCustomerLifecycle(
     .get(customerId);
   if (!customer) throw new Error(`evaluateCustomerLifecycle: no customer ${customerId}`);
   const prev = sqlite.query<LifecycleRow, [string]>('SELECT * FROM customer_lifecycle WHERE customer_id = ?').get(customerId);
-  // A long history's newest sale is derived from the row; any other fact, or a short history, is read again.
-  const newest = fact === 'sale' && prev !== null && prev.last_purchase_at !== null && factAt >= prev.last_purchase_at && prev.purchase_count >= SHORT_HISTORY;
+  const chain = chainPurchasesOf(sqlite, customerId);
+  // A long history's newest sale is derived from the row; any other fact, or a short history, is read again (and
+  // so is a customer known elsewhere in the chain, whose row holds chain-wide counts).
+  const newest =
+    fact === 'sale' && chain === null && prev !== null && prev.last_purchase_at !== null && factAt >= prev.last_purchase_at && prev.purchase_count >= SHORT_HISTORY;
   const purchases = newest ? appendedSale(sqlite, rules, customerId, prev, factAt) : countedPurchases(sqlite, rules, customerId);
-  const facts = lifecycleFacts(rules, customer.joined_at, purchases);
+  const facts = withChainPurchases(rules, lifecycleFacts(rules, customer.joined_at, purchases), chain);
   const next = stageAt(rules, facts, now);
   if (!prev) recordChange(sqlite, customerId, null, next, now);
   else {
@@ -305,7 +321,7 @@ export function recomputeAllLifecycle(sqlite: Database, rules: LifecycleRules, n
     const joinedAt = joined.get(customerId);
     if (joinedAt === undefined) return;
     joined.delete(customerId);
-    const facts = lifecycleFacts(rules, joinedAt, summarizePurchases(purchases));
+    const facts = withChainPurchases(rules, lifecycleFacts(rules, joinedAt, summarizePurchases(purchases)), chainPurchasesOf(sqlite, customerId));
     writeRow(sqlite, customerId, stageAt(rules, facts, now), facts, now);
   };
   let current: string | null = null;

@@ -2,7 +2,7 @@ import { retryDelayMs } from '../../sync/backoff.ts';
 import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { SyncBoard } from './sync-board.ts';
-import { applyPulled, createStorePullPort } from './sync-pull.ts';
+import { applyPulled, createStorePullPort, pullContextOf } from './sync-pull.ts';
 
 export type SyncStatusMessage =
   | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
@@ -45,7 +45,8 @@ export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: st
   worker.onmessage = (event: MessageEvent<SyncStatusMessage>) => push(event.data);
   worker.postMessage({ file: dbFile, config });
 
-  const port = createStorePullPort(deps.sqlite, config, (answer) => deps.writes.run(() => applyPulled(deps.sqlite, answer, deps.clock())));
+  const pullContext = pullContextOf(config);
+  const port = createStorePullPort(deps.sqlite, config, (answer) => deps.writes.run(() => applyPulled(deps.sqlite, answer, deps.clock(), pullContext)));
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;

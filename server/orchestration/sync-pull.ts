@@ -9,6 +9,9 @@ import { getMetric, setMetric } from '../db/store-metrics.ts';
 import { canonicalCustomerId } from '../identity/identity.service.ts';
 import { eraseCustomer } from '../identity/customer-write.service.ts';
 import type { Config } from '../kernel/config.ts';
+import { applyChainProfile } from '../identity/profile-sync.ts';
+import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
+import { type LifecycleRules, lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
 import { forgetChainFigures, storeChainFigures } from '../stats/chain-stats.ts';
 import { centralDownload, centralRequest, refused } from './sync-central-client.ts';
 import { installModelVersion } from './sync-models.ts';
@@ -16,12 +19,24 @@ import { installModelVersion } from './sync-models.ts';
 /** store_metrics key of the store's cursor in central's outbox, kept in the transaction that applies the items. */
 export const PULL_CURSOR_METRIC = 'sync.pull_cursor';
 
+/** What applying a pull needs of the store: its id (its clock's node), lifecycle rules, and the clock skew bound. */
+export interface PullContext {
+  storeId: string;
+  lifecycle: LifecycleRules;
+  maxDriftMs: number;
+}
+
+export function pullContextOf(config: Config): PullContext {
+  return { storeId: config.STORE_ID, lifecycle: lifecycleRulesFrom(config), maxDriftMs: config.SYNC_MAX_CLOCK_SKEW_S * 1000 };
+}
+
 /**
  * Applies what central sent, with the new cursor, in one SQLite transaction (the caller runs it through the
- * write queue): chain-wide figures of customers also known elsewhere, and erasures made at another store or at
+ * write queue): chain-wide figures of customers also known elsewhere (their lifecycle stage is evaluated again
+ * with them), profile fields another store wrote later than this one, and erasures made at another store or at
  * headquarters. Items about a customer this store erased, or never had, change nothing.
  */
-export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): void {
+export function applyPulled(sqlite: Database, answer: PullAnswer, now: number, ctx: PullContext): void {
   // IMMEDIATE: `sync --once` applies on a connection of its own beside the server's. A deferred transaction that
   // reads, then writes after the server committed meanwhile, fails with SQLITE_BUSY at once (WAL snapshot) instead
   // of waiting out busy_timeout; taking the write lock first makes it wait its turn.
@@ -37,9 +52,12 @@ export function applyPulled(sqlite: Database, answer: PullAnswer, now: number): 
         eraseCustomer(sqlite, id, now, null);
         forgetActionDetails(sqlite, id);
         forgetChainFigures(sqlite, id);
+      } else if (item.kind === 'profile') {
+        applyChainProfile(sqlite, id, { globalId: item.payload.global_id, fields: item.payload.fields }, { storeId: ctx.storeId, now, maxDriftMs: ctx.maxDriftMs });
       } else {
         const p = item.payload;
         storeChainFigures(sqlite, id, { globalId: p.global_id, visits: p.visits, spend: p.spend, stores: p.stores, lastPurchaseAt: p.last_purchase_at }, now);
+        evaluateCustomerLifecycle(sqlite, ctx.lifecycle, id, now);
       }
     }
     setMetric(sqlite, PULL_CURSOR_METRIC, answer.cursor, now);

@@ -3,11 +3,12 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
-import { encodeHlc, type Hlc, tick, zeroHlc } from '../../sync/hlc.ts';
+import { compareHlc, encodeHlc, type Hlc, tick, zeroHlc } from '../../sync/hlc.ts';
 import { SYNC_PATHS } from '../../sync/paths.ts';
 import { pushAckSchema } from '../../sync/protocol.ts';
 import type { StorePushPort } from '../../sync/store/push-loop.ts';
 import type { Config } from '../kernel/config.ts';
+import { readProfileClock } from '../identity/profile-clock.ts';
 import { centralRequest, refused } from './sync-central-client.ts';
 import { outboundBatch } from './sync-outbox.ts';
 
@@ -38,7 +39,9 @@ export function createStorePushPort(sqlite: Database, config: Config, now: () =>
       renameSync(tmp, cursorFile);
     },
     batchAfter(after) {
-      clock = tick(clock, now());
+      // The store's profile clock as last persisted (its writes and what it took from central), then ticked here.
+      const persisted = readProfileClock(sqlite, config.STORE_ID);
+      clock = tick(compareHlc(persisted, clock) > 0 ? persisted : clock, now());
       return outboundBatch(sqlite, { storeId: config.STORE_ID, after, limit: config.SYNC_BATCH_SIZE, policy, hlc: encodeHlc(clock), now: now() });
     },
     async send(batch) {

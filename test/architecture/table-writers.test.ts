@@ -37,6 +37,7 @@ const WRITERS: Record<string, string> = {
   store_changes: 'server/central/',
   model_versions: 'server/central/',
   model_files: 'server/central/',
+  profile_fields: 'server/central/',
 };
 
 // SQL is written in upper case here; `ON CONFLICT … DO UPDATE SET` updates the row being inserted.

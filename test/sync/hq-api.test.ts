@@ -14,7 +14,7 @@ import { errorBodySchema } from '../../server/contract/errors.ts';
 import { type HqProfile, hqErasureSchema, hqProfilePageSchema, hqProfileSchema, hqStoreAnalyticsSchema } from '../../server/contract/hq.ts';
 import { customerCardSchema } from '../../server/contract/profile.ts';
 import { testConfig } from '../../server/kernel/config.ts';
-import { applyPulled } from '../../server/orchestration/sync-pull.ts';
+import { applyPulled, pullContextOf } from '../../server/orchestration/sync-pull.ts';
 import { outboundBatch } from '../../server/orchestration/sync-outbox.ts';
 import { killAllChildren, runCli, startCentral } from '../fault/server-process.ts';
 import { centralEngines } from '../support/central-engines.ts';
@@ -259,7 +259,7 @@ describe.each(centralEngines())('the HQ API on $name', (engine) => {
       expect((await t.call('GET', `/api/v1/customers/${sharedAt[id]}`, { role: 'clerk' })).status).toBe(200);
       const answer = await pullForStore(central.db, id, pulledBefore[id], 10_000);
       expect(answer.items.map((i) => [i.kind, i.kind !== 'model' && i.payload.customer_id])).toEqual([['erasure', sharedAt[id]]]);
-      applyPulled(t.deps.sqlite, answer, t.clock());
+      applyPulled(t.deps.sqlite, answer, t.clock(), pullContextOf(t.deps.config));
       expect((await t.call('GET', `/api/v1/customers/${sharedAt[id]}`, { role: 'clerk' })).status).toBe(410);
     }
     expect((await hq('GET', `/api/hq/v1/customers/${li.global_id}`)).status).toBe(410);

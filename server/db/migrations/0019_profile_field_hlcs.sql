@@ -1,0 +1,1 @@
+ALTER TABLE `customers` ADD `field_hlcs` text;
