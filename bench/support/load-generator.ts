@@ -19,6 +19,8 @@ interface Options {
   /** For `profile`: a file of customer ids, one per line. */
   idsFile?: string;
   connections: number;
+  /** Closed mode: stop after this many requests (all counted, no warm-up) instead of after `durationMs`. */
+  requests?: number;
   rate?: number;
   durationMs: number;
   warmupMs: number;
@@ -100,10 +102,13 @@ function record(scheduled: number, success: boolean): void {
   else failed += 1;
 }
 
+let sent = 0;
+const more = () => (opts.requests === undefined ? performance.now() < end : sent++ < opts.requests);
+
 if (opts.mode === 'closed') {
   await Promise.all(
     Array.from({ length: opts.connections }, async (_, conn) => {
-      while (performance.now() < end) {
+      while (more()) {
         const t = performance.now();
         record(t, await once(conn).catch((e: unknown) => (reportFailure(String(e)), false)));
       }
@@ -131,7 +136,7 @@ if (opts.mode === 'closed') {
 }
 
 latencies.sort((a, b) => a - b);
-const seconds = opts.durationMs / 1000;
+const seconds = opts.requests === undefined ? opts.durationMs / 1000 : (performance.now() - start) / 1000;
 console.log(
   JSON.stringify({
     ok,

@@ -4,12 +4,13 @@ import type { PushBatch, WireChange } from '../../sync/protocol.ts';
 import { applyIdentityChange, type IdentityEffects } from '../../sync/central/chain-identity.ts';
 import type { CentralDb, CentralTx } from './central-db.ts';
 import { chainIdentityPort, enqueueForStores, lockChainIdentity, touchGlobals } from './chain-identity-store.ts';
+import { PushTimings } from './push-timings.ts';
 import { chainTransactions, storeChanges, stores } from './schema.ts';
 
 /** Rows per INSERT: PostgreSQL binds at most 65,535 parameters in one statement. */
 const CHUNK = 1000;
 
-function pushTx(tx: CentralTx): CentralPushTx {
+function pushTx(tx: CentralTx, timings: PushTimings): CentralPushTx {
   return {
     async cursor(storeId) {
       // FOR UPDATE: a second push of the same store waits here until this one commits, then sees its cursor.
@@ -20,7 +21,8 @@ function pushTx(tx: CentralTx): CentralPushTx {
     async apply(storeId, changes, flags) {
       // Held to COMMIT: outbox ids are then committed in id order, so a store pulling after an id never
       // misses a row that another push was still writing, and two stores never race for one identifier.
-      const stamp = await lockChainIdentity(tx, flags.at);
+      const stamp = await timings.time('lock', () => lockChainIdentity(tx, flags.at));
+      const t0 = performance.now();
       for (let i = 0; i < changes.length; i += CHUNK) {
         const part = changes.slice(i, i + CHUNK);
         await tx.insert(storeChanges).values(
@@ -33,11 +35,14 @@ function pushTx(tx: CentralTx): CentralPushTx {
           );
         }
       }
+      timings.add('changes', performance.now() - t0);
       const identity = chainIdentityPort(tx, flags.at, stamp);
       const effects: IdentityEffects = { touched: new Set(), erased: new Set() };
-      for (const c of changes) await applyIdentityChange(identity, storeId, c, effects);
-      await enqueueForStores(tx, effects, flags.at);
-      await touchGlobals(tx, effects.touched, stamp);
+      await timings.time('identity', async () => {
+        for (const c of changes) await applyIdentityChange(identity, storeId, c, effects);
+      });
+      await timings.time('outbox', () => enqueueForStores(tx, effects, flags.at));
+      await timings.time('touch', () => touchGlobals(tx, effects.touched, stamp));
     },
     async recordPush(storeId, push) {
       await tx.update(stores).set({ cursor: push.cursor, lastPushAt: push.at, clockSkewMs: push.clockSkewMs }).where(eq(stores.id, storeId));
@@ -46,8 +51,8 @@ function pushTx(tx: CentralTx): CentralPushTx {
 }
 
 /** One push, applied in one PostgreSQL transaction: all of its new changes, or none. */
-export function applyStorePush(db: CentralDb, batch: PushBatch, now: number, maxSkewMs: number): Promise<PushOutcome> {
-  return db.transaction((tx) => applyPush(pushTx(tx), batch, now, maxSkewMs));
+export function applyStorePush(db: CentralDb, batch: PushBatch, now: number, maxSkewMs: number, timings = new PushTimings()): Promise<PushOutcome> {
+  return db.transaction((tx) => applyPush(pushTx(tx, timings), batch, now, maxSkewMs));
 }
 
 /** Per store: transactions, and their signed total in minor units. */

@@ -8,6 +8,7 @@ import { bodyBytes, limitBody, parseOr422 } from '../http/request-body.ts';
 import type { Config } from '../kernel/config.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { applyStorePush } from './apply-store-push.ts';
+import { PushTimings } from './push-timings.ts';
 import type { CentralStorage } from './central-db.ts';
 import { storeForCredential } from './store-registry.ts';
 import { pullForStore } from './store-pull.ts';
@@ -61,17 +62,21 @@ export function createCentralApp(deps: CentralDeps) {
   app.get('/health', (c) => c.json({ status: 'ok', role: 'central', engine: deps.storage.engine, time: new Date(deps.clock()).toISOString() }));
 
   app.post(SYNC_PATHS.push, requireStore(deps), limitBody(deps.config.MAX_BATCH_BODY_BYTES), async (c) => {
+    const timings = new PushTimings();
     let json: unknown;
     try {
-      json = JSON.parse(inflate(await bodyBytes(c), c.req.header('content-encoding')));
+      const body = await timings.time('read', () => bodyBytes(c));
+      const text = timings.timeSync('inflate', () => inflate(body, c.req.header('content-encoding')));
+      json = timings.timeSync('json', () => JSON.parse(text));
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError(400, 'invalid_json', 'the push is not valid JSON');
     }
-    const batch = parseOr422(pushBatchSchema, json, 'the push');
+    const batch = timings.timeSync('validate', () => parseOr422(pushBatchSchema, json, 'the push'));
     if (batch.store_id !== c.get('storeId')) throw new AppError(403, 'forbidden', `this credential pushes for store ${c.get('storeId')}`, { allowed: [c.get('storeId')] });
-    const outcome = await applyStorePush(deps.storage.db, batch, deps.clock(), deps.config.SYNC_MAX_CLOCK_SKEW_S * 1000);
+    const outcome = await timings.time('apply', () => applyStorePush(deps.storage.db, batch, deps.clock(), deps.config.SYNC_MAX_CLOCK_SKEW_S * 1000, timings));
     if (outcome.status === 'gap') throw new AppError(409, 'sync_gap', `central has changes up to ${outcome.cursor}; send from there`, { cursor: outcome.cursor });
+    c.header('server-timing', timings.header());
     return c.json({ cursor: outcome.cursor, applied: outcome.applied, clock_skew_ms: outcome.clockSkewMs });
   });
   app.get(SYNC_PATHS.pull, requireStore(deps), async (c) => {
