@@ -3,7 +3,7 @@
  * (or BENCH_SYNC_CUSTOMERS / BENCH_SYNC_LINES for a quick run). Store → central sync against a real PostgreSQL
  * server (a cluster of the bench's own on loopback) and the real central process over HTTP on 127.0.0.1:
  * 1. the initial sync of a generated store (default 1M customers / 20M lines), with where the time goes at the
- *    store (reading and encoding the change log, gzip) and at central (from its Server-Timing header);
+ *    store (reading and encoding the change log, zstd) and at central (from its Server-Timing header);
  * 2. new transactions through the store's real POST API, then `cli sync --once` (end to end), and the bytes per
  *    transaction on the wire;
  * 3. S smaller stores pushing at once (`cli sync --once` each): central's apply rate.
@@ -14,7 +14,6 @@ import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { SQL } from 'bun';
 import { openAppliance } from '../server/app/appliance.ts';
 import { createToken } from '../server/auth/token.service.ts';
@@ -23,7 +22,7 @@ import { lastSeq } from '../server/db/change-log.ts';
 import { dbPath } from '../server/db/open.ts';
 import { testConfig } from '../server/kernel/config.ts';
 import { outboundBatch } from '../server/orchestration/sync-outbox.ts';
-import { createStorePushPort } from '../server/orchestration/sync-push-port.ts';
+import { compressPush, createStorePushPort } from '../server/orchestration/sync-push-port.ts';
 import { SYNC_PATHS } from '../sync/paths.ts';
 import { type PushBatch, pushAckSchema } from '../sync/protocol.ts';
 import { pushUntilCaughtUp, type StorePushPort } from '../sync/store/push-loop.ts';
@@ -76,7 +75,7 @@ try {
   const target = lastSeq(storeDb);
   const counts = storeDb.query<{ kind: string; n: number }, []>('SELECT kind, count(*) AS n FROM change_log GROUP BY kind').all();
   log(`initial sync of ${target} changes (${counts.map((c) => `${c.n} ${c.kind}`).join(', ')}), batches of ${batchSize}`);
-  const store = { read: 0, json: 0, gzip: 0, http: 0, raw: 0, wire: 0, batches: 0 };
+  const store = { read: 0, json: 0, zstd: 0, http: 0, raw: 0, wire: 0, batches: 0 };
   const centralSteps = new Map<string, number>();
   const real = createStorePushPort(storeDb, config, Date.now);
   const timed: StorePushPort = {
@@ -92,15 +91,15 @@ try {
       const text = JSON.stringify(batch);
       store.json += performance.now() - t;
       t = performance.now();
-      const body = gzipSync(text);
-      store.gzip += performance.now() - t;
+      const body = compressPush(text, 'zstd');
+      store.zstd += performance.now() - t;
       store.raw += text.length;
       store.wire += body.length;
       store.batches++;
       t = performance.now();
       const res = await fetch(new URL(SYNC_PATHS.push, central.url), {
         method: 'POST',
-        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', 'content-encoding': 'zstd' },
         body,
       });
       const answer = (await res.json()) as { error?: { code: string; details: { cursor: number } } };
@@ -117,7 +116,9 @@ try {
   const syncS = (performance.now() - syncStart) / 1000;
   if (run.cursor !== target) throw new Error(`central's cursor ${run.cursor} is not the store's last change ${target}`);
   const [centralCounts] = await pgClient`SELECT (SELECT count(*) FROM store_changes)::int AS changes, (SELECT count(*) FROM chain_transactions)::int AS transactions,
-    (SELECT count(*) FROM global_customers)::int AS globals, pg_database_size(current_database())::bigint AS bytes`;
+    (SELECT count(*) FROM global_customers)::int AS globals, pg_database_size(current_database())::bigint AS bytes,
+    (SELECT count(*) FROM store_changes WHERE jsonb_typeof(fact) <> 'object')::int AS not_objects`;
+  if (centralCounts.not_objects !== 0) throw new Error(`${centralCounts.not_objects} changes are not kept as JSON objects`);
   const storeTxCount = storeDb.query<{ n: number }, []>('SELECT count(*) AS n FROM transactions').get()!.n;
   if (centralCounts.transactions !== storeTxCount) throw new Error(`central has ${centralCounts.transactions} transactions, the store ${storeTxCount}`);
   storeDb.close();
@@ -127,9 +128,9 @@ try {
   log(`initial sync: ${round(syncS, 1)} s, ${store.batches} pushes`);
   results.push(
     `| initial sync, ${customers.toLocaleString('en')} customers / ${lines.toLocaleString('en')} lines (${target.toLocaleString('en')} changes, ${storeTxCount.toLocaleString('en')} transactions), store → cursor caught up | ${round(syncS, 1)} s (${Math.round(target / syncS).toLocaleString('en')} changes/s, ${store.batches} pushes of ${batchSize}) | ≤ 60 s |`,
-    `| — at the store: read the change log + encode (outbound), JSON, gzip | ${s(store.read)}, ${s(store.json)}, ${s(store.gzip)} | — |`,
-    `| — on the wire: uncompressed / gzip | ${round(store.raw / 2 ** 20, 0)} MiB / ${round(store.wire / 2 ** 20, 0)} MiB (${round(store.raw / store.wire, 1)}×) | — |`,
-    `| — at central: read body, inflate, JSON.parse, validate (zod) | ${s(centralSteps.get('read') ?? 0)}, ${s(centralSteps.get('inflate') ?? 0)}, ${s(centralSteps.get('json') ?? 0)}, ${s(centralSteps.get('validate') ?? 0)} | — |`,
+    `| — at the store: read the change log + encode (outbound), JSON, zstd | ${s(store.read)}, ${s(store.json)}, ${s(store.zstd)} | — |`,
+    `| — on the wire: uncompressed / zstd | ${round(store.raw / 2 ** 20, 0)} MiB / ${round(store.wire / 2 ** 20, 0)} MiB (${round(store.raw / store.wire, 1)}×) | — |`,
+    `| — at central: read body, inflate (zstd), JSON.parse, validate (zod) | ${s(centralSteps.get('read') ?? 0)}, ${s(centralSteps.get('inflate') ?? 0)}, ${s(centralSteps.get('json') ?? 0)}, ${s(centralSteps.get('validate') ?? 0)} | — |`,
     `| — at central: apply in PostgreSQL (${[...centralSteps].filter(([k]) => !['read', 'inflate', 'json', 'validate', 'apply'].includes(k)).map(([k, v]) => `${k} ${s(v)}`).join(', ')}; the rest is BEGIN/cursor/COMMIT) | ${s(apply)} | — |`,
     `| — HTTP and waiting besides (loopback, Hono, the store's await) | ${s(httpOther)} | — |`,
     `| central's database after it | ${round(Number(centralCounts.bytes) / 2 ** 30, 2)} GiB, ${centralCounts.changes.toLocaleString('en')} changes, ${centralCounts.globals.toLocaleString('en')} global customers | — |`,
@@ -161,10 +162,12 @@ try {
     // The same changes as the push sends them, to count the bytes (batches of the configured size).
     let raw = 0;
     let wire = 0;
+    let gzipped = 0;
     for (let from = before; from < after; from += Number(batchSize)) {
       const text = JSON.stringify(outboundBatch(db, { storeId: 'S001', after: from, limit: Number(batchSize), policy: { chainSecret: CHAIN_SECRET, piiTransfer: false }, hlc: '0', now: Date.now() }));
       raw += text.length;
-      wire += gzipSync(text).length;
+      wire += compressPush(text, 'zstd').length;
+      gzipped += compressPush(text, 'gzip').length;
     }
     db.close();
     const sync = await cli(['sync', '--once'], storeEnv);
@@ -174,7 +177,7 @@ try {
     results.push(
       `| ${newTransactions.toLocaleString('en')} new transactions: POST /api/v1/transactions (32 connections) | ${round(ingestS, 2)} s (${after - before} changes) | — |`,
       `| — then \`cli sync --once\` (process start, push, pull) until central has them | ${round(sync.ms / 1000, 2)} s | ≤ 2 s |`,
-      `| bytes per transaction on the wire (its changes: the sale, ledger entries), gzip / uncompressed | ${Math.round(wire / newTransactions)} B / ${Math.round(raw / newTransactions)} B | — |`,
+      `| bytes per transaction on the wire (all the changes it brought: the sale, ledger entries, new customers' events), zstd / gzip / uncompressed | ${Math.round(wire / newTransactions)} B / ${Math.round(gzipped / newTransactions)} B / ${Math.round(raw / newTransactions)} B | — |`,
     );
   }
 
@@ -222,7 +225,7 @@ const section = [
   `## bench:sync — ${new Date().toISOString().slice(0, 10)}`,
   '',
   `Machine: ${machineLine()}. Command: \`npm run bench:sync -- --customers ${customers} --lines ${lines} --batch-size ${batchSize}\`. Load average before the run: ${load0.map((x) => x.toFixed(2)).join(', ')}; after: ${loadavg().map((x) => x.toFixed(2)).join(', ')}.`,
-  'Central: `bun server/central/main.ts` on 127.0.0.1 with DATABASE_URL at a PostgreSQL 15 cluster of its own on the same box (fsync on, shared_buffers 2 GB, max_wal_size 16 GB); stores push gzip JSON over HTTP.',
+  'Central: `bun server/central/main.ts` on 127.0.0.1 with DATABASE_URL at a PostgreSQL 15 cluster of its own on the same box (fsync on, shared_buffers 2 GB, max_wal_size 16 GB); stores push zstd-compressed JSON over HTTP.',
   '',
   '| figure | measured | goal |',
   '|---|---|---|',

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { createMiddleware } from 'hono/factory';
@@ -39,14 +39,18 @@ function requireStore(deps: CentralDeps) {
   });
 }
 
+/** A push body as text: zstd (what stores send), gzip (stores before zstd) or plain, never past the inflated limit. */
 function inflate(body: Uint8Array, encoding: string | undefined): string {
   if (!encoding || encoding === 'identity') return new TextDecoder().decode(body);
-  if (encoding !== 'gzip') throw new AppError(415, 'unsupported_media_type', `content-encoding ${encoding} is not accepted (gzip or none)`, { content_type: encoding });
+  if (encoding !== 'gzip' && encoding !== 'zstd') {
+    throw new AppError(415, 'unsupported_media_type', `content-encoding ${encoding} is not accepted (zstd, gzip or none)`, { content_type: encoding });
+  }
   try {
-    return gunzipSync(body, { maxOutputLength: MAX_PUSH_INFLATED_BYTES }).toString('utf8');
+    const opts = { maxOutputLength: MAX_PUSH_INFLATED_BYTES };
+    return (encoding === 'zstd' ? zstdDecompressSync(body, opts) : gunzipSync(body, opts)).toString('utf8');
   } catch (error) {
     if (error instanceof RangeError) throw new AppError(413, 'payload_too_large', 'the push inflates past the limit', { max_bytes: MAX_PUSH_INFLATED_BYTES });
-    throw new AppError(400, 'bad_request', 'the body is not valid gzip');
+    throw new AppError(400, 'bad_request', `the body is not valid ${encoding}`);
   }
 }
 
