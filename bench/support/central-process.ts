@@ -2,7 +2,7 @@ import type { Subprocess } from 'bun';
 import { freePort } from '../../test/support/postgres-cluster.ts';
 
 /** The real central (`bun server/central/main.ts`) as its own process on 127.0.0.1, returned once it listens. */
-export async function startCentral(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startCentral(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child: Subprocess<'ignore', 'pipe', 'inherit'> = Bun.spawn([process.execPath, 'server/central/main.ts'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
@@ -23,6 +23,7 @@ export async function startCentral(env: Record<string, string>): Promise<{ url: 
   })();
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await child.exited;

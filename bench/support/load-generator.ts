@@ -27,6 +27,8 @@ interface Options {
   pool: number;
   seed: number;
   terminalPrefix: string;
+  /** The store the sales are for (the appliance's STORE_ID); S001 unless told. */
+  storeId?: string;
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
@@ -50,7 +52,7 @@ function saleBody(terminal: string): string {
     lines.push({ sku: `SKU${sku}`, name: `Item ${sku}`, category: `cat${sku % 20}`, quantity: qty, unit_price: unit / 100, discount: discount / 100, amount: amount / 100 });
   }
   const body: Record<string, unknown> = {
-    store_id: 'S001',
+    store_id: opts.storeId ?? 'S001',
     terminal_id: terminal,
     receipt_no: `${opts.seed}-${receipt}`,
     occurred_at: new Date().toISOString(),

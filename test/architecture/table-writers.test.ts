@@ -34,6 +34,12 @@ const WRITERS: Record<string, string> = {
   // Central's PostgreSQL tables (drizzle writes the rest; raw SQL only here).
   store_outbox: 'server/central/',
   store_changes: 'server/central/',
+  // Central's identity and sales tables, written set-based with SQL by the push's apply (apply-store-push.ts,
+  // chain-identity-store.ts).
+  chain_transactions: 'server/central/',
+  global_customers: 'server/central/',
+  store_customers: 'server/central/',
+  global_identifiers: 'server/central/',
 };
 
 // SQL is written in upper case here; `ON CONFLICT … DO UPDATE SET` updates the row being inserted.

@@ -2,7 +2,6 @@ import { SQL } from 'bun';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCentralStorage } from '../../server/central/central-db.ts';
 import { registerStore } from '../../server/central/store-registry.ts';
@@ -13,7 +12,7 @@ import { SYNC_PATHS } from '../../sync/paths.ts';
 import { pushAckSchema, pushBatchSchema } from '../../sync/protocol.ts';
 import { killAllChildren, runCli, type ServerProcess, startCentral, startServer } from '../fault/server-process.ts';
 import { centralEngines } from '../support/central-engines.ts';
-import { type FaultProxy, type ProxiedRequest, startFaultProxy } from './fault-proxy.ts';
+import { type FaultProxy, type ProxiedRequest, pushText, startFaultProxy } from './fault-proxy.ts';
 import { centralFigures, convergenceProblems, movableClockEnv, posTerminal, setClockOffset, storeFigures } from './sync-fault-support.ts';
 
 /*
@@ -61,7 +60,7 @@ async function applyingOnServer(databaseUrl: string): Promise<boolean> {
 }
 
 const isPush = (path: string) => path.startsWith(SYNC_PATHS.push);
-const batchOf = (req: ProxiedRequest) => pushBatchSchema.parse(JSON.parse(gunzipSync(req.body).toString('utf8')));
+const batchOf = (req: ProxiedRequest) => pushBatchSchema.parse(JSON.parse(pushText(req)));
 
 describe.each(centralEngines())('store → central sync under faults on $name', (engine) => {
   const root = mkdtempSync(join(tmpdir(), 'sync-faults-'));
