@@ -177,7 +177,9 @@ try {
       storeDir = bigStoreFixture({ customers: pool, lines: Math.round(storeTransactions * 5.5), runDir: join(RUN, storeId), cacheName: 'bench-sync-small' }, log);
       const token = (await cli(['store', 'register', '--id', storeId], centralEnv)).stdout.trim();
       storeEnv = { DATA_DIR: storeDir, STORE_ID: storeId, CENTRAL_URL: central.url, SYNC_TOKEN: token, CHAIN_SECRET, SYNC_BATCH_SIZE: batchSize };
-      await cli(['sync', '--once'], storeEnv);
+      // Its own initial sync in the default batches: a 10,000-change push can outlast the store's 60 s request
+      // timeout on a busy box.
+      await cli(['sync', '--once'], { ...storeEnv, SYNC_BATCH_SIZE: '2000' });
     }
     const before = Number((await pgClient`SELECT cursor FROM stores WHERE id = ${storeId}`)[0].cursor);
     const deps = openAppliance(testConfig({ DATA_DIR: storeDir, STORE_ID: storeId }), Date.now);
