@@ -1,6 +1,6 @@
 /** Central's sync endpoints, relative to CENTRAL_URL. */
 export const SYNC_PATHS = {
-  /** POST a gzip-compressed JSON PushBatch with the store's credential as bearer token. */
+  /** POST a zstd- (or gzip-) compressed JSON PushBatch with the store's credential as bearer token. */
   push: '/api/sync/v1/push',
   /** GET ?after=<outbox id>&limit=: what central has for the store since. */
   pull: '/api/sync/v1/pull',

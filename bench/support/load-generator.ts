@@ -19,12 +19,16 @@ interface Options {
   /** For `profile`: a file of customer ids, one per line. */
   idsFile?: string;
   connections: number;
+  /** Closed mode: stop after this many requests (all counted, no warm-up) instead of after `durationMs`. */
+  requests?: number;
   rate?: number;
   durationMs: number;
   warmupMs: number;
   pool: number;
   seed: number;
   terminalPrefix: string;
+  /** The store the sales are for (the appliance's STORE_ID); S001 unless told. */
+  storeId?: string;
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
@@ -48,7 +52,7 @@ function saleBody(terminal: string): string {
     lines.push({ sku: `SKU${sku}`, name: `Item ${sku}`, category: `cat${sku % 20}`, quantity: qty, unit_price: unit / 100, discount: discount / 100, amount: amount / 100 });
   }
   const body: Record<string, unknown> = {
-    store_id: 'S001',
+    store_id: opts.storeId ?? 'S001',
     terminal_id: terminal,
     receipt_no: `${opts.seed}-${receipt}`,
     occurred_at: new Date().toISOString(),
@@ -100,10 +104,13 @@ function record(scheduled: number, success: boolean): void {
   else failed += 1;
 }
 
+let sent = 0;
+const more = () => (opts.requests === undefined ? performance.now() < end : sent++ < opts.requests);
+
 if (opts.mode === 'closed') {
   await Promise.all(
     Array.from({ length: opts.connections }, async (_, conn) => {
-      while (performance.now() < end) {
+      while (more()) {
         const t = performance.now();
         record(t, await once(conn).catch((e: unknown) => (reportFailure(String(e)), false)));
       }
@@ -131,7 +138,7 @@ if (opts.mode === 'closed') {
 }
 
 latencies.sort((a, b) => a - b);
-const seconds = opts.durationMs / 1000;
+const seconds = opts.requests === undefined ? opts.durationMs / 1000 : (performance.now() - start) / 1000;
 console.log(
   JSON.stringify({
     ok,

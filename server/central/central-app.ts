@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { createMiddleware } from 'hono/factory';
@@ -8,6 +8,7 @@ import { bodyBytes, limitBody, parseOr422 } from '../http/request-body.ts';
 import type { Config } from '../kernel/config.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { applyStorePush } from './apply-store-push.ts';
+import { PushTimings } from './push-timings.ts';
 import type { CentralStorage } from './central-db.ts';
 import { storeForCredential } from './store-registry.ts';
 import { pullForStore } from './store-pull.ts';
@@ -42,14 +43,18 @@ function requireStore(deps: CentralDeps) {
   });
 }
 
+/** A push body as text: zstd (what stores send), gzip (stores before zstd) or plain, never past the inflated limit. */
 function inflate(body: Uint8Array, encoding: string | undefined): string {
   if (!encoding || encoding === 'identity') return new TextDecoder().decode(body);
-  if (encoding !== 'gzip') throw new AppError(415, 'unsupported_media_type', `content-encoding ${encoding} is not accepted (gzip or none)`, { content_type: encoding });
+  if (encoding !== 'gzip' && encoding !== 'zstd') {
+    throw new AppError(415, 'unsupported_media_type', `content-encoding ${encoding} is not accepted (zstd, gzip or none)`, { content_type: encoding });
+  }
   try {
-    return gunzipSync(body, { maxOutputLength: MAX_PUSH_INFLATED_BYTES }).toString('utf8');
+    const opts = { maxOutputLength: MAX_PUSH_INFLATED_BYTES };
+    return (encoding === 'zstd' ? zstdDecompressSync(body, opts) : gunzipSync(body, opts)).toString('utf8');
   } catch (error) {
     if (error instanceof RangeError) throw new AppError(413, 'payload_too_large', 'the push inflates past the limit', { max_bytes: MAX_PUSH_INFLATED_BYTES });
-    throw new AppError(400, 'bad_request', 'the body is not valid gzip');
+    throw new AppError(400, 'bad_request', `the body is not valid ${encoding}`);
   }
 }
 
@@ -65,17 +70,21 @@ export function createCentralApp(deps: CentralDeps) {
   app.get('/health', (c) => c.json({ status: 'ok', role: 'central', engine: deps.storage.engine, time: new Date(deps.clock()).toISOString() }));
 
   app.post(SYNC_PATHS.push, requireStore(deps), limitBody(deps.config.MAX_BATCH_BODY_BYTES), async (c) => {
+    const timings = new PushTimings();
     let json: unknown;
     try {
-      json = JSON.parse(inflate(await bodyBytes(c), c.req.header('content-encoding')));
+      const body = await timings.time('read', () => bodyBytes(c));
+      const text = timings.timeSync('inflate', () => inflate(body, c.req.header('content-encoding')));
+      json = timings.timeSync('json', () => JSON.parse(text));
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError(400, 'invalid_json', 'the push is not valid JSON');
     }
-    const batch = parseOr422(pushBatchSchema, json, 'the push');
+    const batch = timings.timeSync('validate', () => parseOr422(pushBatchSchema, json, 'the push'));
     if (batch.store_id !== c.get('storeId')) throw new AppError(403, 'forbidden', `this credential pushes for store ${c.get('storeId')}`, { allowed: [c.get('storeId')] });
-    const outcome = await applyStorePush(deps.storage.db, batch, deps.clock(), deps.config.SYNC_MAX_CLOCK_SKEW_S * 1000);
+    const outcome = await timings.time('apply', () => applyStorePush(deps.storage.db, batch, deps.clock(), deps.config.SYNC_MAX_CLOCK_SKEW_S * 1000, timings));
     if (outcome.status === 'gap') throw new AppError(409, 'sync_gap', `central has changes up to ${outcome.cursor}; send from there`, { cursor: outcome.cursor });
+    c.header('server-timing', timings.header());
     return c.json({ cursor: outcome.cursor, applied: outcome.applied, clock_skew_ms: outcome.clockSkewMs });
   });
   app.get(SYNC_PATHS.pull, requireStore(deps), async (c) => {

@@ -1,4 +1,5 @@
 import { and, eq, inArray, max, sql } from 'drizzle-orm';
+import { type ChainIdentityStore, identifierKey } from '../../sync/central/batch-identity.ts';
 import type { ChainIdentityPort, IdentityEffects } from '../../sync/central/chain-identity.ts';
 import { newId } from '../kernel/ids.ts';
 import type { CentralTx } from './central-db.ts';
@@ -23,7 +24,7 @@ export async function lockChainIdentity(tx: CentralTx, now: number): Promise<num
 /** Marks global customers changed at `stamp` (see lockChainIdentity). */
 export async function touchGlobals(tx: CentralTx, globalIds: Iterable<string>, stamp: number): Promise<void> {
   const ids = [...new Set(globalIds)];
-  if (ids.length > 0) await tx.update(globalCustomers).set({ updatedAt: stamp }).where(inArray(globalCustomers.globalId, ids));
+  if (ids.length > 0) await tx.update(globalCustomers).set({ updatedAt: stamp }).where(sql`${globalCustomers.globalId} = ANY(${sql.param(ids)}::text[])`);
 }
 
 /**
@@ -69,6 +70,54 @@ export function chainIdentityPort(tx: CentralTx, now: number, stamp: number): Ch
 }
 
 /**
+ * The same tables as the batched identity rules use them (sync/central/batch-identity.ts): a batch's store
+ * customers and identifiers read with one statement each, its new rows written with one statement per table
+ * (arrays unnested: a handful of parameters whatever the batch's size); merges and erasures as in the port above.
+ */
+export function chainIdentityStore(tx: CentralTx, now: number, stamp: number): ChainIdentityStore {
+  const one = chainIdentityPort(tx, now, stamp);
+  return {
+    async globalsOf(storeId, customerIds) {
+      if (customerIds.length === 0) return new Map();
+      const rows = await tx
+        .select({ c: storeCustomers.customerId, g: storeCustomers.globalId })
+        .from(storeCustomers)
+        .where(and(eq(storeCustomers.storeId, storeId), sql`${storeCustomers.customerId} = ANY(${sql.param(customerIds)}::text[])`));
+      return new Map(rows.map((r) => [r.c, r.g]));
+    },
+    async holdersOf(identifiers) {
+      if (identifiers.length === 0) return new Map();
+      const kinds = sql.param(identifiers.map((i) => i.kind));
+      const keys = sql.param(identifiers.map((i) => i.key));
+      const rows = await tx
+        .select({ kind: globalIdentifiers.kind, digest: globalIdentifiers.digest, g: globalIdentifiers.globalId })
+        .from(globalIdentifiers)
+        .where(sql`(${globalIdentifiers.kind}, ${globalIdentifiers.digest}) IN (SELECT * FROM unnest(${kinds}::text[], ${keys}::text[]))`);
+      return new Map(rows.map((r) => [identifierKey(r.kind, r.digest), r.g]));
+    },
+    newGlobalId: () => `G${newId(now)}`,
+    async insert(storeId, rows) {
+      if (rows.globals.length > 0) {
+        await tx.execute(sql`INSERT INTO global_customers (global_id, created_at, updated_at) SELECT g, ${now}, ${stamp} FROM unnest(${sql.param(rows.globals)}::text[]) AS g`);
+      }
+      if (rows.attached.length > 0) {
+        await tx.execute(sql`
+          INSERT INTO store_customers (store_id, customer_id, global_id)
+          SELECT ${storeId}, c, g FROM unnest(${sql.param(rows.attached.map((a) => a.customerId))}::text[], ${sql.param(rows.attached.map((a) => a.globalId))}::text[]) AS w(c, g)`);
+      }
+      if (rows.held.length > 0) {
+        await tx.execute(sql`
+          INSERT INTO global_identifiers (kind, digest, global_id)
+          SELECT k, d, g FROM unnest(${sql.param(rows.held.map((h) => h.kind))}::text[], ${sql.param(rows.held.map((h) => h.key))}::text[],
+                                     ${sql.param(rows.held.map((h) => h.globalId))}::text[]) AS w(k, d, g)`);
+      }
+    },
+    mergeGlobals: (from, into) => one.mergeGlobals(from, into),
+    erase: (globalId) => one.erase(globalId),
+  };
+}
+
+/**
  * Keys of a customer event's data that are personal (see server/identity/customer-view.ts): the stores tombstone
  * their own copies at an erasure, and central removes them from every event it was pushed for the customer
  * before. What stays says only what happened, to whom by id, and when.
@@ -102,7 +151,11 @@ export async function enqueueForStores(tx: CentralTx, effects: IdentityEffects, 
   const touched = [...effects.touched];
   if (touched.length === 0) return;
   await tx.execute(sql`
-    WITH stats AS (
+    WITH shared AS (
+      SELECT global_id FROM store_customers WHERE global_id = ANY(${sql.param(touched)}::text[])
+      GROUP BY global_id HAVING count(DISTINCT store_id) > 1
+    ),
+    stats AS (
       SELECT s.global_id,
              count(t.id) FILTER (WHERE t.kind = 'sale') AS visits,
              coalesce(sum(t.total), 0) AS spend,
@@ -110,9 +163,8 @@ export async function enqueueForStores(tx: CentralTx, effects: IdentityEffects, 
              array_agg(DISTINCT s.store_id ORDER BY s.store_id) AS stores
       FROM store_customers s
       LEFT JOIN chain_transactions t ON t.store_id = s.store_id AND t.store_customer_id = s.customer_id
-      WHERE s.global_id = ANY(${sql.param(touched)}::text[])
+      WHERE s.global_id IN (SELECT global_id FROM shared)
       GROUP BY s.global_id
-      HAVING count(DISTINCT s.store_id) > 1
     )
     INSERT INTO store_outbox (store_id, kind, payload, created_at)
     SELECT s.store_id, 'customer',

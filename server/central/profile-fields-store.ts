@@ -80,7 +80,7 @@ export function profileMerge(tx: CentralTx, now: number) {
   const port = profileFieldsPort(tx, now);
   const news = new Map<string, ProfileNews>();
   return {
-    watching(identity: ChainIdentityPort): ChainIdentityPort {
+    watching<P extends Pick<ChainIdentityPort, 'mergeGlobals'>>(identity: P): P {
       return {
         ...identity,
         async mergeGlobals(from, into) {

@@ -16,30 +16,59 @@ export function lastSeq(sqlite: Database): number {
   return sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM change_log').get()?.seq ?? 0;
 }
 
-/** The facts numbered after `afterSeq`, at most `limit` of them, in order. */
+/**
+ * The facts numbered after `afterSeq`, at most `limit` of them, in order. Read a kind at a time over the range
+ * (one statement each for transactions, their lines, ledger entries and events, joined through change_log),
+ * not a statement per fact: a store's initial sync reads millions of them (bench:sync).
+ */
 export function readChanges(sqlite: Database, afterSeq: number, limit: number): Change[] {
   const rows = sqlite
     .query<{ seq: number; kind: ChangeKind; ref: string }, [number, number]>('SELECT seq, kind, ref FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?')
     .all(afterSeq, limit);
+  if (rows.length === 0) return [];
+  const range: [number, number, ChangeKind] = [afterSeq, rows.at(-1)!.seq, 'transaction'];
+  const inRange = 'FROM change_log c JOIN';
+  const where = 'WHERE c.seq > ? AND c.seq <= ? AND c.kind = ?';
+  const txs = new Map(
+    sqlite
+      .query<TransactionFact, [number, number, ChangeKind]>(`SELECT ${TX_FACT_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')} ${inRange} transactions t ON t.id = c.ref ${where}`)
+      .all(...range)
+      .map((t) => [t.id, { ...t, lines: [] as LineFact[] }]),
+  );
+  const lines = sqlite
+    .query<LineFact & { tx_id: string }, [number, number, ChangeKind]>(
+      `SELECT l.tx_id, l.line_no, l.sku, l.name, l.category, l.quantity_milli, l.unit_price, l.discount, l.amount, l.void
+       FROM transaction_lines l WHERE l.tx_id IN (SELECT c.ref FROM change_log c ${where}) ORDER BY l.tx_id, l.line_no`,
+    )
+    .all(...range);
+  for (const { tx_id, ...line } of lines) txs.get(tx_id)?.lines.push(line);
+  const ledger = new Map(
+    sqlite
+      .query<LedgerFact & { id: number }, [number, number, ChangeKind]>(
+        `SELECT e.id, e.recorded_customer_id, e.kind, e.points, e.tx_id, e.lot_id, e.effective_at, e.available_at, e.expires_at, e.created_at
+         ${inRange} loyalty_ledger e ON e.id = CAST(c.ref AS INTEGER) ${where}`,
+      )
+      .all(range[0], range[1], 'ledger')
+      .map((e) => [String(e.id), e]),
+  );
+  const events = new Map(
+    sqlite
+      .query<EventFact, [number, number, ChangeKind]>(`SELECT e.id, e.recorded_customer_id, e.kind, e.at, e.data ${inRange} customer_events e ON e.id = c.ref ${where}`)
+      .all(range[0], range[1], 'event')
+      .map((e) => [e.id, e]),
+  );
   return rows.map((r): Change => {
     if (r.kind === 'transaction') {
-      const tx = sqlite.query<TransactionFact, [string]>(`SELECT ${TX_FACT_COLUMNS} FROM transactions WHERE id = ?`).get(r.ref);
-      const lines = sqlite
-        .query<LineFact, [string]>('SELECT line_no, sku, name, category, quantity_milli, unit_price, discount, amount, void FROM transaction_lines WHERE tx_id = ? ORDER BY line_no')
-        .all(r.ref);
+      const tx = txs.get(r.ref);
       if (!tx) throw new Error(`change ${r.seq}: transaction ${r.ref} is missing`);
-      return { seq: r.seq, kind: 'transaction', fact: { ...tx, lines } };
+      return { seq: r.seq, kind: 'transaction', fact: tx };
     }
     if (r.kind === 'ledger') {
-      const e = sqlite
-        .query<LedgerFact & { id: number }, [number]>(
-          'SELECT id, recorded_customer_id, kind, points, tx_id, lot_id, effective_at, available_at, expires_at, created_at FROM loyalty_ledger WHERE id = ?',
-        )
-        .get(Number(r.ref));
+      const e = ledger.get(r.ref);
       if (!e) throw new Error(`change ${r.seq}: ledger entry ${r.ref} is missing`);
       return { seq: r.seq, kind: 'ledger', fact: e };
     }
-    const e = sqlite.query<EventFact, [string]>('SELECT id, recorded_customer_id, kind, at, data FROM customer_events WHERE id = ?').get(r.ref);
+    const e = events.get(r.ref);
     if (!e) throw new Error(`change ${r.seq}: event ${r.ref} is missing`);
     return { seq: r.seq, kind: 'event', fact: e };
   });

@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { compareHlc, encodeHlc, type Hlc, tick, zeroHlc } from '../../sync/hlc.ts';
 import { SYNC_PATHS } from '../../sync/paths.ts';
 import { pushAckSchema } from '../../sync/protocol.ts';
@@ -20,9 +20,22 @@ export function readPushCursor(dataDir: string): number {
   return existsSync(file) ? Number(readFileSync(file, 'utf8')) || 0 : 0;
 }
 
+export type PushEncoding = 'zstd' | 'gzip';
+
+/**
+ * A push body compressed. zstd at its default level 3: on a batch of 2,000 sales ~8× faster than gzip's default
+ * and ~3× smaller (measured in bench:sync); gzip for a central that answers 415 to zstd.
+ */
+export function compressPush(json: string, encoding: PushEncoding): Buffer<ArrayBuffer> {
+  // A fresh buffer of its own either way (the typings leave zstd's backing store open).
+  return encoding === 'zstd' ? (zstdCompressSync(json) as Buffer<ArrayBuffer>) : gzipSync(json);
+}
+
+const pushHeaders = (encoding: PushEncoding) => ({ 'content-type': 'application/json', 'content-encoding': encoding });
+
 /**
  * The store's end of the push: batches read from `sqlite` (a connection of the caller's: the server gives its
- * sync thread its own), sent to CENTRAL_URL gzip-compressed with the store's credential. The acknowledged
+ * sync thread its own), sent to CENTRAL_URL compressed (compressPush) with the store's credential. The acknowledged
  * cursor is kept in DATA_DIR/sync-push-cursor (written whole, then renamed into place); central holds the
  * authoritative one and corrects a lost or stale file with a gap answer.
  */
@@ -30,6 +43,7 @@ export function createStorePushPort(sqlite: Database, config: Config, now: () =>
   const cursorFile = pushCursorFile(config.DATA_DIR);
   const policy = { chainSecret: config.CHAIN_SECRET ?? '', piiTransfer: config.SYNC_PII_TRANSFER };
   let clock: Hlc = zeroHlc(config.STORE_ID);
+  let encoding: PushEncoding = 'zstd';
   return {
     loadCursor: () => readPushCursor(config.DATA_DIR),
     saveCursor(cursor) {
@@ -45,11 +59,12 @@ export function createStorePushPort(sqlite: Database, config: Config, now: () =>
       return outboundBatch(sqlite, { storeId: config.STORE_ID, after, limit: config.SYNC_BATCH_SIZE, policy, hlc: encodeHlc(clock), now: now() });
     },
     async send(batch) {
-      const answer = await centralRequest(config, SYNC_PATHS.push, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body: gzipSync(JSON.stringify(batch)),
-      });
+      const json = JSON.stringify(batch);
+      let answer = await centralRequest(config, SYNC_PATHS.push, { method: 'POST', headers: pushHeaders(encoding), body: compressPush(json, encoding) });
+      if (answer.status === 415 && encoding === 'zstd') {
+        encoding = 'gzip'; // a central from before zstd: gzip from now on
+        answer = await centralRequest(config, SYNC_PATHS.push, { method: 'POST', headers: pushHeaders(encoding), body: compressPush(json, encoding) });
+      }
       if (answer.status === 200) return { ack: pushAckSchema.parse(answer.body) };
       if (answer.status === 409 && answer.error?.code === 'sync_gap') return { gap: (answer.error.details as { cursor: number }).cursor };
       throw refused('push', answer);

@@ -38,6 +38,12 @@ const WRITERS: Record<string, string> = {
   model_versions: 'server/central/',
   model_files: 'server/central/',
   profile_fields: 'server/central/',
+  // Central's identity and sales tables, written set-based with SQL by the push's apply (apply-store-push.ts,
+  // chain-identity-store.ts).
+  chain_transactions: 'server/central/',
+  global_customers: 'server/central/',
+  store_customers: 'server/central/',
+  global_identifiers: 'server/central/',
 };
 
 // SQL is written in upper case here; `ON CONFLICT … DO UPDATE SET` updates the row being inserted.

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { SYNC_PATHS } from '../../sync/paths.ts';
 
 /*
@@ -79,11 +79,17 @@ function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
   });
 }
 
-/** How many changes a push carries (its gzip-compressed JSON body); 0 for other requests. */
+/** A push's JSON text, from its zstd- or gzip-compressed body (gzip told by its magic bytes). */
+export function pushText(req: ProxiedRequest): string {
+  const gzip = req.body[0] === 0x1f && req.body[1] === 0x8b;
+  return (gzip ? gunzipSync(req.body) : zstdDecompressSync(req.body)).toString('utf8');
+}
+
+/** How many changes a push carries; 0 for other requests. */
 function pushSize(req: ProxiedRequest): number {
   if (req.method !== 'POST' || !req.path.startsWith(SYNC_PATHS.push)) return 0;
   try {
-    return (JSON.parse(gunzipSync(req.body).toString('utf8')) as { changes?: unknown[] }).changes?.length ?? 0;
+    return (JSON.parse(pushText(req)) as { changes?: unknown[] }).changes?.length ?? 0;
   } catch {
     return 0;
   }
