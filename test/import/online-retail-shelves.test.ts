@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliSync } from '../support/cli-sync.ts';
 
 /*
  * A real retailer's history end to end through the CLI a store manager uses: import the Online Retail lines,
@@ -14,13 +14,9 @@ const shared = join(process.cwd(), '..', 'shared', 'datasets');
 const dataDir = mkdtempSync(join(tmpdir(), 'online-retail-shelves-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const bun = join(process.cwd(), 'node_modules/.bin/bun');
-function cli(args: string[]) {
-  const out = spawnSync(bun, ['server/cli/index.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, STORE_DEMO: '0' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+/** The CLI's stdout; a failure fails the test with its stderr. */
+function cli(args: string[]): string {
+  const out = cliSync(dataDir, args);
   if (out.status !== 0) throw new Error(`cli ${args[0]} exited ${out.status}: ${out.stderr}`);
   return out.stdout;
 }

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliSync } from '../support/cli-sync.ts';
 
 /*
  * A store retrains on its own facts: `cli train --from-db` writes a new model set under DATA_DIR/models,
@@ -12,15 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const dataDir = mkdtempSync(join(tmpdir(), 'train-from-db-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const bun = join(process.cwd(), 'node_modules/.bin/bun');
-function cli(args: string[]) {
-  const out = spawnSync(bun, ['server/cli/index.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, STORE_DEMO: '0' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+const cli = (args: string[]) => cliSync(dataDir, args);
 
 describe('cli train --from-db', () => {
   it('trains on the store, and the store then serves its own models', () => {
