@@ -306,8 +306,8 @@ md.push(
     `12 months to ${DEMO_NOW}, seed 42) through the real ingest, identified customers as the store's models read them; as-of 91 days ` +
     'before its end. TIFU-KNN uses its published Ta-Feng setting everywhere. ' +
     'Times: `train` fits the candidates twice (at the internal split and, for the winner, at the as-of), so it does about ' +
-    'twice the work of one fit; wall times above were taken at the load in the last column on 2 cores, where they say little ' +
-    'about the 2-minute budget — the CPU seconds are the better guide (they also grow under contention: xgboost\'s threads spin).',
+    'twice the work of one fit; wall times were taken at the load in the last column (2 cores shared with other work); at a ' +
+    'load near 20 they were 5–20× longer, and CPU seconds grew too (xgboost\'s threads spin under contention).',
   '',
 );
 const text = md.join('\n');
