@@ -2,7 +2,7 @@
 """Fits the two customer models from snapshot matrices written by server/scoring/customer-training.ts.
 
 Usage: train_customer.py <work_dir> <out_dir>
-work_dir holds meta.json ({rows, features, seed}), X.f32 (rows × features, NaN = missing), and per row (float32):
+work_dir holds meta.json ({rows, features, xgb, drop, targets: the models to fit, default both}), X.f32 (rows × features, NaN = missing), and per row (float32):
 y_any.f32 (bought in the label window), y_count.f32 (purchase days in it), off_any.f32 (logit of BG/NBD's
 P(any purchase in the label window)), off_count.f32 (log of BG/NBD's expected purchases in it), fold.f32
 (0 = internal validation customers).
@@ -112,15 +112,15 @@ def main(argv):
         X = X.copy()
         X[:, drop] = np.nan  # never split on these: the trees send every row the same way
     fold = load(work, "fold.f32", rows)
-    report = {
-        "params": {**PARAMS, "bag_seeds": PARAMS.get("bag_seeds", BAG_SEEDS)},
-        "rows": rows,
-        "p_purchase": fit_one("p_purchase", "binary:logistic", X, load(work, "y_any.f32", rows), load(work, "off_any.f32", rows), fold, out_dir),
-        "expected_purchases": fit_one(
+    targets = meta.get("targets", ["p_purchase", "expected_purchases"])
+    report = {"params": {**PARAMS, "bag_seeds": PARAMS.get("bag_seeds", BAG_SEEDS)}, "rows": rows}
+    if "p_purchase" in targets:
+        report["p_purchase"] = fit_one("p_purchase", "binary:logistic", X, load(work, "y_any.f32", rows), load(work, "off_any.f32", rows), fold, out_dir)
+    if "expected_purchases" in targets:
+        report["expected_purchases"] = fit_one(
             "expected_purchases", "count:poisson", X, load(work, "y_count.f32", rows), load(work, "off_count.f32", rows), fold, out_dir,
             {"max_delta_step": 0.7},
-        ),
-    }
+        )
     print(json.dumps(report))
     return 0
 

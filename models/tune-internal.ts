@@ -13,7 +13,8 @@ import { buildCustomerRows } from '../server/scoring/customer-rows.ts';
 /*
  * Tuning on the training period only: pretend the as-of is `--back` days earlier, train on what was known then
  * with horizon = back, and score the customers' purchases in the `back` days that follow (all before the real
- * as-of). Nothing after the real as-of is read. Prints AUC / MAE of our models and of BG/NBD for each variant.
+ * as-of). Nothing after the real as-of is read. Prints AUC / MAE of the learned models and of BG/NBD for each variant
+ * (the learned candidate is served here, without the internal split's choice).
  *   bun models/tune-internal.ts --lines F --as-of ISO --back DAYS [--variants JSON]
  */
 const { values } = parseArgs({ args: process.argv.slice(2), options: { lines: { type: 'string' }, 'as-of': { type: 'string' }, back: { type: 'string' }, variants: { type: 'string' } } });
@@ -26,7 +27,7 @@ const variants = JSON.parse(values.variants ?? '{"default":{}}') as Record<strin
 for (const [name, v] of Object.entries(variants)) {
   const dir = mkdtempSync(join(tmpdir(), 'tune-'));
   const t0 = performance.now();
-  const { report } = await trainCustomerModels(known, inner, dir, { horizonDays: back, xgbParams: v.xgb, ...v.opts });
+  const { report } = await trainCustomerModels(known, inner, dir, { horizonDays: back, xgbParams: v.xgb, served: { p_purchase: 'learned', expected_purchases: 'learned' }, ...v.opts });
   const seconds = (performance.now() - t0) / 1000;
   const scorer = await loadCustomerScorer(dir);
   const scores = await scorer.score(known.values(), inner);
@@ -47,7 +48,7 @@ for (const [name, v] of Object.entries(variants)) {
     total: Math.round(sum(scores.map((s) => s.expectedPurchases))),
     total_bgnbd: Math.round(sum(bg)),
     actual: sum(actual),
-    rounds: [report.p_purchase.rounds, report.expected_purchases.rounds],
+    rounds: [report.p_purchase?.rounds, report.expected_purchases?.rounds],
     seconds: seconds.toFixed(1),
   }));
   rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,8 +25,19 @@ describe('cli train --from-db', () => {
     expect(trained.status, trained.stderr).toBe(0);
     const sets = readdirSync(join(dataDir, 'models'));
     expect(sets).toHaveLength(1);
-    for (const file of ['customer-models.json', 'p_purchase.onnx', 'expected_purchases.onnx', 'ranker.onnx', 'ranker.card.json']) {
-      expect(existsSync(join(dataDir, 'models', sets[0]!, file))).toBe(true);
+    const set = join(dataDir, 'models', sets[0]!);
+    for (const file of ['customer-models.json', 'p_purchase.card.json', 'expected_purchases.card.json', 'ranker.onnx', 'ranker.card.json']) {
+      expect(existsSync(join(set, file))).toBe(true);
+    }
+    // each target serves the candidate chosen on the store's own internal split; an ONNX file where it is used
+    const manifest = JSON.parse(readFileSync(join(set, 'customer-models.json'), 'utf8')) as { models: Record<string, { served: string; onnx: string | null }> };
+    for (const [name, entry] of Object.entries(manifest.models)) {
+      const card = JSON.parse(readFileSync(join(set, `${name}.card.json`), 'utf8')) as { served: string; selection: { chosen: string; split: unknown } };
+      expect(card.served).toBe(entry.served);
+      expect(card.selection.chosen).toBe(entry.served);
+      expect(card.selection.split).not.toBeNull();
+      if (entry.onnx) expect(existsSync(join(set, entry.onnx))).toBe(true);
+      expect(entry.onnx !== null).toBe(entry.served === 'learned' || entry.served === 'blend');
     }
 
     const after = cli(['rescore']);
