@@ -60,7 +60,10 @@ export interface ServerProcess {
  * on that port instead: a restart that a browser page, whose origin includes the port, must find again.
  */
 export function startServer(dataDir: string, timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ServerProcess> {
-  return startProcess('server/main.ts', applianceEnv(dataDir, env), (out) => /daily sweep/.test(out), timeoutMs);
+  // Tests look for demo customers by walking card numbers with one token, exactly what the per-credential cap on
+  // profile reads stops (test/phone-search.test.ts tests the cap itself): raised here unless a test sets it.
+  const uncapped = { PROFILE_READS_PER_MINUTE: '100000', ...env };
+  return startProcess('server/main.ts', applianceEnv(dataDir, uncapped), (out) => /daily sweep/.test(out), timeoutMs);
 }
 
 /** Starts central (`server/central/main.ts`) on a free port, over PGlite in `dataDir` or DATABASE_URL when given. */
