@@ -139,7 +139,9 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
     expect(first).toMatch(/^\d{4}-\d{2}-\d{2}T\d{4}Z-hq$/);
     expect(published.versions.map((v) => v.version)).toEqual([first]);
     const files = published.versions[0]!.files as { name: string }[];
-    expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['customer-models.json', 'p_purchase.onnx', 'expected_purchases.onnx', 'ranker.onnx']));
+    // The manifest, the ranker, and an ONNX file only for a target whose chosen candidate needs one (a baseline or
+    // BG/NBD alone has none: models/EVAL.md).
+    expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['customer-models.json', 'ranker.onnx', 'p_purchase.card.json', 'expected_purchases.card.json']));
     expect(published.outbox.map((o) => [o.storeId, (o.payload as { version: string }).version])).toEqual([['S001', first]]);
     expect(existsSync(join(centralDir, 'models-staging'))).toBe(true);
     expect(readdirSync(join(centralDir, 'models-staging'))).toEqual([]);
@@ -172,13 +174,13 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
       const db = await c.db();
       const files = readdirSync(dir).map((name) => ({ name, content: readFileSync(join(dir, name)) }));
       await publishModelVersion(db, { version: second, card: { test: true }, files }, Date.now());
-      // One byte of a model changes at central after it was published (a disk fault, a hand edit).
-      await db.execute(sql`UPDATE model_files SET content = set_byte(content, 100, (get_byte(content, 100) + 1) % 256) WHERE version = ${second} AND name = 'p_purchase.onnx'`);
+      // One byte of a model changes at central after it was published (a disk fault, a hand edit): the ranker, which every set has.
+      await db.execute(sql`UPDATE model_files SET content = set_byte(content, 100, (get_byte(content, 100) + 1) % 256) WHERE version = ${second} AND name = 'ranker.onnx'`);
       const [item] = await db.select({ id: storeOutbox.id }).from(storeOutbox).where(sql`${storeOutbox.storeId} = 'S001' AND ${storeOutbox.payload}->>'version' = ${second}`);
       const [before] = await db.select({ id: sql<number>`max(${storeOutbox.id})`.mapWith(Number) }).from(storeOutbox).where(sql`${storeOutbox.storeId} = 'S001' AND ${storeOutbox.id} < ${item!.id}`);
       return { id: item!.id, before: before!.id };
     });
-    await expect(sync('S001')).rejects.toThrow(/p_purchase\.onnx has sha256 [0-9a-f]{64}, central listed [0-9a-f]{64}; not installed/);
+    await expect(sync('S001')).rejects.toThrow(/ranker\.onnx has sha256 [0-9a-f]{64}, central listed [0-9a-f]{64}; not installed/);
     // What came before the model item is applied; the cursor stops right before it.
     expect(pullCursor('S001')).toBe(modelItem.before);
     expect(readdirSync(modelsOf('S001'))).toEqual([first]);
@@ -195,7 +197,7 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
       await new Promise((r) => setTimeout(r, 200));
       last = await status();
     }
-    expect(last.pull.last_error).toMatch(/p_purchase\.onnx has sha256/);
+    expect(last.pull.last_error).toMatch(/ranker\.onnx has sha256/);
     expect(last.pull.cursor).toBe(modelItem.before);
     // (A `<version>.<pid>.tmp` of the attempt in progress may be there: never served, removed when it fails.)
     expect(readdirSync(modelsOf('S001')).filter((name) => !name.endsWith('.tmp'))).toEqual([first]);
@@ -203,7 +205,7 @@ describe.each(centralEngines())('models shipped from central on $name', (engine)
     // Put right at central: the running store's next pull installs it, and it swaps to it without a restart.
     const logged = running.output().length;
     await atCentral(async (c) =>
-      (await c.db()).execute(sql`UPDATE model_files SET content = set_byte(content, 100, (get_byte(content, 100) + 255) % 256) WHERE version = ${second} AND name = 'p_purchase.onnx'`),
+      (await c.db()).execute(sql`UPDATE model_files SET content = set_byte(content, 100, (get_byte(content, 100) + 255) % 256) WHERE version = ${second} AND name = 'ranker.onnx'`),
     );
     await servedBy(running, second, logged);
     deadline = Date.now() + 20_000;
