@@ -75,6 +75,8 @@ describe.each(centralEngines())('store → central sync under faults on $name', 
   const dir = (id: StoreId) => join(root, id);
   const clockFile = (id: StoreId) => join(root, `${id}-clock`);
   const logs: string[] = [];
+  /** Past libfaketime's cache of the clock file (1 s, sync-fault-support.ts), so a process reads a moved clock. */
+  const clockFileRead = () => new Promise((r) => setTimeout(r, 1_500));
   /** The change-log seqs FAWAY pushed while its clock was an hour fast. */
   let flagged = { from: 0, to: 0 };
 
@@ -302,6 +304,9 @@ describe.each(centralEngines())('store → central sync under faults on $name', 
     // (g) The store's clock an hour fast: central flags what it pushes and says so; set right, the flag clears.
     const beforeSkew = storeFigures(dir(id)).lastSeq;
     await setClockOffset(clockFile(id), offset + 3_600_000);
+    // libfaketime re-reads the clock file at most once a second (FAKETIME_CACHE_DURATION): until then the store's
+    // pushes still carry the old time, so the sales that must be flagged come after that.
+    await clockFileRead();
     await pos.post(5);
     const skewed = await waitFor('central to report the skew', 20_000, async () => {
       const s = await statusOf(id, store);
@@ -310,6 +315,7 @@ describe.each(centralEngines())('store → central sync under faults on $name', 
     expect(Math.abs(skewed.push.clock_skew_ms! - 3_600_000)).toBeLessThan(10_000);
     const skewedSeq = storeFigures(dir(id)).lastSeq;
     await setClockOffset(clockFile(id), offset);
+    await clockFileRead();
     await pos.post(1);
     await waitFor('the skew to clear', 20_000, async () => {
       const s = await statusOf(id, store);
