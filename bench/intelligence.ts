@@ -16,6 +16,7 @@ import { DAY_MS } from '../server/kernel/clock.ts';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
+import { timedSteps } from './support/timed-steps.ts';
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' } } });
 const customers = Number(values.customers);
@@ -33,13 +34,7 @@ log(`store: ${count('SELECT count(*) AS n FROM customers')} customers, ${count('
 
 // 1. The daily sweep, a day after the data ends (time moves customers on), in steps as the server runs it:
 // each step a transaction of its own, which is the longest a POS sale can wait for the sweep.
-const stepMs: number[] = [];
-const oneStep = async <T>(work: () => T): Promise<T> => {
-  const t = performance.now();
-  const value = deps.sqlite.transaction(work)();
-  stepMs.push(performance.now() - t);
-  return value;
-};
+const { run: oneStep, stepMs } = timedSteps(deps.sqlite);
 let t0 = performance.now();
 const sweep = await runStepwise(oneStep, dailySweepSteps(sweepDepsFrom(deps), now + DAY_MS));
 const sweepMs = performance.now() - t0;

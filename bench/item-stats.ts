@@ -16,6 +16,7 @@ import { testConfig } from '../server/kernel/config.ts';
 import { saveStoreItemStats, storeItemContext, storeItemStatsSteps } from '../server/scoring/serving/store-item-stats.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
+import { timedSteps } from './support/timed-steps.ts';
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' }, store: { type: 'string' } } });
 const customers = Number(values.customers);
@@ -26,13 +27,7 @@ const log = (s: string) => console.error(`[bench] ${s}`);
 const runDir = values.store ?? bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-item-stats-run') }, log);
 const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now);
 
-const stepMs: number[] = [];
-const oneStep = async <T>(work: () => T): Promise<T> => {
-  const t = performance.now();
-  const value = deps.sqlite.transaction(work)();
-  stepMs.push(performance.now() - t);
-  return value;
-};
+const { run: oneStep, stepMs } = timedSteps(deps.sqlite);
 let t0 = performance.now();
 const computed = await runStepwise(oneStep, storeItemStatsSteps(deps.sqlite, now));
 const computeMs = performance.now() - t0;
