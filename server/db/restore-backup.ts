@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createZstdDecompress } from 'node:zlib';
@@ -44,6 +44,7 @@ export async function restoreBackup(dataDir: string, file: string, now: number):
     } catch (error) {
       throw new InputError('invalid', `${file} is not a readable zstd backup (${reason(error)}); nothing restored`);
     }
+    checkWhole(staged, file);
     checkDatabase(staged, file);
     syncFile(staged);
     const keptAs = existsSync(target) ? `${target}.before-restore-${stamp(now)}` : null;
@@ -64,6 +65,31 @@ export async function restoreBackup(dataDir: string, file: string, now: number):
   }
 }
 
+/**
+ * The decompressed file is as long as its SQLite header says (page size × database size in pages, which
+ * VACUUM INTO writes). Bun's zstd stream ends quietly on a truncated backup instead of failing, so the
+ * length is checked here; a cut inside the database would otherwise show only as missing pages.
+ */
+function checkWhole(staged: string, file: string): void {
+  const header = Buffer.alloc(100);
+  const fd = openSync(staged, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const actual = statSync(staged).size;
+  if (read < 100) throw new InputError('invalid', `${file} is truncated or corrupt: it decompresses to ${actual} bytes, no SQLite database; nothing restored`);
+  if (header.toString('latin1', 0, 16) !== 'SQLite format 3\0') throw new InputError('invalid', `${file} does not hold a SQLite database; nothing restored`);
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65_536 : rawPageSize;
+  const expected = pageSize * header.readUInt32BE(28);
+  if (actual !== expected) {
+    throw new InputError('invalid', `${file} is truncated or corrupt: it decompresses to ${actual} bytes, its database header says ${expected}; nothing restored`);
+  }
+}
+
 /** The staged copy opens as an intact SQLite database of this release or an older one. */
 function checkDatabase(staged: string, file: string): void {
   let db: Database;
@@ -78,12 +104,13 @@ function checkDatabase(staged: string, file: string): void {
       result = db
         .query<{ integrity_check: string }, []>('PRAGMA integrity_check')
         .all()
-        .map((r) => r.integrity_check)
+        .flatMap((r) => r.integrity_check.split('\n'))
+        .filter((line) => line.trim() !== '' && !line.startsWith('***'))
         .join('; ');
     } catch (error) {
       throw new InputError('invalid', `${file} does not hold an intact SQLite database (${reason(error)}); nothing restored`);
     }
-    if (result !== 'ok') throw new InputError('invalid', `${file} fails PRAGMA integrity_check: ${result.slice(0, 300)}; nothing restored`);
+    if (result !== 'ok') throw new InputError('invalid', `${file} fails PRAGMA integrity_check: ${result.slice(0, 300)}${result.length > 300 ? '…' : ''}; nothing restored`);
     try {
       assertNotNewer(db, file);
     } catch (error) {
