@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,12 @@ describe('automatic backups', () => {
       const recent = fake('S001', now - 3 * DAY_MS);
       const otherStore = fake('S002', now - 30 * DAY_MS);
       writeFileSync(join(dir, 'notes.txt'), 'kept by the operator');
+      // What a server stopped in the middle of a backup leaves behind: removed once a day old.
+      const leftover = join(dir, '.snapshot-4242-1764600000000.db');
+      writeFileSync(leftover, '');
+      utimesSync(leftover, new Date(now - 2 * DAY_MS), new Date(now - 2 * DAY_MS));
+      const inProgress = join(dir, `${backupFileName('S001', now)}.4343-1764700000000.partial`);
+      writeFileSync(inProgress, '');
       const deps = { config: t.config, source: dbPath(t.dir), clock: t.clock, takeBackup: backupInWorker };
 
       const first = await backupIfDue(deps);
@@ -175,7 +181,7 @@ describe('automatic backups', () => {
       expect(taken).toBe(backupFileName('S001', now));
       expect(first.pruned.map((p) => basename(p))).toEqual([expired]);
       expect(readdirSync(dir).sort()).toEqual(
-        [recent, otherStore, taken, 'notes.txt'].flatMap((f) => (f.endsWith('.zst') ? [f, `${f}.sha256`] : [f])).sort(),
+        [recent, otherStore, taken, 'notes.txt', basename(inProgress)].flatMap((f) => (f.endsWith('.zst') ? [f, `${f}.sha256`] : [f])).sort(),
       );
       expect(readFileSync(checksumPath(first.taken!.path), 'utf8')).toBe(checksumLine(await sha256File(first.taken!.path), taken));
 

@@ -25,10 +25,19 @@ export function checksumPath(backup: string): string {
   return `${backup}.sha256`;
 }
 
+/** The UTC second of `at` (epoch ms) as `20261203T073216Z`, for file names. */
+export function utcStamp(at: number): string {
+  return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
 /** `store-S001-20261203T073216Z.db.zst`: the store and the UTC second the backup began. */
 export function backupFileName(storeId: string, at: number): string {
-  const stamp = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `store-${storeId}-${stamp}${BACKUP_SUFFIX}`;
+  return `store-${storeId}-${utcStamp(at)}${BACKUP_SUFFIX}`;
+}
+
+/** Work files of a backup in progress (snapshot, partial output); left behind only by a process that died. */
+export function isBackupWorkFile(name: string): boolean {
+  return /^\.snapshot-\d+-\d+\.db$/.test(name) || name.endsWith('.partial');
 }
 
 /** The store and time (epoch ms) of a file named by backupFileName, else null (a file someone else put there). */
@@ -86,7 +95,7 @@ export async function writeBackup(source: string, out: string, workDir: string):
   mkdirSync(workDir, { recursive: true, mode: DIR_MODE });
   mkdirSync(dirname(out), { recursive: true, mode: DIR_MODE });
   const snapshot = join(workDir, `.snapshot-${process.pid}-${Date.now()}.db`);
-  const partial = `${out}.${process.pid}.partial`;
+  const partial = `${out}.${process.pid}-${Date.now()}.partial`;
   try {
     // VACUUM INTO accepts an empty existing file: created first, so the snapshot is never readable by others.
     writeFileSync(snapshot, '', { mode: FILE_MODE });

@@ -1,6 +1,6 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { checksumPath, parseBackupFileName } from './backup-file.ts';
+import { checksumPath, isBackupWorkFile, parseBackupFileName } from './backup-file.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -32,5 +32,15 @@ export function pruneBackups(dir: string, storeId: string, keepDays: number, now
     rmSync(checksumPath(b.path), { force: true });
     rmSync(b.path, { force: true });
   }
+  removeStaleWorkFiles(dir, now);
   return expired.map((b) => b.path);
+}
+
+/** Work files of backups whose process died (a day old: no backup runs that long), e.g. a server stopped mid-backup. */
+function removeStaleWorkFiles(dir: string, now: number): void {
+  for (const name of readdirSync(dir).filter(isBackupWorkFile)) {
+    const path = join(dir, name);
+    const modifiedAt = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modifiedAt !== undefined && modifiedAt < now - DAY_MS) rmSync(path, { force: true });
+  }
 }

@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createZstdDecompress } from 'node:zlib';
 import { InputError } from '../kernel/errors.ts';
-import { checksumPath, sha256File, syncFile } from './backup-file.ts';
+import { checksumPath, sha256File, syncFile, utcStamp } from './backup-file.ts';
 import { dbPath } from './open.ts';
 import { assertNotNewer } from './schema-version.ts';
 import { runningServerPid } from './server-pid.ts';
-
-/** The UTC second as `20261203T073216Z`, for the name the replaced database is kept under. */
-const stamp = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 
 export interface RestoreResult {
   restored: string;
@@ -47,7 +44,7 @@ export async function restoreBackup(dataDir: string, file: string, now: number):
     checkWhole(staged, file);
     checkDatabase(staged, file);
     syncFile(staged);
-    const keptAs = existsSync(target) ? `${target}.before-restore-${stamp(now)}` : null;
+    const keptAs = existsSync(target) ? `${target}.before-restore-${utcStamp(now)}` : null;
     if (keptAs) {
       renameSync(target, keptAs);
       // The WAL belongs with its database (SQLite finds it by the name + "-wal"); the -shm index is rebuilt.
