@@ -100,6 +100,26 @@ describe('cli backup and cli restore', () => {
     expect((await restarted.stop()).code).toBe(0);
   }, 90_000);
 
+  it('restores after a server was killed: its stale server.pid does not count, and the replaced database keeps its WAL', async () => {
+    const dir = tempDir('store-backup-killed-');
+    const token = (await runCli(dir, ['token', 'create', '--role', 'terminal', '--name', 'till'])).trim();
+    const server = await startServer(dir);
+    for (let i = 1; i <= 3; i++) expect(await post(server.url, token, `K${i}`)).toBe(201);
+    const backup = (await runCli(dir, ['backup', '--out', join(dir, 'elsewhere', 'k.db.zst')])).trim();
+    expect(backup).toBe(join(dir, 'elsewhere', 'k.db.zst'));
+    for (let i = 4; i <= 5; i++) expect(await post(server.url, token, `K${i}`)).toBe(201);
+    await server.kill();
+    expect(existsSync(join(dir, 'server.pid'))).toBe(true);
+
+    await runCli(dir, ['restore', backup]);
+    expect(count(dir)).toBe(3);
+    expect(existsSync(`${dbPath(dir)}-wal`)).toBe(false);
+    const kept = readdirSync(dir).find((f) => /^store\.db\.before-restore-\d{8}T\d{6}Z$/.test(f))!;
+    // The two sales after the backup were committed to the killed server's WAL: they went with it.
+    expect(existsSync(join(dir, `${kept}-wal`))).toBe(true);
+    expect(count(dir, join(dir, kept))).toBe(5);
+  }, 90_000);
+
   it('refuses a backup it cannot verify or that is not a sound store database of this release, replacing nothing', async () => {
     const dir = tempDir('store-restore-refusals-');
     await runCli(dir, ['token', 'create', '--role', 'terminal', '--name', 'till']); // creates the database
