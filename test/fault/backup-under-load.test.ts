@@ -33,15 +33,21 @@ describe('a backup taken under POS load', () => {
     const server = await startServer(dir);
     const record = emptyLoadRecord();
     const loading = runPosLoad({ url: server.url, token, seed: SEED, posters: 12, tag: SEED.toString(36), deadlineMs: 60_000, record });
+    let loadOver = false;
+    void loading.finally(() => (loadOver = true));
+    /** Waits until `n` transactions are acknowledged (or the load has ended or gone wrong: the checks below say so). */
+    const acknowledged = async (n: number) => {
+      while (record.acked.size < n && record.problems.length === 0 && !loadOver) await sleep(20);
+    };
 
     // Let the load get going, then note what is acknowledged at the moment the backup begins.
-    while (record.acked.size < 300 && record.problems.length === 0) await sleep(20);
+    await acknowledged(300);
     const ackedBefore = new Map(record.acked);
     const backup = join(dir, 'mid-load.db.zst');
     expect((await runCli(dir, ['backup', '--out', backup])).trim()).toBe(backup);
     const ackedAtEnd = record.acked.size;
     // And the load went on after the backup: the store kept serving while it was taken.
-    while (record.acked.size < ackedAtEnd + 100 && record.problems.length === 0) await sleep(20);
+    await acknowledged(ackedAtEnd + 100);
     const stopped = await server.stop();
     const load = await loading;
     expect(stopped.code, server.output()).toBe(0);
@@ -57,6 +63,7 @@ describe('a backup taken under POS load', () => {
       // One snapshot: the points of everything in it add up (ledger = balance = spendable + pending).
       expect(checkPoints(db, Date.now())).toEqual([]);
       const stored = db.query<{ n: number }, []>('SELECT count(*) AS n FROM transactions').get()!.n;
+      expect(ackedBefore.size).toBeGreaterThanOrEqual(300);
       expect(stored).toBeGreaterThanOrEqual(ackedBefore.size);
       expect(stored).toBeLessThan(load.acked.size);
       console.log(`  ${ackedBefore.size} acknowledged before the backup, ${stored} in it, ${load.acked.size} acknowledged in all`);
