@@ -62,7 +62,7 @@ export function checksumLine(sha256: string, backup: string): string {
 
 /** Writes a file's bytes, fsyncs them, then renames it over `to` and fsyncs the directory: whole or absent. */
 function writeAtomically(to: string, data: string): void {
-  const tmp = `${to}.${process.pid}.tmp`;
+  const tmp = `${to}.${process.pid}-${Date.now()}.partial`;
   writeFileSync(tmp, data, { mode: FILE_MODE });
   syncFile(tmp);
   renameSync(tmp, to);

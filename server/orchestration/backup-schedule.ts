@@ -26,7 +26,8 @@ export interface BackupScheduleDeps {
 export async function backupIfDue(deps: BackupScheduleDeps): Promise<{ taken: BackupResult | null; pruned: string[] }> {
   const dir = backupsDir(deps.config.DATA_DIR);
   const now = deps.clock();
-  const newest = listBackups(dir, deps.config.STORE_ID)[0];
+  // One dated ahead of now (the box's clock was set back since) does not count, or no backup would be due until then.
+  const newest = listBackups(dir, deps.config.STORE_ID).find((b) => b.at <= now);
   if (newest && now - newest.at < DUE_AFTER_MS) return { taken: null, pruned: [] };
   const taken = await deps.takeBackup(deps.source, join(dir, backupFileName(deps.config.STORE_ID, now)), dir);
   return { taken, pruned: pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock()) };
