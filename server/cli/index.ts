@@ -15,8 +15,9 @@ import { runStoreCommand, runSyncOnce } from './chain.command.ts';
 import { runCentralTokenCommand } from './central-token.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
 import { runCentralTrain } from './central-train.command.ts';
+import { runBackup, runRestore } from './backup.command.ts';
 import { storeHistories } from '../scoring/serving/db-history.ts';
-import { AppError, InputError } from '../kernel/errors.ts';
+import { AppError, InputError, NewerDatabaseError } from '../kernel/errors.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
@@ -248,6 +249,14 @@ const commands: Record<string, { help: string; run: Command }> = {
       return reportingErrors(() => runSyncOnce(config()));
     },
   },
+  backup: {
+    help: 'backup [--out FILE]   a consistent zstd copy of the store database while it serves, with FILE.sha256 (default DATA_DIR/backups/store-<id>-<UTC time>.db.zst); prints its path',
+    run: (args) => reportingErrors(() => runBackup(args, config(), Date.now())),
+  },
+  restore: {
+    help: 'restore FILE   (server stopped) verifies the checksum, integrity and schema, keeps store.db as store.db.before-restore-<time>, puts FILE in its place',
+    run: (args) => reportingErrors(() => runRestore(args, config(), Date.now())),
+  },
   rebuild: {
     help: 'rebuild   recomputes every derived table (stats, points, lifecycle, RFM, catalog) from facts',
     run: () => {
@@ -263,7 +272,7 @@ async function reportingErrors(run: () => Promise<unknown>) {
   try {
     await run();
   } catch (error) {
-    if (error instanceof InputError || error instanceof AppError) fail(error.message);
+    if (error instanceof InputError || error instanceof AppError || error instanceof NewerDatabaseError) fail(error.message);
     if (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) fail(error.message);
     throw error;
   }
@@ -297,6 +306,7 @@ if (!command) {
 try {
   await command.run(rest);
 } catch (error) {
+  if (error instanceof NewerDatabaseError) fail(error.message);
   // Whatever a command did not foresee: one line that says what, never a stack trace for a store's IT person.
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   console.error(`${name} failed: ${message}`);

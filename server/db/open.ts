@@ -1,12 +1,9 @@
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/bun-sqlite';
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
-
-// import.meta.dir is Bun-only and absent under vitest's module runner; the URL form works in both.
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+import { assertNotNewer, MIGRATIONS_DIR } from './schema-version.ts';
 
 export function dbPath(dataDir: string): string {
   return join(dataDir, 'store.db');
@@ -27,6 +24,7 @@ const QUERY_CACHE_SIZE = 512;
  * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
  * crash or power loss. The appliance's own connection switches to NORMAL and fsyncs the WAL itself, off
  * the event loop, before it answers (appliance.ts, db/wal-sync.ts).
+ * A database written by a newer release is refused (NewerDatabaseError) before anything is migrated.
  */
 export function openDb(file: string): Database {
   if (Database.MAX_QUERY_CACHE_SIZE < QUERY_CACHE_SIZE) Database.MAX_QUERY_CACHE_SIZE = QUERY_CACHE_SIZE;
@@ -38,6 +36,12 @@ export function openDb(file: string): Database {
   sqlite.exec('PRAGMA foreign_keys = ON');
   sqlite.exec('PRAGMA cache_size = -65536'); // 64 MiB page cache
   sqlite.exec('PRAGMA temp_store = MEMORY');
+  try {
+    assertNotNewer(sqlite, file);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   // drizzle-orm's runtime only applies the migrations drizzle-kit generated from schema.ts (its migrator
   // takes a drizzle object); every query is a bun:sqlite prepared statement (README, Storage).
   migrate(drizzle({ client: sqlite }), { migrationsFolder: MIGRATIONS_DIR });

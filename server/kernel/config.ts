@@ -111,6 +111,8 @@ export const configSchema = z.object({
   SYNC_PII_TRANSFER: boolFromEnv.default(false),
   /** A store clock further than this from central's is reported and its pushes flagged (seconds). */
   SYNC_MAX_CLOCK_SKEW_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Daily automatic backups into DATA_DIR/backups are kept this many days (the newest always); 0 = no automatic backups. */
+  BACKUP_KEEP_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
   /** Recommendations kept per customer. */
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });

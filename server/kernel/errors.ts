@@ -38,3 +38,23 @@ export function errorBody(code: ErrorCode, message: string, details: unknown = n
 export function zodDetails(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldIssue[] {
   return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
+
+/**
+ * The database was written by a release newer than this one: it has applied migrations this release does not
+ * know, so this release's queries may not fit it. Entry points refuse it with the message and exit code 2.
+ */
+export class NewerDatabaseError extends Error {
+  constructor(
+    readonly file: string,
+    /** What the database has applied: its migration count and the time of its newest migration (epoch ms). */
+    readonly database: { migrations: number; newestAt: number },
+    /** What this release knows: its migration count and the tag of its newest migration. */
+    readonly release: { migrations: number; newestTag: string },
+  ) {
+    super(
+      `${file} was written by a newer release (${database.migrations} migrations, the newest from ${new Date(database.newestAt).toISOString()}); ` +
+        `this release knows ${release.migrations}, up to ${release.newestTag}: run the newer release, or restore a backup made by this one`,
+    );
+    this.name = 'NewerDatabaseError';
+  }
+}

@@ -154,10 +154,16 @@ export interface LoadOptions {
   /** Posters stop starting requests after this (ms since start), whatever happens to the server. */
   deadlineMs: number;
   requestTimeoutMs?: number;
+  /** Filled as answers arrive, so a test can look at what was acknowledged so far while the load runs. */
+  record?: LoadRecord;
+}
+
+export function emptyLoadRecord(): LoadRecord {
+  return { acked: new Map(), replayedCustomers: [], unanswered: new Map(), refused: new Map(), problems: [], requests: 0, replays: 0, batches: 0 };
 }
 
 export async function runPosLoad(opts: LoadOptions): Promise<LoadRecord> {
-  const record: LoadRecord = { acked: new Map(), replayedCustomers: [], unanswered: new Map(), refused: new Map(), problems: [], requests: 0, replays: 0, batches: 0 };
+  const record = opts.record ?? emptyLoadRecord();
   const ackedKeys: string[] = [];
   const ackedSaleKeys: string[] = [];
   const started = performance.now();

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Config } from '../kernel/config.ts';
+import { InputError } from '../kernel/errors.ts';
+import { backupFileName, backupsDir, writeBackup } from '../db/backup-file.ts';
+import { dbPath } from '../db/open.ts';
+import { restoreBackup } from '../db/restore-backup.ts';
+
+/** `backup [--out FILE]`: a consistent copy while the server serves; prints the backup's path on stdout. */
+export async function runBackup(args: string[], config: Config, now: number): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length > 0) throw new InputError('invalid', 'usage: backup [--out FILE]');
+  const source = dbPath(config.DATA_DIR);
+  if (!existsSync(source)) throw new InputError('not_found', `no store database at ${source}`);
+  const dir = backupsDir(config.DATA_DIR);
+  const out = values.out ? resolve(values.out) : resolve(dir, backupFileName(config.STORE_ID, now));
+  const result = await writeBackup(source, out, dir);
+  console.error(`backup of ${source}: ${result.bytes} bytes (${result.databaseBytes} uncompressed), sha256 ${result.sha256} in ${out}.sha256`);
+  process.stdout.write(`${result.path}\n`);
+}
+
+/** `restore FILE`, with the server stopped: verifies the backup, then puts it in place of store.db. */
+export async function runRestore(args: string[], config: Config, now: number): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new InputError('invalid', 'usage: restore FILE');
+  const { restored, keptAs } = await restoreBackup(config.DATA_DIR, resolve(positionals[0]!), now);
+  console.error(`restored ${positionals[0]} into ${restored}${keptAs ? `; the database it replaced is kept as ${keptAs}` : ''}`);
+}

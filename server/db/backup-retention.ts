@@ -1,0 +1,46 @@
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { checksumPath, isBackupWorkFile, parseBackupFileName } from './backup-file.ts';
+
+const DAY_MS = 86_400_000;
+
+/** This store's backups in `dir` (files named by backupFileName), newest first; other files are not ours. */
+export function listBackups(dir: string, storeId: string): Array<{ path: string; at: number }> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .flatMap((name) => {
+      const parsed = parseBackupFileName(name);
+      return parsed && parsed.storeId === storeId ? [{ path: join(dir, name), at: parsed.at }] : [];
+    })
+    .sort((a, b) => b.at - a.at);
+}
+
+/**
+ * Deletes this store's backups (and their checksum files) taken more than `keepDays` days before `now`
+ * (epoch ms), never the newest one: a store that was switched off for weeks keeps its last backup.
+ * Returns the deleted backups' paths.
+ */
+export function pruneBackups(dir: string, storeId: string, keepDays: number, now: number): string[] {
+  const [, ...older] = listBackups(dir, storeId);
+  const expired = older.filter((b) => b.at < now - keepDays * DAY_MS);
+  for (const b of expired) {
+    rmSync(checksumPath(b.path), { force: true });
+    rmSync(b.path, { force: true });
+  }
+  removeStaleWorkFiles(dir, now);
+  return expired.map((b) => b.path);
+}
+
+/** Work files of backups whose process died (a day old: no backup runs that long), e.g. a server stopped mid-backup. */
+function removeStaleWorkFiles(dir: string, now: number): void {
+  for (const name of readdirSync(dir).filter(isBackupWorkFile)) {
+    const path = join(dir, name);
+    const modifiedAt = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modifiedAt !== undefined && modifiedAt < now - DAY_MS) rmSync(path, { force: true });
+  }
+}

@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import type { Clock } from '../kernel/clock.ts';
+import type { Config } from '../kernel/config.ts';
+import { backupFileName, type BackupResult, backupsDir } from '../db/backup-file.ts';
+import { listBackups, pruneBackups } from '../db/backup-retention.ts';
+
+/** The first check waits this long after start, so a start-up (migrations, rescoring, the sweep) goes first. */
+export const FIRST_BACKUP_CHECK_MS = 10 * 60_000;
+const CHECK_EVERY_MS = 60 * 60_000;
+/** A backup is due when the newest is older than this: 23 h, so hourly checks keep it near the same time of day. */
+const DUE_AFTER_MS = 23 * 60 * 60_000;
+
+export interface BackupScheduleDeps {
+  config: Pick<Config, 'DATA_DIR' | 'STORE_ID' | 'BACKUP_KEEP_DAYS'>;
+  /** The store database file. */
+  source: string;
+  clock: Clock;
+  /** Takes the backup (the server: on a Worker thread, backup-in-worker.ts). */
+  takeBackup: (source: string, out: string, workDir: string) => Promise<BackupResult>;
+}
+
+/**
+ * Takes a backup into DATA_DIR/backups when this store's newest one there (automatic or `cli backup`) is
+ * about a day old or missing, then deletes those older than BACKUP_KEEP_DAYS — only after a new one is written.
+ */
+export async function backupIfDue(deps: BackupScheduleDeps): Promise<{ taken: BackupResult | null; pruned: string[] }> {
+  const dir = backupsDir(deps.config.DATA_DIR);
+  const now = deps.clock();
+  // One dated ahead of now (the box's clock was set back since) does not count, or no backup would be due until then.
+  const newest = listBackups(dir, deps.config.STORE_ID).find((b) => b.at <= now);
+  if (newest && now - newest.at < DUE_AFTER_MS) return { taken: null, pruned: [] };
+  const taken = await deps.takeBackup(deps.source, join(dir, backupFileName(deps.config.STORE_ID, now)), dir);
+  return { taken, pruned: pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock()) };
+}
+
+/** Checks FIRST_BACKUP_CHECK_MS after start, then hourly; nothing when BACKUP_KEEP_DAYS is 0. */
+export function scheduleBackups(deps: BackupScheduleDeps, log: (line: string) => void): { stop(): void } {
+  if (deps.config.BACKUP_KEEP_DAYS === 0) return { stop: () => undefined };
+  let running = false;
+  const check = () => {
+    if (running) return;
+    running = true;
+    backupIfDue(deps)
+      .then(({ taken, pruned }) => {
+        if (taken) log(`backup: ${taken.path} (${taken.bytes} bytes from ${taken.databaseBytes}), ${pruned.length} older than ${deps.config.BACKUP_KEEP_DAYS} days deleted`);
+      })
+      .catch((error: unknown) => log(`backup failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        running = false;
+      });
+  };
+  let interval: ReturnType<typeof setInterval> | undefined;
+  const first = setTimeout(() => {
+    check();
+    interval = setInterval(check, CHECK_EVERY_MS);
+  }, FIRST_BACKUP_CHECK_MS);
+  return {
+    stop: () => {
+      clearTimeout(first);
+      clearInterval(interval);
+    },
+  };
+}
