@@ -11,6 +11,8 @@ import { dbPath } from './db/open.ts';
 import { startSyncAgent } from './orchestration/sync-agent.ts';
 
 function main(): void {
+  // Everything the appliance writes under DATA_DIR (database, WAL, models, state files) is the owner's alone.
+  process.umask(0o077);
   const config = loadConfigOrExit();
   const deps = openAppliance(config);
   if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
@@ -35,6 +37,8 @@ function main(): void {
     sync?.stop();
     await server.stop();
     await deps.rescore.idle();
+    // The reads answered in the last interval are written before the database closes.
+    await deps.audit.flush();
     await deps.writes.drain();
     await deps.models.close();
     deps.sqlite.close();
