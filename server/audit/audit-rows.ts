@@ -14,17 +14,16 @@ export interface AuditRow {
   route: string;
 }
 
-/** Appends rows in one multi-row INSERT per chunk (the caller's transaction). */
+/**
+ * Appends rows (in the caller's transaction). One single-row statement, run per row: a multi-row INSERT sized
+ * to each batch would be a new SQL string per batch size, each evicting a hot statement from the connection's
+ * query cache (db/open.ts).
+ */
 export function insertAuditRows(sqlite: Database, rows: readonly AuditRow[]): void {
-  // 7 parameters a row; SQLite allows 32766 bound parameters per statement, 500 rows stay far under it.
-  const CHUNK = 500;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-    sqlite
-      .query(`INSERT INTO audit_log (at, actor_kind, actor_id, role, action, customer_id, route) VALUES ${values}`)
-      .run(...chunk.flatMap((r) => [r.at, r.actorKind, r.actorId, r.role, r.action, r.customerId, r.route]));
-  }
+  const insert = sqlite.query<unknown, [number, string, string, string, string, string | null, string]>(
+    'INSERT INTO audit_log (at, actor_kind, actor_id, role, action, customer_id, route) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const r of rows) insert.run(r.at, r.actorKind, r.actorId, r.role, r.action, r.customerId, r.route);
 }
 
 /** The daily sweep's retention: deletes rows older than `before` (epoch ms). Returns how many. */
