@@ -102,6 +102,21 @@ describe('the audit log of personal data reads', () => {
     for (const value of ['Zhao Min', '88001234', '5678', 'sa_']) expect(stored).not.toContain(value);
   });
 
+  it('records each presence event a tablet is sent, with the customer it names', async () => {
+    const id = await register('88001234', 'Zhao Min');
+    const controller = new AbortController();
+    const res = await t.app.request('/api/v1/events', { headers: { authorization: `Bearer ${t.tokens.clerk}` }, signal: controller.signal });
+    const reader = res.body!.getReader();
+    let received = '';
+    const decoder = new TextDecoder();
+    expect((await t.call('POST', '/api/v1/presence', { role: 'terminal', body: { terminal_id: 'T01', customer: { loyalty_card: '88001234' } } })).status).toBe(202);
+    while (!received.includes('event: presence')) received += decoder.decode((await reader.read()).value, { stream: true });
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    const entry = (await audit('?limit=1')).entries[0];
+    expect(entry).toMatchObject({ action: 'presence.event', customer_id: id, route: 'GET /api/v1/events', actor: { kind: 'token', id: tokenIdOf('clerk') } });
+  });
+
   it('is pruned by the daily sweep after AUDIT_KEEP_DAYS', async () => {
     const id = await register('88001234', 'Zhao Min');
     await audit('');

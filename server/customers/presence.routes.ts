@@ -52,9 +52,9 @@ export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; audit: A
       while (!stream.aborted) {
         const next = queue.shift();
         if (next) {
-          await stream.writeSSE({ event: 'presence', data: JSON.stringify(next) });
-          // The tablet was told who is at the till (a name): a read of that customer's data.
+          // The tablet is told who is at the till (a name): a read of that customer's data.
           recordRead(deps.audit, c, 'presence.event', [next.customer_id]);
+          await stream.writeSSE({ event: 'presence', data: JSON.stringify(next) });
           continue;
         }
         await new Promise<void>((resolve) => {
