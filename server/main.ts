@@ -17,6 +17,8 @@ import type { AppDeps } from './orchestration/app-deps.ts';
 import type { Config } from './kernel/config.ts';
 
 function main(): void {
+  // Everything the appliance writes under DATA_DIR (database, WAL, models, state files) is the owner's alone.
+  process.umask(0o077);
   const config = loadConfigOrExit();
   const deps = openOrExit(config);
   // Held while serving: `cli restore` refuses to replace the database under a running server.
@@ -45,6 +47,8 @@ function main(): void {
     backups.stop();
     await server.stop();
     await deps.rescore.idle();
+    // The reads answered in the last interval are written before the database closes.
+    await deps.audit.flush();
     await deps.writes.drain();
     await deps.models.close();
     deps.sqlite.close();

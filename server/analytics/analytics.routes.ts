@@ -11,8 +11,10 @@ import { atRiskQuerySchema, exportQuerySchema, type ModelHealth, overviewQuerySc
 import { modelHealth } from '../scoring/health/model-health.ts';
 import { atRiskList } from './at-risk-list.ts';
 import { audienceCsv } from './audience-export.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
+import { recordRead } from '../audit/audit-read.ts';
 
-export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
+export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator; audit: AuditTrail }) {
   const app = new Hono<AuthEnv>();
   const analytics = requireRole(deps.auth, ACCESS.analytics);
   const manager = requireRole(deps.auth, ACCESS.store);
@@ -31,6 +33,7 @@ export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
   app.get('/analytics/at-risk', manager, (c) => {
     const q = parseOr422(atRiskQuerySchema, c.req.query(), 'the query');
     const list = atRiskList({ sqlite: deps.sqlite, minorDigits: deps.config.STORE_CURRENCY_MINOR_DIGITS }, q, deps.clock());
+    recordRead(deps.audit, c, 'customer.list', list.customers.map((x) => x.id));
     return c.json({ ...list, currency: deps.config.STORE_CURRENCY });
   });
 
@@ -63,6 +66,8 @@ export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator }) {
 
   app.get('/audiences/export', manager, (c) => {
     const q = parseOr422(exportQuerySchema, c.req.query(), 'the query');
+    // One row for the whole file (customer_id null): an audience can hold every customer of the store.
+    recordRead(deps.audit, c, 'audience.export', null);
     c.header('content-type', 'text/csv; charset=utf-8');
     c.header('content-disposition', `attachment; filename="audience-${q.channel}${q.stage ? `-${q.stage}` : ''}${q.segment ? `-${q.segment}` : ''}.csv"`);
     return stream(c, async (s) => {

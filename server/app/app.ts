@@ -4,6 +4,7 @@ import { presenceRoutes } from '../customers/presence.routes.ts';
 import { actionRoutes } from '../actions/actions.routes.ts';
 import { createActionsService } from '../actions/actions.service.ts';
 import { analyticsRoutes } from '../analytics/analytics.routes.ts';
+import { auditRoutes } from '../audit/audit.routes.ts';
 import type { AppDeps } from '../orchestration/app-deps.ts';
 import { customerRoutes } from '../customers/customers.routes.ts';
 import type { Health } from '../contract/health.ts';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', actionRoutes(deps, actions));
   app.route('/api/v1', analyticsRoutes(deps));
   app.route('/api/v1', syncRoutes(deps));
+  app.route('/api/v1', auditRoutes(deps));
   app.use('*', pwaStatic({ lang: deps.config.STORE_LOCALE }));
   return app;
 }

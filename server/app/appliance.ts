@@ -16,6 +16,7 @@ import { createWorkerScoreEngine } from '../scoring/serving/worker-score-engine.
 import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { createSessionStore } from '../auth/session-store.ts';
+import { createAuditTrail } from '../audit/audit-trail.ts';
 import { createPresenceHub } from '../customers/presence-hub.ts';
 import { createSyncBoard } from '../orchestration/sync-board.ts';
 import { lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
@@ -69,6 +70,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
     lifecycle: lifecycleRulesFrom(config),
     walSync,
     writes,
+    audit: createAuditTrail({ sqlite, writes, clock, log }),
     presence: createPresenceHub(sqlite),
     sync: createSyncBoard(),
     auth: createAuthenticator(

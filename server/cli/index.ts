@@ -303,6 +303,8 @@ const command = name ? commands[name] : undefined;
 if (!command) {
   fail(`usage: cli <command>\n${Object.values(commands).map((c) => `  ${c.help}`).join('\n')}`);
 }
+// What a command writes under DATA_DIR (the database, models, state) is the owner's alone, as the server's.
+process.umask(0o077);
 try {
   await command.run(rest);
 } catch (error) {

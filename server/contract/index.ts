@@ -1,5 +1,6 @@
 export * from './actions.ts';
 export * from './analytics.ts';
+export * from './audit.ts';
 export * from './customer.ts';
 export * from './enums.ts';
 export * from './errors.ts';

@@ -1,4 +1,5 @@
 import { customerActionsSchema, outcomeResultSchema, outcomeSchema, todayListSchema } from './actions.ts';
+import { auditPageSchema, auditQuerySchema } from './audit.ts';
 import { atRiskListSchema, atRiskQuerySchema, exportQuerySchema, modelHealthSchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
 import { erasedCustomerSchema, lookupQuerySchema, phoneCandidatesSchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
 import { errorBodySchema } from './errors.ts';
@@ -31,6 +32,7 @@ export function openApiDocument(storeName: string) {
         OutcomeResult: output(outcomeResultSchema),
         Overview: output(overviewSchema),
         AtRiskList: output(atRiskListSchema),
+        AuditPage: output(auditPageSchema),
         ModelHealth: output(modelHealthSchema),
         SyncStatus: output(syncStatusSchema),
         Health: output(healthSchema),
@@ -188,6 +190,14 @@ export function openApiDocument(storeName: string) {
           summary: "This store's sync with central: cursors both ways, lag in changes and seconds, last errors, clock skew",
           security: security('manager'),
           responses: { '200': ok('the status', 'SyncStatus'), ...errors(401, 403) },
+        },
+      },
+      '/api/v1/audit': {
+        get: {
+          summary: "Who read which customer's personal data, and when (newest first, keyset pages)",
+          security: security('manager'),
+          parameters: queryParams(auditQuerySchema),
+          responses: { '200': ok('one page of the log', 'AuditPage'), ...errors(401, 403, 422) },
         },
       },
       '/api/v1/audiences/export': {

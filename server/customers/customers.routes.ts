@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { type ActionsService, forgetActionDetails } from '../actions/actions.service.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
+import { truncateWalAfterErasure } from '../db/wal-scrub.ts';
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
@@ -16,10 +17,12 @@ import { eraseCustomer, registerCustomer, updateCustomer } from '../identity/cus
 import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { pointsOnce } from '../loyalty/loyalty.service.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
+import { recordRead } from '../audit/audit-read.ts';
 import { phoneCandidates } from './phone-candidates.ts';
 import { getProfile } from './profile.service.ts';
 
-export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: LoyaltyRules; lifecycle: LifecycleRules }, actions: ActionsService) {
+export function customerRoutes(deps: StoreDeps & { auth: Authenticator; audit: AuditTrail; rules: LoyaltyRules; lifecycle: LifecycleRules }, actions: ActionsService) {
   const app = new Hono<AuthEnv>();
   const clerk = requireRole(deps.auth, ACCESS.customers);
   const manager = requireRole(deps.auth, ACCESS.store);
@@ -30,11 +33,13 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
     currency: deps.config.STORE_CURRENCY,
     returnBlockDays: deps.config.ACTIONS_RETURN_BLOCK_DAYS,
   };
-  /** The profile with what to do now: the associate's whole card in one answer. */
-  const profile = async (id: string): Promise<CustomerCard> => {
+  /** The profile with what to do now: the associate's whole card in one answer, recorded as read by the caller. */
+  const profile = async (c: Context<AuthEnv>, id: string): Promise<CustomerCard> => {
     const pointsOf = pointsOnce(deps.sqlite, deps.rules);
     const p = getProfile({ ...profileDeps, pointsOf }, id, deps.clock());
-    return { ...p, actions: (await actions.actionsFor(p.id, { pointsOf })).actions };
+    const card = { ...p, actions: (await actions.actionsFor(p.id, { pointsOf })).actions };
+    recordRead(deps.audit, c, 'profile.read', [card.id]);
+    return card;
   };
   const body = limitBody(deps.config.MAX_BODY_BYTES);
   const phoneRegion = deps.config.STORE_PHONE_REGION;
@@ -57,7 +62,7 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
     }
     for (const ref of refs) {
       const id = findCustomerByIdentifier(deps.sqlite, ref);
-      if (id) return c.json(await profile(id));
+      if (id) return c.json(await profile(c, id));
     }
     throw new AppError(404, 'not_found', 'no customer with that identifier');
   });
@@ -66,12 +71,14 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
   app.get('/customers/search', clerk, (c) => {
     const q = parseOr422(phoneSearchQuerySchema, c.req.query(), 'the search');
     spendOr429(phoneSearches, c.get('principal').tokenId, c, 'too many phone searches: ask for the card or the whole number');
-    return c.json(phoneCandidates(deps.sqlite, q.phone_last4));
+    const found = phoneCandidates(deps.sqlite, q.phone_last4);
+    recordRead(deps.audit, c, 'customer.search', found.candidates.map((x) => x.id));
+    return c.json(found);
   });
 
   app.get('/customers/:id', clerk, async (c) => {
     spendProfileRead(c);
-    return c.json(await profile(c.req.param('id')));
+    return c.json(await profile(c, c.req.param('id')));
   });
 
   app.post('/customers', clerk, body, async (c) => {
@@ -79,13 +86,13 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
     const { id, replayed } = await deps.writes.run(() =>
       registerCustomer(deps.sqlite, input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), lifecycle: deps.lifecycle, by: actorOf(c.get('principal')) }),
     );
-    return c.json(await profile(id), replayed ? 200 : 201);
+    return c.json(await profile(c, id), replayed ? 200 : 201);
   });
 
   app.patch('/customers/:id', clerk, body, async (c) => {
     const input = parseOr422(updateCustomerSchema, await readJson(c), 'the update');
     const id = await deps.writes.run(() => updateCustomer(deps.sqlite, c.req.param('id'), input, { storeId: deps.config.STORE_ID, phoneRegion, now: deps.clock(), by: actorOf(c.get('principal')) }));
-    return c.json(await profile(id));
+    return c.json(await profile(c, id));
   });
 
   app.delete('/customers/:id', manager, async (c) => {
@@ -94,6 +101,8 @@ export function customerRoutes(deps: StoreDeps & { auth: Authenticator; rules: L
       forgetActionDetails(deps.sqlite, erased);
       return erased;
     });
+    // Answered once the erased values are gone from the WAL too, not only from the tables.
+    await truncateWalAfterErasure(deps.sqlite);
     return c.json({ id, erased: true } satisfies ErasedCustomer);
   });
 

@@ -10,6 +10,8 @@ import { findCustomerByIdentifier } from '../identity/identity.service.ts';
 import { normalizeIdentifiers } from '../identity/normalize-identifier.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { PresenceHub } from './presence-hub.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
+import { recordRead } from '../audit/audit-read.ts';
 
 /**
  * Between keep-alive comments, so proxies and the tablet notice a dead stream. Must stay under Bun.serve's idle
@@ -17,7 +19,7 @@ import type { PresenceHub } from './presence-hub.ts';
  */
 const HEARTBEAT_MS = 5_000;
 
-export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; presence: PresenceHub }) {
+export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; audit: AuditTrail; presence: PresenceHub }) {
   const app = new Hono<AuthEnv>();
   const terminal = requireRole(deps.auth, ACCESS.ingest);
   const clerk = requireRole(deps.auth, ACCESS.customers);
@@ -50,6 +52,8 @@ export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; presence
       while (!stream.aborted) {
         const next = queue.shift();
         if (next) {
+          // The tablet is told who is at the till (a name): a read of that customer's data.
+          recordRead(deps.audit, c, 'presence.event', [next.customer_id]);
           await stream.writeSSE({ event: 'presence', data: JSON.stringify(next) });
           continue;
         }

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { drizzle } from 'drizzle-orm/bun-sqlite';
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
@@ -19,6 +19,19 @@ export function dbPath(dataDir: string): string {
  */
 const QUERY_CACHE_SIZE = 512;
 
+/** How long a statement waits for another connection's lock before SQLITE_BUSY (ms). */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The database holds personal data: its directory is the owner's alone (0700) and so are its files (0600; SQLite
+ * gives the -wal and -shm files the database file's mode). New files get it from the process umask (main.ts,
+ * the CLI); this also corrects a database created before.
+ */
+function ownerOnly(file: string): void {
+  chmodSync(dirname(file), 0o700);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 /**
  * Opens (creating if needed) the store database and applies pending migrations.
  * WAL with synchronous=FULL: every COMMIT fsyncs the WAL, so a committed transaction survives a
@@ -28,11 +41,14 @@ const QUERY_CACHE_SIZE = 512;
  */
 export function openDb(file: string): Database {
   if (Database.MAX_QUERY_CACHE_SIZE < QUERY_CACHE_SIZE) Database.MAX_QUERY_CACHE_SIZE = QUERY_CACHE_SIZE;
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new Database(file, { create: true, strict: true });
+  ownerOnly(file);
   sqlite.exec('PRAGMA journal_mode = WAL');
   sqlite.exec('PRAGMA synchronous = FULL');
-  sqlite.exec('PRAGMA busy_timeout = 5000');
+  sqlite.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Deleted content (an erasure's old values, freed pages) is overwritten with zeros, not left in free space.
+  sqlite.exec('PRAGMA secure_delete = ON');
   sqlite.exec('PRAGMA foreign_keys = ON');
   sqlite.exec('PRAGMA cache_size = -65536'); // 64 MiB page cache
   sqlite.exec('PRAGMA temp_store = MEMORY');

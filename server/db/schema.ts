@@ -429,3 +429,29 @@ export const predictionSnapshots = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.takenAt, t.customerId] })],
 );
+
+/**
+ * Who read a customer's personal data, when, and whose (GET /api/v1/audit). Not a fact: it never syncs and is
+ * not rebuilt; the daily sweep prunes rows older than AUDIT_KEEP_DAYS. It holds ids only (token id, staff id,
+ * customer id), never a personal value or a secret, so an erasure keeps it. Written in batches (server/audit/).
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    /** Increasing: the order rows were written in and the cursor of the log's pages. */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** When the read was answered (epoch ms). */
+    at: integer('at').notNull(),
+    /** `staff`: a signed-in staff member on a tablet (actor_id = staff id); `token`: an API token (its id). */
+    actorKind: text('actor_kind', { enum: ['token', 'staff'] }).notNull(),
+    actorId: text('actor_id').notNull(),
+    role: text('role').notNull(),
+    /** profile.read, customer.search, customer.list, audience.export, … (contract/audit.ts). */
+    action: text('action').notNull(),
+    /** Whose data; null for a list that names many (at-risk list, audience export). */
+    customerId: text('customer_id'),
+    /** The route template answered, e.g. `GET /api/v1/customers/:id`. */
+    route: text('route').notNull(),
+  },
+  (t) => [index('audit_log_customer_idx').on(t.customerId, t.id), index('audit_log_actor_idx').on(t.actorId, t.id), index('audit_log_at_idx').on(t.at)],
+);

@@ -87,6 +87,8 @@ export const configSchema = z.object({
   PHONE_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Customer profiles (lookups and reads by id) one credential may read per minute: an associate serves one customer at a time; a script walking card numbers is stopped. */
   PROFILE_READS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Days the log of who read customers' personal data (GET /api/v1/audit) is kept; the daily sweep prunes older rows. */
+  AUDIT_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** A staff session ends after this long without a call (the tablet locks itself then too), and after SESSION_MAX_HOURS whatever happens. */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(240).default(5),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(12),

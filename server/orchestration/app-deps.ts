@@ -9,11 +9,14 @@ import type { ScoreEngine } from '../scoring/serving/score-engine.ts';
 import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
 import type { SyncBoard } from './sync-board.ts';
 import type { StoreMetrics } from '../http/metrics.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
 export interface AppDeps extends StoreDeps {
   /** Who a bearer token is: API tokens and staff sessions. */
   auth: Authenticator;
+  /** Records who read which customer's personal data (GET /api/v1/audit). */
+  audit: AuditTrail;
   /** Who is at a till now, for the tablets' "now at the till" banner. */
   presence: PresenceHub;
   rules: LoyaltyRules;

@@ -12,6 +12,7 @@ import { saveStoreItemStats, storeItemStatsSteps } from '../scoring/serving/stor
 import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { sweepLifecycleSteps } from '../lifecycle/lifecycle.service.ts';
 import { scoreRfmSteps } from '../lifecycle/rfm.ts';
+import { pruneAuditLog } from '../audit/audit-rows.ts';
 import { customerRanges, DEFAULT_PAGING, drain, IN_RANGE, type Steps, type SweepPaging } from '../db/sweep-steps.ts';
 
 /*
@@ -30,6 +31,8 @@ export interface SweepReport {
   itemNeighbors: { items: number; pairs: number; popular30d: string[] };
   /** The ranker's item context from the store's own sales (scoring/serving/store-item-stats.ts). */
   itemStats: { items: number; baskets: number };
+  /** Audit log rows past AUDIT_KEEP_DAYS, deleted. */
+  auditPruned: number;
   ms: number;
 }
 
@@ -79,10 +82,12 @@ export interface SweepDeps {
   lifecycle: LifecycleRules;
   /** The store's IANA zone: months and cohorts are store-local. */
   timeZone: string;
+  /** Days the audit log keeps its rows; unset (demo seeding), it is not pruned. */
+  auditKeepDays?: number;
 }
 
-export function sweepDepsFrom(deps: { sqlite: Database; rules: LoyaltyRules; lifecycle: LifecycleRules; config: { STORE_TZ: string } }): SweepDeps {
-  return { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle, timeZone: deps.config.STORE_TZ };
+export function sweepDepsFrom(deps: { sqlite: Database; rules: LoyaltyRules; lifecycle: LifecycleRules; config: { STORE_TZ: string; AUDIT_KEEP_DAYS: number } }): SweepDeps {
+  return { sqlite: deps.sqlite, rules: deps.rules, lifecycle: deps.lifecycle, timeZone: deps.config.STORE_TZ, auditKeepDays: deps.config.AUDIT_KEEP_DAYS };
 }
 
 /** The sweep as steps; `ms` is the time from the first step to the last, pauses between them included. */
@@ -103,7 +108,8 @@ export function* dailySweepSteps(deps: SweepDeps, now: number, paging: SweepPagi
   const itemStats = saveStoreItemStats(sqlite, yield* storeItemStatsSteps(sqlite, now), now);
   yield;
   setMetric(sqlite, 'cohorts', yield* cohortsSteps(sqlite, deps.timeZone, now, paging.customers), now);
-  return { lifecycle, pointsExpired: { customers: expired }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, itemStats: { items: itemStats.items, baskets: itemStats.baskets }, ms: Math.round(performance.now() - t0) };
+  const auditPruned = deps.auditKeepDays === undefined ? 0 : pruneAuditLog(sqlite, now - deps.auditKeepDays * DAY_MS);
+  return { lifecycle, pointsExpired: { customers: expired }, actionsExpired, spend365P90: p90, rfmScored: rfm.scored, itemNeighbors, itemStats: { items: itemStats.items, baskets: itemStats.baskets }, auditPruned, ms: Math.round(performance.now() - t0) };
 }
 
 /** The whole sweep now, in one transaction. */

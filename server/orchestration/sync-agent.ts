@@ -3,6 +3,7 @@ import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { SyncBoard } from './sync-board.ts';
 import { applyPulled, createStorePullPort, pullContextOf } from './sync-pull.ts';
+import { truncateWalAfterErasure } from '../db/wal-scrub.ts';
 
 export type SyncStatusMessage =
   | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
@@ -46,7 +47,11 @@ export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: st
   worker.postMessage({ file: dbFile, config });
 
   const pullContext = pullContextOf(config);
-  const port = createStorePullPort(deps.sqlite, config, (answer) => deps.writes.run(() => applyPulled(deps.sqlite, answer, deps.clock(), pullContext)));
+  const port = createStorePullPort(deps.sqlite, config, async (answer) => {
+    await deps.writes.run(() => applyPulled(deps.sqlite, answer, deps.clock(), pullContext));
+    // An erasure made elsewhere leaves nothing in this store's WAL either (as DELETE /customers/:id).
+    if (answer.items.some((i) => i.kind === 'erasure')) await truncateWalAfterErasure(deps.sqlite);
+  });
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;

@@ -16,7 +16,7 @@ export const SERVER_LAYERS: ReadonlyArray<{ layer: string; folders: readonly str
   { layer: 'storage', folders: ['db', 'http'] },
   {
     layer: 'domains',
-    folders: ['auth', 'lifecycle', 'stats', 'loyalty', 'catalog', 'identity', 'ingest', 'actions', 'scoring', 'analytics', 'customers'],
+    folders: ['auth', 'audit', 'lifecycle', 'stats', 'loyalty', 'catalog', 'identity', 'ingest', 'actions', 'scoring', 'analytics', 'customers'],
   },
   { layer: 'orchestration', folders: ['orchestration'] },
   /** Headquarters' role, over PostgreSQL (server/central/schema.ts). */

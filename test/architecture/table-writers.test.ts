@@ -30,6 +30,7 @@ const WRITERS: Record<string, string> = {
   catalog_items: 'server/catalog/',
   item_neighbors: 'server/catalog/',
   actions: 'server/actions/',
+  audit_log: 'server/audit/',
   customer_scores: 'server/scoring/',
   prediction_snapshots: 'server/scoring/',
   // Central's PostgreSQL tables (drizzle writes the rest; raw SQL only here).

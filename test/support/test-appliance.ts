@@ -61,6 +61,7 @@ export function createTestAppliance(opts: { now?: string; env?: Record<string, s
   }
 
   function close() {
+    deps.audit.cancel();
     void deps.models.close();
     deps.sqlite.close();
     deps.walSync.close();
