@@ -51,7 +51,7 @@ export async function changeChainSetting(db: CentralDb, change: { key: string; v
     // Rules across settings (a dormant window longer than the active one, …), over the defaults a store starts from.
     // (A key this release does not know, kept from a former one, is left for the stores to ignore.)
     const refused = loadConfig({}, { version: 0, settings }).chainSettings.ignored.filter((r) => isChainSettingKey(r.key));
-    if (refused.length > 0) throw new ChainSettingError(refused.map((r) => `${r.key}: ${r.reason}`).join('; '));
+    if (refused.length > 0) throw new ChainSettingError([...new Set(refused.map((r) => (r.reason.includes(r.key) ? r.reason : `${r.key}: ${r.reason}`)))].join('; '));
     const next: ChainSettingsVersion = { version: (current?.version ?? 0) + 1, settings, updated_at: now };
     await tx.insert(chainSettings).values({ version: next.version, settings, updatedAt: now, updatedBy: by });
     const active = await tx.select({ id: stores.id }).from(stores).where(isNull(stores.revokedAt));
