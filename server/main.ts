@@ -36,6 +36,12 @@ function main(): void {
   // routes' own limits (auth first, then limitBody, http/request-body.ts) answer that with the JSON error body.
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: UNLIMITED_BODY });
   console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
+  const chain = config.chainSettings;
+  if (chain.version > 0) {
+    // Read once, at start: a version received later applies at the next start (GET /api/v1/sync/status says so).
+    console.log(`chain settings version ${chain.version}: ${Object.keys(chain.applied).length} applied, ${chain.localOverrides.length} overridden here, ${chain.ignored.length} ignored`);
+    for (const i of chain.ignored) console.log(`chain setting ${i.key} ignored: ${i.reason}`);
+  }
 
   const stop = async () => {
     // Let queued writes commit before closing; their callers are waiting for the answer.

@@ -123,6 +123,18 @@ export const modelVersionSchema = z.object({
 });
 export type ModelVersion = z.infer<typeof modelVersionSchema>;
 
+/**
+ * The chain's settings, the whole set at a version (server/central/chain-settings.ts). Values are what the store's
+ * environment variables would carry; each is checked by the store, which ignores (and lists) one it cannot take
+ * rather than refusing the item, so a central of a newer release never stops an older store's pull.
+ */
+export const chainSettingsSchema = z.object({
+  version: int.positive(),
+  settings: z.record(z.string(), z.unknown()),
+  updated_at: ms,
+});
+export type ChainSettingsVersion = z.infer<typeof chainSettingsSchema>;
+
 /** Central → store, after the store's own cursor (an id of central's outbox). */
 export const pullItemSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -141,6 +153,7 @@ export const pullItemSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ id: int.positive(), kind: z.literal('erasure'), payload: z.object({ customer_id: z.string(), global_id: z.string() }) }),
   z.object({ id: int.positive(), kind: z.literal('model'), payload: modelVersionSchema }),
+  z.object({ id: int.positive(), kind: z.literal('config'), payload: chainSettingsSchema }),
   z.object({
     id: int.positive(),
     kind: z.literal('profile'),

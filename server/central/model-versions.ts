@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { ModelVersion } from '../../sync/protocol.ts';
 import { sha256 } from '../kernel/hash.ts';
 import type { CentralDb, CentralTx } from './central-db.ts';
-import { lockChainIdentity } from './chain-identity-store.ts';
+import { lockOutbox } from './outbox-lock.ts';
 import { modelFiles, modelVersions, storeOutbox, stores } from './schema.ts';
 
 /*
@@ -13,11 +13,6 @@ import { modelFiles, modelVersions, storeOutbox, stores } from './schema.ts';
 
 export class VersionTakenError extends Error {
   override name = 'VersionTakenError';
-}
-
-/** Outbox inserts are made under the chain identity lock, as pushes make theirs: ids then commit in id order. */
-async function lockOutbox(tx: CentralTx, now: number): Promise<void> {
-  await lockChainIdentity(tx, now);
 }
 
 /** Publishes a model set: its files are checksummed here, so what a store verifies is what central was given. */

@@ -190,3 +190,17 @@ export const profileFields = pgTable(
   },
   (t) => [primaryKey({ columns: [t.globalId, t.field] })],
 );
+
+/**
+ * The chain's settings (`CENTRAL=1 cli config set|unset`), one row per version holding the whole set: setting
+ * name → value as the store's environment variable would carry it (text), checked by the store's own config
+ * schema (server/kernel/config.ts, CHAIN_SETTING_KEYS). Versions grow by one from 1; the newest row is in force,
+ * the older ones say who changed what when. Every change queues a 'config' item for every store.
+ */
+export const chainSettings = pgTable('chain_settings', {
+  version: integer('version').primaryKey(),
+  settings: jsonb('settings').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+  /** Who made this version (the operator's name, `--by` or the OS user). */
+  updatedBy: text('updated_by').notNull(),
+});

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { sha256 } from '../kernel/hash.ts';
 import type { CentralDb } from './central-db.ts';
+import { enqueueCurrentChainSettings } from './chain-settings.ts';
 import { enqueueCurrentModel } from './model-versions.ts';
 import { stores } from './schema.ts';
 
@@ -28,8 +29,9 @@ export async function registerStore(db: CentralDb, input: { id: string; name: st
       .onConflictDoNothing()
       .returning({ id: stores.id });
     if (inserted.length === 0) throw new RangeError(`store ${input.id} is registered already`);
-    // The models the chain serves now reach the new store with its first pull.
+    // The models the chain serves and its settings now reach the new store with its first pull.
     await enqueueCurrentModel(tx, input.id, now);
+    await enqueueCurrentChainSettings(tx, input.id, now);
   });
   return credential;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { openAppliance, SHIPPED_MODELS_DIR } from '../app/appliance.ts';
 import { listModelSets, rollbackModelSet } from '../scoring/serving/model-sets.ts';
 import { ROLLED_BACK_SUFFIX } from '../scoring/serving/model-registry.ts';
-import { ConfigError, loadConfig } from '../kernel/config.ts';
+import { ConfigError, loadConfigAtStart } from '../kernel/config.ts';
 import { ROLES, type Role } from '../contract/enums.ts';
 import { createToken, listTokens, revokeToken } from '../auth/token.service.ts';
 import { addStaff, disableStaff, listStaff } from '../auth/staff.service.ts';
@@ -13,6 +13,7 @@ import { runDailySweep, sweepDepsFrom } from '../orchestration/daily-sweep.ts';
 import { runImport } from './import.command.ts';
 import { runStoreCommand, runSyncOnce } from './chain.command.ts';
 import { runCentralTokenCommand } from './central-token.command.ts';
+import { runChainConfigCommand } from './chain-config.command.ts';
 import { runPredict, runTrain } from './models.command.ts';
 import { runCentralTrain } from './central-train.command.ts';
 import { runBackup, runRestore } from './backup.command.ts';
@@ -242,6 +243,10 @@ const commands: Record<string, { help: string; run: Command }> = {
     help: 'store register --id S002 [--name N] | store list | store revoke <id>   (central) the chain\'s stores; register prints the sync credential',
     run: (args) => reportingErrors(() => runStoreCommand(args, config())),
   },
+  config: {
+    help: 'config set KEY VALUE | config unset KEY | config show   (CENTRAL=1) the chain\'s settings (loyalty, lifecycle, guardrails, sync interval); stores take them with a pull, at their next start',
+    run: (args) => reportingErrors(() => runChainConfigCommand(args, config())),
+  },
   sync: {
     help: 'sync --once   (store) pushes every change to CENTRAL_URL now; exit 0 only when central has them all',
     run: (args) => {
@@ -280,7 +285,7 @@ async function reportingErrors(run: () => Promise<unknown>) {
 
 function config() {
   try {
-    return loadConfig();
+    return loadConfigAtStart();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;

@@ -28,5 +28,20 @@ export const syncStatusSchema = z.object({
     last_error: z.string().nullable(),
     last_error_at: instant,
   }),
+  /** The chain's settings from central: read at the start of the process only, so a newer one waits for a restart. */
+  chain_settings: z.object({
+    /** The version in effect (taken at this process's start); 0: none. */
+    version: int,
+    /** The newest version received from central (DATA_DIR/chain-config.json); 0: none. */
+    received_version: int,
+    /** A newer version was received than the one in effect: it applies at the store's next start. */
+    pending: z.boolean(),
+    /** Chain settings in effect, as central sent them (the variable's text). */
+    applied: z.record(z.string(), z.string()),
+    /** Chain settings this store's own environment overrides. */
+    local_overrides: z.array(z.string()),
+    /** Chain settings not taken (unknown to this release, a store's own setting, invalid, or against a rule across settings). */
+    ignored: z.array(z.object({ key: z.string(), reason: z.string() })),
+  }),
 });
 export type SyncStatus = z.infer<typeof syncStatusSchema>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { readChainConfigFile } from './chain-config-file.ts';
 
 /**
  * The one reader of process.env. Everything the appliance can be told from outside is here,
@@ -119,7 +120,61 @@ export const configSchema = z.object({
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });
 
-export type Config = z.infer<typeof configSchema>;
+type ConfigKey = keyof typeof configSchema.shape;
+
+/**
+ * The settings headquarters may set for the whole chain (`CENTRAL=1 cli config set`): loyalty rules, lifecycle
+ * thresholds, next-best-action guardrails and the sync interval. Never a store's identity, paths, ports,
+ * tokens or secrets. Each value is the text its environment variable would carry, checked by that variable's
+ * own schema above (configSchema.shape[key]).
+ */
+export const CHAIN_SETTING_KEYS = [
+  'LOYALTY_POINTS_PER_UNIT',
+  'LOYALTY_CATEGORY_MULTIPLIERS',
+  'LOYALTY_RETURN_WINDOW_DAYS',
+  'LOYALTY_EXPIRY_DAYS',
+  'LOYALTY_TIERS',
+  'LIFECYCLE_FIRST_PURCHASE_DAYS',
+  'LIFECYCLE_ACTIVE_DAYS',
+  'LIFECYCLE_DORMANT_DAYS',
+  'LIFECYCLE_PROSPECT_DAYS',
+  'LIFECYCLE_PERSONAL_GAP',
+  'LIFECYCLE_GAP_FACTOR',
+  'LIFECYCLE_REFUNDS_UNDO_PURCHASE',
+  'ACTIONS_CONTACT_CAP_PER_WEEK',
+  'ACTIONS_QUIET_HOURS',
+  'ACTIONS_ATTRIBUTION_DAYS',
+  'ACTIONS_RETURN_BLOCK_DAYS',
+  'SYNC_INTERVAL_S',
+] as const satisfies readonly ConfigKey[];
+export type ChainSettingKey = (typeof CHAIN_SETTING_KEYS)[number];
+
+export function isChainSettingKey(key: string): key is ChainSettingKey {
+  return (CHAIN_SETTING_KEYS as readonly string[]).includes(key);
+}
+
+/** Chain settings as central sent them (DATA_DIR/chain-config.json): unchecked until a start reads them. */
+export interface ChainSettings {
+  version: number;
+  settings: Record<string, unknown>;
+  /** Why the received settings could not be read (then there are none). */
+  problem?: string | null;
+}
+
+/** What this process took from the chain settings it read at start (config is read once: no hot reload). */
+export interface ChainSettingsInEffect {
+  /** The version read at start; 0 when there was none. */
+  version: number;
+  /** Chain values in effect, as sent (the environment sets none of these keys). */
+  applied: Partial<Record<ChainSettingKey, string>>;
+  /** Chain settings this store's own environment overrides. */
+  localOverrides: ChainSettingKey[];
+  /** Chain settings not taken: unknown to this release, not settable chain-wide, or invalid. */
+  ignored: { key: string; reason: string }[];
+}
+
+/** The environment's settings, and what was taken from the chain's (not an environment variable: lower case). */
+export type Config = z.infer<typeof configSchema> & { chainSettings: ChainSettingsInEffect };
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -127,7 +182,12 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * The configuration from the environment and, when given, the chain's settings. Precedence per key: the store's
+ * own environment, then the chain's setting, then the default. A chain setting that is unknown, not settable
+ * chain-wide, invalid, or that breaks a rule across fields is ignored and listed: it never stops the store.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, chain: ChainSettings | null = null): Config {
   // Field by field, so the cross-field checks still run on the fields that are valid and every problem is listed at once.
   const issues: string[] = [];
   const values: Record<string, unknown> = {};
@@ -136,33 +196,85 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (parsed.success) values[key] = parsed.data;
     else issues.push(...parsed.error.issues.map((i) => `${[key, ...i.path].join('.')}: ${i.message}`));
   }
-  issues.push(...crossFieldIssues(values as Partial<Config>));
+  issues.push(...crossFieldIssues(values as Partial<Config>).map((i) => i.message));
   if (issues.length > 0) throw new ConfigError(issues);
-  return values as Config;
+  const chainSettings = chain ? applyChainSettings(values, env, chain) : { version: 0, applied: {}, localOverrides: [], ignored: [] };
+  return { ...(values as z.infer<typeof configSchema>), chainSettings };
+}
+
+/** Why `value` is no valid chain setting `key` (checked by its environment variable's own schema), or null. */
+export function chainSettingIssue(key: string, value: unknown): string | null {
+  if (!isChainSettingKey(key)) return key in configSchema.shape ? "a store's own setting, never set chain-wide" : 'unknown to this release';
+  if (typeof value !== 'string') return 'not a text value';
+  if (value === '') return 'empty (unset it instead)';
+  const parsed = configSchema.shape[key].safeParse(value);
+  return parsed.success ? null : parsed.error.issues.map((i) => [...i.path, i.message].join(': ')).join('; ');
+}
+
+/** Takes the valid chain settings the environment leaves unset into `values` (valid, in place); says what it did. */
+function applyChainSettings(values: Record<string, unknown>, env: Record<string, string | undefined>, chain: ChainSettings): ChainSettingsInEffect {
+  const taken: ChainSettingsInEffect = { version: chain.version, applied: {}, localOverrides: [], ignored: [] };
+  if (chain.problem) taken.ignored.push({ key: '*', reason: chain.problem });
+  const own = new Map<ChainSettingKey, unknown>();
+  for (const [key, value] of Object.entries(chain.settings)) {
+    const issue = chainSettingIssue(key, value);
+    if (issue !== null || !isChainSettingKey(key) || typeof value !== 'string') {
+      taken.ignored.push({ key, reason: issue ?? 'unknown to this release' });
+    } else if (env[key] !== undefined && env[key] !== '') {
+      taken.localOverrides.push(key);
+    } else {
+      own.set(key, values[key]);
+      values[key] = configSchema.shape[key].parse(value);
+      taken.applied[key] = value;
+    }
+  }
+  // The environment alone broke no rule across fields (loadConfig threw otherwise). A chain value that breaks one
+  // (say, a dormant window no longer than this store's active one) is put back, the rule as the reason.
+  for (;;) {
+    const broken = crossFieldIssues(values as Partial<Config>).find((i) => i.fields.some((f) => own.has(f as ChainSettingKey)));
+    if (!broken) return taken;
+    for (const field of broken.fields) {
+      const key = field as ChainSettingKey;
+      if (!own.has(key)) continue;
+      values[key] = own.get(key);
+      own.delete(key);
+      delete taken.applied[key];
+      taken.ignored.push({ key, reason: broken.message });
+    }
+  }
 }
 
 /** Checks that read several fields; each is skipped when one of its fields is itself invalid (already listed). */
-function crossFieldIssues(c: Partial<Config>): string[] {
-  const issues: string[] = [];
+function crossFieldIssues(c: Partial<Config>): { fields: ConfigKey[]; message: string }[] {
+  const issues: { fields: ConfigKey[]; message: string }[] = [];
   const { LIFECYCLE_DORMANT_DAYS: dormant, LIFECYCLE_ACTIVE_DAYS: active, LIFECYCLE_FIRST_PURCHASE_DAYS: firstPurchase } = c;
   if (dormant !== undefined && active !== undefined && firstPurchase !== undefined && dormant <= Math.max(active, firstPurchase)) {
-    issues.push('LIFECYCLE_DORMANT_DAYS must be longer than the active and first-purchase windows');
+    issues.push({ fields: ['LIFECYCLE_DORMANT_DAYS', 'LIFECYCLE_ACTIVE_DAYS', 'LIFECYCLE_FIRST_PURCHASE_DAYS'], message: 'LIFECYCLE_DORMANT_DAYS must be longer than the active and first-purchase windows' });
   }
-  if ((c.CENTRAL_URL === undefined) !== (c.SYNC_TOKEN === undefined)) issues.push('CENTRAL_URL and SYNC_TOKEN are set together (sync) or not at all');
+  if ((c.CENTRAL_URL === undefined) !== (c.SYNC_TOKEN === undefined)) issues.push({ fields: ['CENTRAL_URL', 'SYNC_TOKEN'], message: 'CENTRAL_URL and SYNC_TOKEN are set together (sync) or not at all' });
   if (c.CENTRAL_URL !== undefined && c.CHAIN_SECRET === undefined && !c.SYNC_PII_TRANSFER) {
-    issues.push('CHAIN_SECRET is needed to sync: identifiers leave the store as digests keyed by it (or set SYNC_PII_TRANSFER=1)');
+    issues.push({ fields: ['CENTRAL_URL', 'CHAIN_SECRET', 'SYNC_PII_TRANSFER'], message: 'CHAIN_SECRET is needed to sync: identifiers leave the store as digests keyed by it (or set SYNC_PII_TRANSFER=1)' });
   }
   const tiers = c.LOYALTY_TIERS;
   if (tiers?.some((t, i) => i > 0 && t.min_points <= tiers[i - 1]!.min_points)) {
-    issues.push('LOYALTY_TIERS: min_points must be strictly ascending');
+    issues.push({ fields: ['LOYALTY_TIERS'], message: 'LOYALTY_TIERS: min_points must be strictly ascending' });
   }
   return issues;
+}
+
+/** The configuration of a process: its environment, and the chain settings received in its DATA_DIR (chain-config-file.ts). */
+export function loadConfigAtStart(env: Record<string, string | undefined> = process.env): Config {
+  const dataDir = configSchema.shape.DATA_DIR.safeParse(env.DATA_DIR === '' ? undefined : env.DATA_DIR);
+  // An invalid DATA_DIR is reported by loadConfig with everything else.
+  const received = dataDir.success ? readChainConfigFile(dataDir.data) : { file: null, problem: null };
+  const chain = received.file ? { version: received.file.version, settings: received.file.settings } : received.problem ? { version: 0, settings: {}, problem: received.problem } : null;
+  return loadConfig(env, chain);
 }
 
 /** For a process's entry point: the configuration, or every problem on stderr and exit code 2. */
 export function loadConfigOrExit(): Config {
   try {
-    return loadConfig();
+    return loadConfigAtStart();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

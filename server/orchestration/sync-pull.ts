@@ -14,27 +14,30 @@ import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import { type LifecycleRules, lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
 import { forgetChainFigures, storeChainFigures } from '../stats/chain-stats.ts';
 import { centralDownload, centralRequest, refused } from './sync-central-client.ts';
+import { receiveChainSettings } from './sync-chain-settings.ts';
 import { installModelVersion } from './sync-models.ts';
 
 /** store_metrics key of the store's cursor in central's outbox, kept in the transaction that applies the items. */
 export const PULL_CURSOR_METRIC = 'sync.pull_cursor';
 
-/** What applying a pull needs of the store: its id (its clock's node), lifecycle rules, and the clock skew bound. */
+/** What applying a pull needs of the store: its id (its clock's node), lifecycle rules, the clock skew bound, where chain settings go. */
 export interface PullContext {
   storeId: string;
   lifecycle: LifecycleRules;
   maxDriftMs: number;
+  dataDir: string;
 }
 
 export function pullContextOf(config: Config): PullContext {
-  return { storeId: config.STORE_ID, lifecycle: lifecycleRulesFrom(config), maxDriftMs: config.SYNC_MAX_CLOCK_SKEW_S * 1000 };
+  return { storeId: config.STORE_ID, lifecycle: lifecycleRulesFrom(config), maxDriftMs: config.SYNC_MAX_CLOCK_SKEW_S * 1000, dataDir: config.DATA_DIR };
 }
 
 /**
  * Applies what central sent, with the new cursor, in one SQLite transaction (the caller runs it through the
  * write queue): chain-wide figures of customers also known elsewhere (their lifecycle stage is evaluated again
- * with them), profile fields another store wrote later than this one, and erasures made at another store or at
- * headquarters. Items about a customer this store erased, or never had, change nothing.
+ * with them), profile fields another store wrote later than this one, erasures made at another store or at
+ * headquarters, and the chain's settings (to DATA_DIR/chain-config.json, taken at the next start). Items about
+ * a customer this store erased, or never had, change nothing.
  */
 export function applyPulled(sqlite: Database, answer: PullAnswer, now: number, ctx: PullContext): void {
   // IMMEDIATE: `sync --once` applies on a connection of its own beside the server's. A deferred transaction that
@@ -44,6 +47,10 @@ export function applyPulled(sqlite: Database, answer: PullAnswer, now: number, c
     for (const item of answer.items) {
       // A model set is installed before its item is applied (sync-models.ts): here only the cursor passes it.
       if (item.kind === 'model') continue;
+      if (item.kind === 'config') {
+        receiveChainSettings(ctx.dataDir, item.payload, now);
+        continue;
+      }
       const id = canonicalCustomerId(sqlite, item.payload.customer_id);
       if (!id) continue;
       const erased = sqlite.query<{ erased_at: number | null }, [string]>('SELECT erased_at FROM customers WHERE id = ?').get(id)?.erased_at != null;

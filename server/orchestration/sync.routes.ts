@@ -6,6 +6,8 @@ import { lastSeq } from '../db/change-log.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { SyncBoard } from './sync-board.ts';
+import type { Config } from '../kernel/config.ts';
+import { receivedChainSettingsVersion } from './sync-chain-settings.ts';
 import { PULL_CURSOR_METRIC } from './sync-pull.ts';
 import { readPushCursor } from './sync-push-port.ts';
 
@@ -17,6 +19,19 @@ export function pushLag(deps: StoreDeps & { sync: SyncBoard }): { changes: numbe
   const waiting = Math.max(0, lastSeq(deps.sqlite) - readPushCursor(deps.config.DATA_DIR));
   const since = deps.sync.last('push').success?.at ?? null;
   return { changes: waiting, seconds: waiting === 0 || since === null ? 0 : Math.max(0, Math.round((deps.clock() - since) / 1000)) };
+}
+
+function chainSettingsStatus(config: Config): SyncStatus['chain_settings'] {
+  const taken = config.chainSettings;
+  const received = receivedChainSettingsVersion(config.DATA_DIR);
+  return {
+    version: taken.version,
+    received_version: received,
+    pending: received > taken.version,
+    applied: taken.applied,
+    local_overrides: taken.localOverrides,
+    ignored: taken.ignored,
+  };
 }
 
 export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBoard }) {
@@ -48,6 +63,7 @@ export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBo
         last_error: pull.run?.ok === false ? pull.run.error : null,
         last_error_at: iso(pull.failure?.at),
       },
+      chain_settings: chainSettingsStatus(config),
     } satisfies SyncStatus);
   });
   return app;

@@ -39,6 +39,7 @@ const WRITERS: Record<string, string> = {
   model_versions: 'server/central/',
   model_files: 'server/central/',
   profile_fields: 'server/central/',
+  chain_settings: 'server/central/',
   // Central's identity and sales tables, written set-based with SQL by the push's apply (apply-store-push.ts,
   // chain-identity-store.ts).
   chain_transactions: 'server/central/',

@@ -85,7 +85,7 @@ describe.each(centralEngines())('one customer across the chain on $name', (engin
     );
     expect(at1?.kind === 'customer' && at1.payload.spend).toBe(spend);
     // The one-store customers are nothing central needs to tell anyone about.
-    expect([...s1.items, ...s2.items].every((i) => i.kind !== 'model' && (i.payload.customer_id === customerAt.S001 || i.payload.customer_id === customerAt.S002))).toBe(true);
+    expect([...s1.items, ...s2.items].every((i) => i.kind !== 'model' && i.kind !== 'config' && (i.payload.customer_id === customerAt.S001 || i.payload.customer_id === customerAt.S002))).toBe(true);
     expect((await pullForStore(central.db, 'S001', s1.cursor, 100)).items).toEqual([]);
   });
 
@@ -100,7 +100,7 @@ describe.each(centralEngines())('one customer across the chain on $name', (engin
     expect(res.status).toBe(200);
     await push('S001');
     const items = (await pullForStore(central.db, 'S002', after, 100)).items;
-    expect(items.map((i) => [i.kind, i.kind !== 'model' && i.payload.customer_id])).toEqual([['erasure', customerAt.S002]]);
+    expect(items.map((i) => [i.kind, i.kind !== 'model' && i.kind !== 'config' && i.payload.customer_id])).toEqual([['erasure', customerAt.S002]]);
     // The events both stores pushed before: their name and the phone's digest are gone from central.
     expect(await mentioning('Li Na')).toBe(0);
     expect(await mentioning(digest)).toBe(0);

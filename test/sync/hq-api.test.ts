@@ -258,7 +258,7 @@ describe.each(centralEngines())('the HQ API on $name', (engine) => {
       const t = stores[id];
       expect((await t.call('GET', `/api/v1/customers/${sharedAt[id]}`, { role: 'clerk' })).status).toBe(200);
       const answer = await pullForStore(central.db, id, pulledBefore[id], 10_000);
-      expect(answer.items.map((i) => [i.kind, i.kind !== 'model' && i.payload.customer_id])).toEqual([['erasure', sharedAt[id]]]);
+      expect(answer.items.map((i) => [i.kind, i.kind !== 'model' && i.kind !== 'config' && i.payload.customer_id])).toEqual([['erasure', sharedAt[id]]]);
       applyPulled(t.deps.sqlite, answer, t.clock(), pullContextOf(t.deps.config));
       expect((await t.call('GET', `/api/v1/customers/${sharedAt[id]}`, { role: 'clerk' })).status).toBe(410);
     }
