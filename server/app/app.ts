@@ -18,6 +18,7 @@ import { SWEEP_MS_METRIC } from '../orchestration/sweep-schedule.ts';
 import { lastFullRescore } from '../scoring/serving/scores.service.ts';
 import { openApiDocument } from '../contract/openapi.ts';
 import { pwaStatic } from './pwa-static.ts';
+import { isStorageFull, storageFullError } from '../db/storage-full.ts';
 
 /** Connects /metrics' scrape-time figures to this appliance. */
 function observeAppliance(deps: AppDeps): void {
@@ -45,6 +46,11 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    // A write outside the write queue (a session's touch, a token's last use) on a full disk.
+    if (isStorageFull(err)) {
+      const full = storageFullError(err);
+      return c.json(errorBody(full.code, full.message, full.details), full.status);
+    }
     console.error('unhandled error', err);
     return c.json(errorBody('internal', 'unexpected error'), 500);
   });

@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   /** 503: the store could not commit or confirm a write; the caller retries (a retry is a replay). */
   'unavailable',
+  /** 503: the store's disk is full; nothing of the request was stored and writes resume once space is freed. */
+  'storage_full',
   'internal',
 ] as const;
 export const errorCodeSchema = z.enum(ERROR_CODES);
