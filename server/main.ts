@@ -1,4 +1,3 @@
-import { UNLIMITED_BODY } from './http/request-body.ts';
 import { createApp } from './app/app.ts';
 import { openAppliance } from './app/appliance.ts';
 import { loadConfigOrExit } from './kernel/config.ts';
@@ -9,40 +8,37 @@ import { scheduleScoring } from './orchestration/scoring-schedule.ts';
 import { scheduleItemStats } from './orchestration/item-stats-schedule.ts';
 import { dbPath } from './db/open.ts';
 import { startSyncAgent } from './orchestration/sync-agent.ts';
+import { startListeners } from './app/listeners.ts';
+import { gracefulStop } from './app/graceful-stop.ts';
 
 function main(): void {
   const config = loadConfigOrExit();
   const deps = openAppliance(config);
-  if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
-  if (!config.STORE_DEMO) retireDemoTokens(deps, (line) => console.log(line));
+  const log = (line: string) => console.log(line);
+  if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, log);
+  if (!config.STORE_DEMO) retireDemoTokens(deps, log);
   const app = createApp(deps);
-  const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
-  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
-  const scoring = scheduleScoring(deps, (line) => console.log(line));
-  const itemStats = scheduleItemStats(deps, (line) => console.log(line));
-  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), (line) => console.log(line));
-  // Bun would refuse a body over its maxRequestBodySize itself, with a bare 413 and before any token check. The
-  // routes' own limits (auth first, then limitBody, http/request-body.ts) answer that with the JSON error body.
-  const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: UNLIMITED_BODY });
-  console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
-
-  const stop = async () => {
-    // Let queued writes commit before closing; their callers are waiting for the answer.
-    clearInterval(sweeps);
-    checkpoints.stop();
-    scoring.stop();
-    itemStats.stop();
-    sync?.stop();
-    await server.stop();
-    await deps.rescore.idle();
-    await deps.writes.drain();
-    await deps.models.close();
-    deps.sqlite.close();
-    deps.walSync.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const sweeps = scheduleDailySweep(deps, log);
+  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), log);
+  const scoring = scheduleScoring(deps, log);
+  const itemStats = scheduleItemStats(deps, log);
+  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), log);
+  let servers: ReturnType<typeof startListeners>;
+  try {
+    servers = startListeners(config, app.fetch, log);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+  const stop = gracefulStop({
+    servers,
+    background: [{ stop: () => clearInterval(sweeps) }, checkpoints, scoring, itemStats, ...(sync ? [sync] : [])],
+    deps,
+    log,
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 }
 
 main();

@@ -18,6 +18,7 @@ import { SWEEP_MS_METRIC } from '../orchestration/sweep-schedule.ts';
 import { lastFullRescore } from '../scoring/serving/scores.service.ts';
 import { openApiDocument } from '../contract/openapi.ts';
 import { pwaStatic } from './pwa-static.ts';
+import { storeCaCertificate } from './store-ca.route.ts';
 import { isStorageFull, storageFullError } from '../db/storage-full.ts';
 
 /** Connects /metrics' scrape-time figures to this appliance. */
@@ -70,6 +71,8 @@ export function createApp(deps: AppDeps) {
 
   // Liveness without touching the database: load balancers, and the ingest benchmark's ceiling.
   app.get('/livez', (c) => c.text('ok'));
+
+  app.get('/store-ca.crt', storeCaCertificate(deps.config.DATA_DIR));
 
   const openapi = openApiDocument(deps.config.STORE_NAME);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));

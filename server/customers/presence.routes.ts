@@ -38,10 +38,13 @@ export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; presence
     streamSSE(c, async (stream) => {
       const queue: PresenceEvent[] = [];
       let wake: (() => void) | null = null;
-      const unsubscribe = deps.presence.subscribe((e) => {
-        queue.push(e);
-        wake?.();
-      });
+      const unsubscribe = deps.presence.subscribe(
+        (e) => {
+          queue.push(e);
+          wake?.();
+        },
+        () => stream.abort(),
+      );
       stream.onAbort(() => {
         unsubscribe();
         wake?.();
