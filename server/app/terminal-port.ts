@@ -11,7 +11,8 @@ export const POS_INGEST_PATHS: ReadonlySet<string> = new Set(['/api/v1/transacti
 export function terminalOnly(appFetch: (request: Request) => Response | Promise<Response>) {
   return function terminalPort(request: Request): Response | Promise<Response> {
     if (request.method === 'POST' && POS_INGEST_PATHS.has(new URL(request.url).pathname)) return appFetch(request);
-    const body = errorBody('forbidden', 'this plain-HTTP port serves POS terminals only (POST /api/v1/transactions, /api/v1/transactions/batch, /api/v1/poslog); use the HTTPS port');
+    const allowed = [...POS_INGEST_PATHS].map((path) => `POST ${path}`);
+    const body = errorBody('forbidden', 'this plain-HTTP port serves POS terminals only; use the HTTPS port', { allowed });
     return Response.json(body, { status: 403 });
   };
 }

@@ -54,6 +54,7 @@ export const errorDetailsSchemas = {
   payload_too_large: z.object({ max_bytes: z.number().int() }),
   unsupported_media_type: z.object({ content_type: z.string().nullable() }),
   unavailable: z.object({ cause: z.string() }),
+  storage_full: z.object({ cause: z.string() }),
   locked: z.object({ retry_after_s: z.number().int(), until: z.string() }),
   rate_limited: z.object({ retry_after_s: z.number().int() }),
   sync_gap: z.object({ cursor: z.number().int() }),
