@@ -13,6 +13,7 @@ export interface GracefulStopParts {
   log: (line: string) => void;
   exit: (code: number) => void;
   hardStopMs?: number;
+  requestsGraceMs?: number;
 }
 
 /**
@@ -23,6 +24,7 @@ export interface GracefulStopParts {
 export function gracefulStop(parts: GracefulStopParts): () => Promise<void> {
   const { servers, background, deps, log, exit } = parts;
   const hardStopMs = parts.hardStopMs ?? HARD_STOP_MS;
+  const requestsGraceMs = parts.requestsGraceMs ?? REQUESTS_GRACE_MS;
   let stopping: Promise<void> | null = null;
 
   async function stop(): Promise<void> {
@@ -37,7 +39,7 @@ export function gracefulStop(parts: GracefulStopParts): () => Promise<void> {
       // Event streams never end by themselves: closed now; the tablets' EventSource reconnects to the next process.
       deps.presence.close();
       const closed = Promise.all(servers.map((s) => s.stop(false)));
-      const cut = setTimeout(() => servers.forEach((s) => void s.stop(true)), REQUESTS_GRACE_MS);
+      const cut = setTimeout(() => servers.forEach((s) => void s.stop(true)), requestsGraceMs);
       await closed;
       clearTimeout(cut);
       await deps.rescore.idle();
