@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../server/demo/random.ts';
-import { errorCodeOf, postEach, resultOf, runPosLoad, txKey } from './pos-load.ts';
+import { postEach, runPosLoad, txKey } from './pos-load.ts';
 import { killAllChildren, runCli, startServer } from './server-process.ts';
-import { checkAcknowledged, checkNoStrangers, openStore, readTransactions } from './store-checks.ts';
+import { checkAcknowledged, checkNoStrangers, checkRetries, openStore, readTransactions } from './store-checks.ts';
 
 /*
  * Point 11 of issue #10: SIGTERM under POS load. The real server stops accepting, answers what is in flight,
@@ -50,15 +50,7 @@ describe('SIGTERM during POS ingest', () => {
     const second = await startServer(dir);
     const unanswered = [...load.unanswered.values()];
     const retries = await postEach(second.url, token, unanswered);
-    const retryProblems = retries.flatMap((res, i) => {
-      const key = txKey(unanswered[i]!);
-      const id = stored.get(key);
-      if (res === null) return [`${key}: no answer to the retry`];
-      if (res.status === 200 && id !== undefined && resultOf(res.body).id === id) return [];
-      if (res.status === 201 && id === undefined) return [];
-      if (res.status === 409 && errorCodeOf(res.body) === 'insufficient_points' && id === undefined) return [];
-      return [`${key}: ${id ? `stored as ${id}` : 'absent'}, retry answered ${res.status} ${JSON.stringify(res.body)}`];
-    });
+    const retryProblems = checkRetries(stored, unanswered, retries);
     expect(retryProblems).toEqual([]);
     expect(await second.stop(10_000)).toEqual({ code: 0, signal: null });
     db = openStore(dir);
