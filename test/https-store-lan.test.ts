@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAllChildren, runCli, startServer } from './fault/server-process.ts';
-import { freePort } from './support/free-port.ts';
+import { freePort } from './support/postgres-cluster.ts';
 import { errorCodeOf, resultOf } from './fault/pos-load.ts';
 
 /*
