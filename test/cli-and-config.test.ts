@@ -93,4 +93,12 @@ describe('config', () => {
     expect(() => loadConfig({ LOYALTY_TIERS: '[{"name":"A","min_points":5},{"name":"B","min_points":1}]' })).toThrow(/ascending/);
     expect(() => loadConfig({ LOYALTY_CATEGORY_MULTIPLIERS: '{oops' })).toThrow(/not valid JSON/);
   });
+
+  it('takes TLS_CERT and TLS_KEY together, and TERMINAL_HTTP_PORT only beside TLS on another port', () => {
+    expect(() => loadConfig({ TLS_CERT: '/x/server.crt' })).toThrow(/TLS_CERT and TLS_KEY are set together/);
+    expect(() => loadConfig({ TERMINAL_HTTP_PORT: '8081' })).toThrow(/TERMINAL_HTTP_PORT needs TLS_CERT/);
+    const tls = { TLS_CERT: '/x/server.crt', TLS_KEY: '/x/server.key' };
+    expect(() => loadConfig({ ...tls, PORT: '8443', TERMINAL_HTTP_PORT: '8443' })).toThrow(/must differ from PORT/);
+    expect(loadConfig({ ...tls, TERMINAL_HTTP_PORT: '8081' })).toMatchObject({ ...tls, TERMINAL_HTTP_PORT: 8081 });
+  });
 });

@@ -80,6 +80,32 @@ describe('write queue', () => {
     expect((error as AppError).code).toBe('unavailable');
   });
 
+  it('on a full database abandons the whole group (503 storage_full, nothing written) and writes again once space is back', async () => {
+    env = setup();
+    const { sqlite, queue, gates } = env;
+    // SQLite's own size limit raises the same SQLITE_FULL a full disk does, at the page that does not fit.
+    const pages = (sqlite.query('PRAGMA page_count').get() as { page_count: number }).page_count;
+    sqlite.exec(`PRAGMA max_page_count = ${pages}`);
+    const big = (k: string) => () => sqlite.query('INSERT INTO t (k) VALUES (?)').run(k.padEnd(200_000, 'x')).changes;
+    const group = [queue.run(env.insert('before')), queue.run(big('big')), queue.runDerived(env.insert('after'))];
+    const errors = await Promise.all(group.map((p) => p.then(() => null, (e: unknown) => e)));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(503);
+      expect((error as AppError).code).toBe('storage_full');
+    }
+    expect(env.count()).toBe(0); // 'before' fitted, and was rolled back with its group all the same
+    expect(sqlite.inTransaction).toBe(false);
+    expect(gates).toHaveLength(0); // nothing committed, nothing to fsync
+
+    sqlite.exec('PRAGMA max_page_count = 1000000');
+    const again = queue.run(big('big'));
+    await new Promise((r) => setTimeout(r, 10));
+    gates[0]!.release();
+    await expect(again).resolves.toBe(1);
+    expect(env.count()).toBe(1);
+  });
+
   it('groups later writes while an fsync is running, and keeps going after it', async () => {
     env = setup();
     const first = env.queue.run(env.insert('1'));

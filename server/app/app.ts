@@ -19,6 +19,8 @@ import { SWEEP_MS_METRIC } from '../orchestration/sweep-schedule.ts';
 import { lastFullRescore } from '../scoring/serving/scores.service.ts';
 import { openApiDocument } from '../contract/openapi.ts';
 import { pwaStatic } from './pwa-static.ts';
+import { storeCaCertificate } from './store-ca.route.ts';
+import { isStorageFull, storageFullError } from '../db/storage-full.ts';
 
 /** Connects /metrics' scrape-time figures to this appliance. */
 function observeAppliance(deps: AppDeps): void {
@@ -46,6 +48,11 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    // A write outside the write queue (a session's touch, a token's last use) on a full disk.
+    if (isStorageFull(err)) {
+      const full = storageFullError(err);
+      return c.json(errorBody(full.code, full.message, full.details), full.status);
+    }
     console.error('unhandled error', err);
     return c.json(errorBody('internal', 'unexpected error'), 500);
   });
@@ -65,6 +72,8 @@ export function createApp(deps: AppDeps) {
 
   // Liveness without touching the database: load balancers, and the ingest benchmark's ceiling.
   app.get('/livez', (c) => c.text('ok'));
+
+  app.get('/store-ca.crt', storeCaCertificate(deps.config.DATA_DIR));
 
   const openapi = openApiDocument(deps.config.STORE_NAME);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));

@@ -22,6 +22,7 @@ import { AppError, InputError, NewerDatabaseError } from '../kernel/errors.ts';
 import { seedDemoStore } from '../demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../orchestration/apply-transaction.ts';
 import { runPosSimulator } from '../demo/pos-simulator.ts';
+import { runTlsInit } from './tls.command.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -261,6 +262,17 @@ const commands: Record<string, { help: string; run: Command }> = {
   restore: {
     help: 'restore FILE   (server stopped) verifies the checksum, integrity and schema, keeps store.db as store.db.before-restore-<time>, puts FILE in its place',
     run: (args) => reportingErrors(() => runRestore(args, config(), Date.now())),
+  },
+  tls: {
+    help: 'tls init [--hosts a,b] [--force] [--new-ca]   store CA + this box\'s HTTPS certificate in DATA_DIR/tls (prints the CA\'s SHA-256 fingerprint); --force reissues the certificate, keeping the CA',
+    run: (args) =>
+      reportingErrors(async () => {
+        const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { hosts: { type: 'string' }, force: { type: 'boolean' }, 'new-ca': { type: 'boolean' } } });
+        if (positionals[0] !== 'init') fail('usage: tls init [--hosts a,b] [--force] [--new-ca]');
+        const hosts = (values.hosts ?? '').split(',').filter((h) => h.trim().length > 0);
+        const { fingerprint } = runTlsInit(config(), { hosts, force: values.force ?? false, newCa: values['new-ca'] ?? false }, Date.now(), (line) => console.error(line));
+        process.stdout.write(`${fingerprint}\n`);
+      }),
   },
   rebuild: {
     help: 'rebuild   recomputes every derived table (stats, points, lifecycle, RFM, catalog) from facts',

@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   /** 503: the store could not commit or confirm a write; the caller retries (a retry is a replay). */
   'unavailable',
+  /** 503: the store's disk is full; nothing of the request was stored and writes resume once space is freed. */
+  'storage_full',
   'internal',
 ] as const;
 export const errorCodeSchema = z.enum(ERROR_CODES);
@@ -52,6 +54,7 @@ export const errorDetailsSchemas = {
   payload_too_large: z.object({ max_bytes: z.number().int() }),
   unsupported_media_type: z.object({ content_type: z.string().nullable() }),
   unavailable: z.object({ cause: z.string() }),
+  storage_full: z.object({ cause: z.string() }),
   locked: z.object({ retry_after_s: z.number().int(), until: z.string() }),
   rate_limited: z.object({ retry_after_s: z.number().int() }),
   sync_gap: z.object({ cursor: z.number().int() }),

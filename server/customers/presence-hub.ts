@@ -11,10 +11,20 @@ type Listener = (event: PresenceEvent) => void;
  */
 export function createPresenceHub(sqlite: Database) {
   const listeners = new Set<Listener>();
+  const enders = new Set<() => void>();
   return {
-    subscribe(listener: Listener): () => void {
+    /** `end` is called if the appliance stops while the listener is subscribed (its stream must close then). */
+    subscribe(listener: Listener, end: () => void = () => undefined): () => void {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      enders.add(end);
+      return () => {
+        listeners.delete(listener);
+        enders.delete(end);
+      };
+    },
+    /** The appliance is stopping: every listener's stream ends now, so the HTTP server can finish. */
+    close(): void {
+      for (const end of [...enders]) end();
     },
     listeners: () => listeners.size,
     /** Tells every listener that `customerId` is at `terminalId` (a merged id is followed to its survivor). */

@@ -40,10 +40,13 @@ export function presenceRoutes(deps: StoreDeps & { auth: Authenticator; audit: A
     streamSSE(c, async (stream) => {
       const queue: PresenceEvent[] = [];
       let wake: (() => void) | null = null;
-      const unsubscribe = deps.presence.subscribe((e) => {
-        queue.push(e);
-        wake?.();
-      });
+      const unsubscribe = deps.presence.subscribe(
+        (e) => {
+          queue.push(e);
+          wake?.();
+        },
+        () => stream.abort(),
+      );
       stream.onAbort(() => {
         unsubscribe();
         wake?.();

@@ -18,8 +18,12 @@ export function preparedSavepoint(sqlite: Database, name: string) {
         release.run();
         return value;
       } catch (error) {
-        rollbackTo.run();
-        release.run();
+        // On SQLITE_FULL or an I/O error SQLite may have rolled the whole transaction back on its own: then
+        // there is no savepoint left, and the caller must see the original error, not "no such savepoint".
+        if (sqlite.inTransaction) {
+          rollbackTo.run();
+          release.run();
+        }
         throw error;
       }
     },

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { preparedSavepoint } from './savepoint.ts';
 import { AppError } from '../kernel/errors.ts';
+import { isStorageFull, storageFullError } from './storage-full.ts';
 
 /*
  * Group commit. bun:sqlite is synchronous, so one transaction and one fsync per request would cap ingest
@@ -10,7 +11,19 @@ import { AppError } from '../kernel/errors.ts';
  * promises are resolved only after `durable()` (an fsync of the WAL, off the event loop) has covered that
  * COMMIT: a 2xx is never sent for data that is not on disk. While one group waits for its fsync the next
  * group is already being applied. If the COMMIT or the fsync fails, everyone in the group gets a 503.
+ *
+ * A full disk (SQLITE_FULL/ENOSPC) inside one item is not that item's fault and may already have made SQLite
+ * roll the whole transaction back on its own (it may do so on SQLITE_FULL/IOERR), after which further items
+ * would run in autocommit and be stored outside the group. So the group is abandoned at that item: rolled
+ * back whole, everyone answered 503 `storage_full`, and the next group tries again (space may be back).
  */
+
+/** Thrown out of an item to abandon its group; carries the item's error. */
+class GroupAbort extends Error {
+  constructor(readonly reason: unknown) {
+    super('group abandoned');
+  }
+}
 
 interface Pending<T> {
   work: () => T;
@@ -60,15 +73,25 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
         try {
           outcomes.push({ ok: true, value: savepoint.run(item.work) });
         } catch (error) {
+          // Out of the transaction: SQLite rolled it back itself; the items after this one must not autocommit.
+          if (isStorageFull(error) || !sqlite.inTransaction) throw new GroupAbort(error);
           outcomes.push({ ok: false, error });
         }
       }
       sqlite.run('COMMIT');
-    } catch (error) {
-      if (sqlite.inTransaction) sqlite.run('ROLLBACK');
-      const failure = new AppError(503, 'unavailable', 'the store database could not commit; nothing was stored', {
-        cause: error instanceof Error ? error.message : String(error),
-      });
+    } catch (thrown) {
+      const error = thrown instanceof GroupAbort ? thrown.reason : thrown;
+      try {
+        if (sqlite.inTransaction) sqlite.run('ROLLBACK');
+      } catch (rollbackError) {
+        // A ROLLBACK of a WAL transaction writes nothing; if it fails all the same, the connection is unusable.
+        console.error('write queue: ROLLBACK failed', rollbackError);
+      }
+      const failure = isStorageFull(error)
+        ? storageFullError(error)
+        : new AppError(503, 'unavailable', 'the store database could not commit; nothing was stored', {
+            cause: error instanceof Error ? error.message : String(error),
+          });
       for (const item of group) item.reject(failure);
       return;
     }

@@ -116,6 +116,11 @@ export const configSchema = z.object({
   SYNC_MAX_CLOCK_SKEW_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Daily automatic backups into DATA_DIR/backups are kept this many days (the newest always); 0 = no automatic backups. */
   BACKUP_KEEP_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  /** PEM certificate chain and key files (`cli tls init` writes DATA_DIR/tls/server.crt|key): both set, the appliance serves HTTPS on PORT. */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
+  /** With TLS: a second, plain-HTTP port for POS terminals that cannot speak TLS; it answers only the ingest endpoints. Unset: none. */
+  TERMINAL_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Recommendations kept per customer. */
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });
@@ -255,6 +260,11 @@ function crossFieldIssues(c: Partial<Config>): { fields: ConfigKey[]; message: s
   if (c.CENTRAL_URL !== undefined && c.CHAIN_SECRET === undefined && !c.SYNC_PII_TRANSFER) {
     issues.push({ fields: ['CENTRAL_URL', 'CHAIN_SECRET', 'SYNC_PII_TRANSFER'], message: 'CHAIN_SECRET is needed to sync: identifiers leave the store as digests keyed by it (or set SYNC_PII_TRANSFER=1)' });
   }
+  if ((c.TLS_CERT === undefined) !== (c.TLS_KEY === undefined)) issues.push({ fields: ['TLS_CERT', 'TLS_KEY'], message: 'TLS_CERT and TLS_KEY are set together (HTTPS) or not at all' });
+  if (c.TERMINAL_HTTP_PORT !== undefined && c.TLS_CERT === undefined) {
+    issues.push({ fields: ['TERMINAL_HTTP_PORT', 'TLS_CERT'], message: 'TERMINAL_HTTP_PORT needs TLS_CERT/TLS_KEY: without TLS, PORT already serves plain HTTP' });
+  }
+  if (c.TERMINAL_HTTP_PORT !== undefined && c.TERMINAL_HTTP_PORT === c.PORT) issues.push({ fields: ['TERMINAL_HTTP_PORT', 'PORT'], message: 'TERMINAL_HTTP_PORT must differ from PORT' });
   const tiers = c.LOYALTY_TIERS;
   if (tiers?.some((t, i) => i > 0 && t.min_points <= tiers[i - 1]!.min_points)) {
     issues.push({ fields: ['LOYALTY_TIERS'], message: 'LOYALTY_TIERS: min_points must be strictly ascending' });

@@ -79,7 +79,7 @@ async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (out
     const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (d: Buffer) => {
       output += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      const url = /listening on (https?:\/\/\S+)/.exec(output)?.[1];
       if (url && started(output)) {
         clearTimeout(timer);
         resolve(url);

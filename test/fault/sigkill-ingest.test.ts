@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../server/demo/random.ts';
-import { type Ack, errorCodeOf, postEach, resultOf, runPosLoad, sameAnswerButCustomer, txKey } from './pos-load.ts';
+import { type Ack, postEach, resultOf, runPosLoad, sameAnswerButCustomer, txKey } from './pos-load.ts';
 import { killAllChildren, runCli, startServer } from './server-process.ts';
-import { canonicalizer, checkAcknowledged, checkNoStrangers, checkPoints, derivedSnapshot, factCounts, openStore, readTransactions } from './store-checks.ts';
+import { canonicalizer, checkAcknowledged, checkRetries, checkNoStrangers, checkPoints, derivedSnapshot, factCounts, openStore, readTransactions } from './store-checks.ts';
 
 /*
  * "No acknowledged POS transaction is lost or counted twice." Each cycle starts the real server as its own
@@ -103,15 +103,7 @@ async function runOneCycle(seed: number, dir: string): Promise<void> {
 
   // 4. Every unanswered one again: 200 exactly when it was stored (same id), else 201; or refused for points now.
   const retries = await postEach(second.url, token, unanswered);
-  const retryProblems = retries.flatMap((res, i) => {
-    const key = txKey(unanswered[i]!);
-    const storedId = storedKeys.get(key);
-    if (res === null) return [`${key}: no answer to the retry`];
-    if (res.status === 200 && storedId !== undefined && resultOf(res.body).id === storedId) return [];
-    if (res.status === 201 && storedId === undefined) return [];
-    if (res.status === 409 && errorCodeOf(res.body) === 'insufficient_points' && storedId === undefined) return [];
-    return [`${key}: ${storedId ? `stored as ${storedId}` : 'absent'} after the crash, retry answered ${res.status} ${JSON.stringify(res.body)}`];
-  });
+  const retryProblems = checkRetries(storedKeys, unanswered, retries);
   expect(retryProblems).toEqual([]);
   const presentBefore = unanswered.filter((tx) => storedKeys.has(txKey(tx))).length;
 

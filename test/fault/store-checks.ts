@@ -4,7 +4,7 @@ import type { TransactionFact } from '../../server/db/fact-writer.ts';
 import { testConfig } from '../../server/kernel/config.ts';
 import { loyaltyRulesFrom } from '../../server/loyalty/loyalty-rules.ts';
 import { pointsView } from '../../server/loyalty/loyalty.service.ts';
-import { type Ack, txKey, type WireTx } from './pos-load.ts';
+import { type Ack, errorCodeOf, resultOf, txKey, type WireTx } from './pos-load.ts';
 
 /*
  * Reads of the store file for the fault test, through a read-only connection of the test's own (the
@@ -162,4 +162,20 @@ export function derivedSnapshot(db: Database) {
     months: db.query('SELECT * FROM customer_months ORDER BY customer_id, month').all(),
     lifecycle: db.query('SELECT customer_id, stage, purchase_count, first_purchase_at, last_purchase_at, second_purchase_at FROM customer_lifecycle ORDER BY customer_id').all(),
   };
+}
+
+/**
+ * Re-posts of requests that got no answer (`stored`: key → id on the file before the re-posts): 200 with the
+ * stored id exactly when it was stored, else 201, or a refusal for points it could no longer spend.
+ */
+export function checkRetries(stored: ReadonlyMap<string, string>, unanswered: readonly WireTx[], retries: ReadonlyArray<{ status: number; body: unknown } | null>): string[] {
+  return retries.flatMap((res, i) => {
+    const key = txKey(unanswered[i]!);
+    const storedId = stored.get(key);
+    if (res === null) return [`${key}: no answer to the retry`];
+    if (res.status === 200 && storedId !== undefined && resultOf(res.body).id === storedId) return [];
+    if (res.status === 201 && storedId === undefined) return [];
+    if (res.status === 409 && errorCodeOf(res.body) === 'insufficient_points' && storedId === undefined) return [];
+    return [`${key}: ${storedId ? `stored as ${storedId}` : 'absent'} before the retry, which answered ${res.status} ${JSON.stringify(res.body)}`];
+  });
 }
