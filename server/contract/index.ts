@@ -1,6 +1,7 @@
 export * from './actions.ts';
 export * from './analytics.ts';
 export * from './customer.ts';
+export * from './merge.ts';
 export * from './enums.ts';
 export * from './errors.ts';
 export * from './health.ts';
