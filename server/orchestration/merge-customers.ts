@@ -4,9 +4,13 @@ import { reassignOwner } from '../db/fact-writer.ts';
 import type { IdentifierKind } from '../contract/enums.ts';
 import { byPrecedence, CONTACT_KINDS } from '../identity/identifier-precedence.ts';
 import { createCustomer, findCustomerByIdentifier, isRegistered, linkIdentifier, mergeIdentity, mergeRows, unlinkKinds } from '../identity/identity.service.ts';
-import { fileMergeSuggestion } from '../identity/merge-suggestions.ts';
+import { decideMergeSuggestion, fileMergeSuggestion } from '../identity/merge-suggestions.ts';
+import { liveCustomerId } from '../identity/customer-write.service.ts';
+import type { MergeDecision } from '../contract/merge.ts';
+import type { Actor } from '../kernel/actor.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
-import { moveLifecycleHistory } from '../lifecycle/lifecycle.service.ts';
+import { evaluateCustomerLifecycle, moveLifecycleHistory } from '../lifecycle/lifecycle.service.ts';
 import { movePoints } from '../loyalty/loyalty.service.ts';
 import { forgetCustomerStats, recomputeCustomerStats } from '../stats/customer-stats.service.ts';
 
@@ -64,4 +68,19 @@ export function mergeCustomers(sqlite: Database, survivorId: string, loserIds: r
   }
   recomputeCustomerStats(sqlite, survivor.id);
   return survivor.id;
+}
+
+/**
+ * A manager approves a suggestion: the other customer is merged into the sale's customer (both must still be
+ * live: 404/410 otherwise, and the caller rolls back). Already one since (another merge), nothing more is merged.
+ */
+export function approveMergeSuggestion(sqlite: Database, lifecycle: LifecycleRules, id: string, now: number, by: Actor | null): MergeDecision {
+  const suggestion = decideMergeSuggestion(sqlite, id, 'approved', by, now);
+  const survivor = liveCustomerId(sqlite, suggestion.customer_id);
+  const other = liveCustomerId(sqlite, suggestion.other_customer_id);
+  if (other !== survivor) {
+    mergeCustomers(sqlite, survivor, [other], now, 'suggestion', { suggestion_id: suggestion.id, by });
+    evaluateCustomerLifecycle(sqlite, lifecycle, survivor, now);
+  }
+  return { suggestion, customer_id: survivor };
 }

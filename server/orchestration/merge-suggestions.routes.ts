@@ -3,10 +3,9 @@ import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import { actorOf } from '../auth/token.service.ts';
 import { type MergeDecision, mergeSuggestionQuerySchema, type MergeSuggestionList, type UnmergeResult } from '../contract/merge.ts';
 import { parseOr422 } from '../http/request-body.ts';
-import { liveCustomerId } from '../identity/customer-write.service.ts';
 import { decideMergeSuggestion, listMergeSuggestions } from '../identity/merge-suggestions.ts';
 import type { AppDeps } from './app-deps.ts';
-import { mergeCustomers } from './merge-customers.ts';
+import { approveMergeSuggestion } from './merge-customers.ts';
 import { unmergeCustomer } from './unmerge-customer.ts';
 
 /** The manager's side of identity: suggestions to merge two registered customers, approvals, rejections, unmerges. */
@@ -19,21 +18,9 @@ export function mergeSuggestionRoutes(deps: AppDeps) {
     return c.json({ suggestions: listMergeSuggestions(deps.sqlite, q.status) } satisfies MergeSuggestionList);
   });
 
-  /**
-   * Approval merges the other customer into the sale's customer (both must still be live: 404/410 otherwise,
-   * and nothing is written). Named together again after an earlier merge, they are one already: recorded, no merge.
-   */
   app.post('/merge-suggestions/:id/approve', manager, async (c) => {
-    const decided = await deps.writes.run(() => {
-      const now = deps.clock();
-      const by = actorOf(c.get('principal'));
-      const suggestion = decideMergeSuggestion(deps.sqlite, c.req.param('id'), 'approved', by, now);
-      const survivor = liveCustomerId(deps.sqlite, suggestion.customer_id);
-      const other = liveCustomerId(deps.sqlite, suggestion.other_customer_id);
-      if (other !== survivor) mergeCustomers(deps.sqlite, survivor, [other], now, 'suggestion', { suggestion_id: suggestion.id, by });
-      return { suggestion, customer_id: survivor } satisfies MergeDecision;
-    });
-    deps.rescore.enqueue(decided.customer_id);
+    const decided = await deps.writes.run(() => approveMergeSuggestion(deps.sqlite, deps.lifecycle, c.req.param('id'), deps.clock(), actorOf(c.get('principal'))));
+    if (decided.customer_id) deps.rescore.enqueue(decided.customer_id);
     return c.json(decided);
   });
 
