@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'bun:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readChanges, replayChanges } from '../server/db/change-log.ts';
+import { openDb } from '../server/db/open.ts';
 import { ingestResultSchema } from '../server/contract/ingest-results.ts';
 import { mergeDecisionSchema, mergeSuggestionListSchema, unmergeResultSchema } from '../server/contract/merge.ts';
 import { customerCardSchema } from '../server/contract/profile.ts';
@@ -31,11 +37,22 @@ const decide = (id: string, decision: 'approve' | 'reject') => t.call('POST', `/
 const unmerge = (id: string) => t.call('POST', `/api/v1/customers/${id}/unmerge`, { role: 'manager' });
 
 /** The whole derived view a rebuild from the facts must reproduce, suggestions included. */
-const view = () => ({ ...derivedSnapshot(t.deps.sqlite), suggestions: t.deps.sqlite.query('SELECT * FROM merge_suggestions ORDER BY id').all() });
+const view = (db: Database) => ({ ...derivedSnapshot(db), suggestions: db.query('SELECT * FROM merge_suggestions ORDER BY id').all() });
+/** `cli rebuild` gives back the incremental view, and so does the change log replayed into a fresh database. */
 const expectRebuildReproduces = () => {
-  const incremental = view();
+  const incremental = view(t.deps.sqlite);
   rebuildEverything(t.deps, t.clock());
-  expect(view()).toEqual(incremental);
+  expect(view(t.deps.sqlite)).toEqual(incremental);
+  const dir = mkdtempSync(join(tmpdir(), 'merge-replay-'));
+  const fresh = openDb(join(dir, 'store.db'));
+  try {
+    fresh.transaction(() => replayChanges(fresh, readChanges(t.deps.sqlite, 0, 100_000)))();
+    rebuildEverything({ sqlite: fresh, lifecycle: t.deps.lifecycle }, t.clock());
+    expect(view(fresh)).toEqual(incremental);
+  } finally {
+    fresh.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 };
 
 /** Ann and Ben, both registered, each with one sale of their own. */

@@ -143,13 +143,14 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
       sqlite.query('DELETE FROM identity_links WHERE customer_id = ?').run(id);
       return;
     case 'profile_snapshot': {
+      // A snapshot names the final survivor only: it stands in for the direct one (as migration 0021 does).
       const consent = (data.consent ?? {}) as Record<string, number | null>;
       sqlite
         .query(
-          `INSERT INTO customers (id, store_id, created_at, updated_at, merged_into, registered_at, name, birthday, gender,
+          `INSERT INTO customers (id, store_id, created_at, updated_at, merged_into, absorbed_into, registered_at, name, birthday, gender,
              consent_sms, consent_email, consent_push, consent_call, erased_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-           ON CONFLICT (id) DO UPDATE SET store_id = ?2, created_at = ?3, updated_at = ?4, merged_into = ?5, registered_at = ?6, name = ?7, birthday = ?8, gender = ?9,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+           ON CONFLICT (id) DO UPDATE SET store_id = ?2, created_at = ?3, updated_at = ?4, merged_into = ?5, absorbed_into = ?5, registered_at = ?6, name = ?7, birthday = ?8, gender = ?9,
              consent_sms = ?10, consent_email = ?11, consent_push = ?12, consent_call = ?13, erased_at = ?14`,
         )
         .run(
