@@ -5,7 +5,7 @@ import { isMergedField, PROFILE_COLUMNS, type ProfileValues } from './profile-co
 import { applyUnmerge } from './unmerge-view.ts';
 
 /*
- * The customer view (`customers`, `identity_links`) is derived from customer events: each write records its
+ * The customer view (`customers`, `identity_links`, `merge_suggestions`) is derived from customer events: each write records its
  * event and applies it here, and `cli rebuild` clears the view and applies every event again in change-log
  * order — one function for both, so the two cannot disagree. Event data (JSON):
  *   created            {origin, store_id}
