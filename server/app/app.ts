@@ -7,6 +7,7 @@ import { analyticsRoutes } from '../analytics/analytics.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import type { AppDeps } from '../orchestration/app-deps.ts';
 import { customerRoutes } from '../customers/customers.routes.ts';
+import { mergeSuggestionRoutes } from '../orchestration/merge-suggestions.routes.ts';
 import type { Health } from '../contract/health.ts';
 import { AppError, errorBody } from '../kernel/errors.ts';
 import { ingestRoutes } from '../orchestration/ingest.routes.ts';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', posLogRoutes(deps));
   const actions = createActionsService(deps);
   app.route('/api/v1', customerRoutes(deps, actions));
+  app.route('/api/v1', mergeSuggestionRoutes(deps));
   app.route('/api/v1', actionRoutes(deps, actions));
   app.route('/api/v1', analyticsRoutes(deps));
   app.route('/api/v1', syncRoutes(deps));

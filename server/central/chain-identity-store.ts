@@ -48,6 +48,12 @@ export function chainIdentityPort(tx: CentralTx, now: number, stamp: number): Ch
     async attach(storeId, customerId, globalId) {
       await tx.insert(storeCustomers).values({ storeId, customerId, globalId });
     },
+    async reattach(storeId, customerId, globalId) {
+      await tx
+        .insert(storeCustomers)
+        .values({ storeId, customerId, globalId })
+        .onConflictDoUpdate({ target: [storeCustomers.storeId, storeCustomers.customerId], set: { globalId } });
+    },
     async holderOf(kind, key) {
       const rows = await tx.select({ g: globalIdentifiers.globalId }).from(globalIdentifiers).where(and(eq(globalIdentifiers.kind, kind), eq(globalIdentifiers.digest, key)));
       return rows[0]?.g ?? null;
@@ -113,6 +119,7 @@ export function chainIdentityStore(tx: CentralTx, now: number, stamp: number): C
       }
     },
     mergeGlobals: (from, into) => one.mergeGlobals(from, into),
+    reattach: (storeId, customerId, globalId) => one.reattach(storeId, customerId, globalId),
     erase: (globalId) => one.erase(globalId),
   };
 }

@@ -2,6 +2,7 @@ export * from './actions.ts';
 export * from './analytics.ts';
 export * from './audit.ts';
 export * from './customer.ts';
+export * from './merge.ts';
 export * from './enums.ts';
 export * from './errors.ts';
 export * from './health.ts';

@@ -3,6 +3,7 @@ import { auditPageSchema, auditQuerySchema } from './audit.ts';
 import { atRiskListSchema, atRiskQuerySchema, exportQuerySchema, modelHealthSchema, overviewQuerySchema, overviewSchema } from './analytics.ts';
 import { erasedCustomerSchema, lookupQuerySchema, phoneCandidatesSchema, phoneSearchQuerySchema, registerCustomerSchema, updateCustomerSchema } from './customer.ts';
 import { errorBodySchema } from './errors.ts';
+import { mergeDecisionSchema, mergeSuggestionListSchema, mergeSuggestionQuerySchema, unmergeResultSchema } from './merge.ts';
 import { errorResponse as error, errors, input, ok, output, pathParam, queryParams, requestBody, security } from './openapi-parts.ts';
 import { healthSchema } from './health.ts';
 import { batchResultSchema, ingestResultSchema, posLogResultSchema } from './ingest-results.ts';
@@ -28,6 +29,9 @@ export function openApiDocument(storeName: string) {
         PosLogResult: output(posLogResultSchema),
         CustomerCard: output(customerCardSchema),
         ErasedCustomer: output(erasedCustomerSchema),
+        MergeSuggestionList: output(mergeSuggestionListSchema),
+        MergeDecision: output(mergeDecisionSchema),
+        UnmergeResult: output(unmergeResultSchema),
         CustomerActions: output(customerActionsSchema),
         OutcomeResult: output(outcomeResultSchema),
         Overview: output(overviewSchema),
@@ -143,6 +147,38 @@ export function openApiDocument(storeName: string) {
           summary: 'Erase personal data (keeps de-identified facts)',
           security: security('manager'),
           responses: { '200': ok('erased', 'ErasedCustomer'), ...errors(401, 403, 404, 410) },
+        },
+      },
+      '/api/v1/customers/{id}/unmerge': {
+        parameters: idParam,
+        post: {
+          summary: 'Undo the merge of this merged-away customer: it comes back with its identifiers, transactions and points (409 when not merged)',
+          security: security('manager'),
+          responses: { '200': ok('unmerged', 'UnmergeResult'), ...errors(401, 403, 404, 409, 410) },
+        },
+      },
+      '/api/v1/merge-suggestions': {
+        get: {
+          summary: 'Two registered customers one sale named together (POS data never merges them): suggestions for a manager, oldest first',
+          security: security('manager'),
+          parameters: queryParams(mergeSuggestionQuerySchema),
+          responses: { '200': ok('the suggestions', 'MergeSuggestionList'), ...errors(401, 403, 422) },
+        },
+      },
+      '/api/v1/merge-suggestions/{id}/approve': {
+        parameters: idParam,
+        post: {
+          summary: "Approve: the other customer is merged into the sale's customer (409 when decided already, 410 when one was erased)",
+          security: security('manager'),
+          responses: { '200': ok('approved and merged', 'MergeDecision'), ...errors(401, 403, 404, 409, 410) },
+        },
+      },
+      '/api/v1/merge-suggestions/{id}/reject': {
+        parameters: idParam,
+        post: {
+          summary: 'Reject: the two stay apart (409 when decided already)',
+          security: security('manager'),
+          responses: { '200': ok('rejected', 'MergeDecision'), ...errors(401, 403, 404, 409) },
         },
       },
       '/api/v1/customers/{id}/actions': {

@@ -167,6 +167,17 @@ export function reassignOwner(sqlite: Database, from: string, to: string): void 
 }
 
 /**
+ * An unmerge: the facts owned by `from` that were recorded for one of `recordedFor` belong to `to` again. Only the
+ * derived owner column changes.
+ */
+export function returnOwner(sqlite: Database, recordedFor: readonly string[], from: string, to: string): void {
+  const ids = JSON.stringify(recordedFor);
+  for (const table of OWNED_FACT_TABLES) {
+    sqlite.query(`UPDATE ${table} SET customer_id = ?1 WHERE customer_id = ?2 AND recorded_customer_id IN (SELECT value FROM json_each(?3))`).run(to, from, ids);
+  }
+}
+
+/**
  * `cli rebuild`: every fact's owner recomputed from who it was recorded for. `aliases` maps each merged
  * customer to the final survivor (identity's view of merges); anyone else owns what was recorded for them.
  */

@@ -70,8 +70,13 @@ export const customers = sqliteTable(
      * at this store, or one taken from central), for last-writer-wins (sync/profile-lww.ts). Null: none yet.
      */
     fieldHlcs: text('field_hlcs'),
+    /**
+     * The customer this one was merged into directly (`merged_into` names the final survivor): an unmerge
+     * brings back this customer with the aliases merged into it before.
+     */
+    absorbedInto: text('absorbed_into'),
   },
-  (t) => [index('customers_merged_into').on(t.mergedInto)],
+  (t) => [index('customers_merged_into').on(t.mergedInto), index('customers_absorbed_into').on(t.absorbedInto)],
 );
 
 /** Derived from identifier_linked / identifier_unlinked events and merges: the identifiers live now. */
@@ -82,6 +87,8 @@ export const identityLinks = sqliteTable(
     /** Normalized: card digits/letters, E.164 phone, lower-cased email. */
     value: text('value').notNull(),
     customerId: text('customer_id').notNull(),
+    /** The customer whose `identifier_linked` event linked it (a merge moves `customer_id`, not this; an unmerge reads it). */
+    linkedFor: text('linked_for'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
@@ -90,6 +97,31 @@ export const identityLinks = sqliteTable(
     // The clerk's "last four digits of the phone" search, without scanning every phone.
     index('identity_links_phone_last4').on(sql`substr(${t.value}, -4)`).where(sql`${t.kind} = 'phone'`),
   ],
+);
+
+/**
+ * Derived from `merge_suggested` / `merge_suggestion_decided` events: two registered customers a sale named
+ * together, which POS data may not merge (DESIGN §5); a manager approves (merges) or rejects.
+ */
+export const mergeSuggestions = sqliteTable(
+  'merge_suggestions',
+  {
+    id: text('id').primaryKey(),
+    /** The customer the sale went to (the strongest identifier's); survives an approval. */
+    customerId: text('customer_id').notNull(),
+    /** The other registered customer the sale named. */
+    otherCustomerId: text('other_customer_id').notNull(),
+    status: text('status', { enum: ['open', 'approved', 'rejected'] }).notNull(),
+    /** JSON array of the identifier kinds that named the other customer. */
+    kinds: text('kinds').notNull(),
+    /** The transaction that named both (its id), when one did. */
+    txId: text('tx_id'),
+    createdAt: integer('created_at').notNull(),
+    decidedAt: integer('decided_at'),
+    /** JSON actor of the decision. */
+    decidedBy: text('decided_by'),
+  },
+  (t) => [index('merge_suggestions_status').on(t.status, t.createdAt), index('merge_suggestions_pair').on(t.customerId, t.otherCustomerId)],
 );
 
 export const transactions = sqliteTable(

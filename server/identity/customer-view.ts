@@ -1,8 +1,11 @@
 import type { Database } from 'bun:sqlite';
 import { appendCustomerEvent, tombstoneEvents } from '../db/fact-writer.ts';
+import { applySuggestionEvent } from './merge-suggestion-view.ts';
+import { isMergedField, PROFILE_COLUMNS, type ProfileValues } from './profile-columns.ts';
+import { applyUnmerge } from './unmerge-view.ts';
 
 /*
- * The customer view (`customers`, `identity_links`) is derived from customer events: each write records its
+ * The customer view (`customers`, `identity_links`, `merge_suggestions`) is derived from customer events: each write records its
  * event and applies it here, and `cli rebuild` clears the view and applies every event again in change-log
  * order — one function for both, so the two cannot disagree. Event data (JSON):
  *   created            {origin, store_id}
@@ -13,14 +16,17 @@ import { appendCustomerEvent, tombstoneEvents } from '../db/fact-writer.ts';
  *   profile_filled     {values: {name?, birthday?}}   (a POS source filling gaps; never overwrites)
  *   profile_synced     {global_id, values: {column: value}, hlcs: {column: hlc}}   (fields another store wrote
  *                      later than this one, taken from central; see profile-sync.ts)
- *   merged             {merged_id, reason, fields_taken: [column]}   (recorded on the survivor)
+ *   merged             {merged_id, reason, fields_taken: [column], suggestion_id?}   (recorded on the survivor)
+ *   unmerged           {from_id, customer_ids: [id], fields_returned: [column], by}   (recorded on the customer that
+ *                      comes back: customer_ids are it and the aliases merged into it before; the survivor `from_id`
+ *                      gives back the identifiers linked for them and drops the fields it had taken from them)
+ *   merge_suggested    {suggestion_id, other_id, kinds: [kind], tx_id}   (on the sale's customer; see merge-suggestions.ts)
+ *   merge_suggestion_decided {suggestion_id, decision: approved|rejected, by}
  *   erased             {}                     profile_snapshot {…every column} (migration 0012)
  *   action_outcome     {action_id, type, outcome, survey_answer, note}   (no effect on this view)
  */
 
-export const PROFILE_COLUMNS = ['name', 'birthday', 'gender', 'consent_sms', 'consent_email', 'consent_push', 'consent_call'] as const;
-export type ProfileColumn = (typeof PROFILE_COLUMNS)[number];
-export type ProfileValues = Partial<Record<ProfileColumn, string | number | null>>;
+export { PROFILE_COLUMNS, type ProfileColumn, type ProfileValues } from './profile-columns.ts';
 
 /** Keys whose values are personal: an erasure turns them into null in every event of the customer. */
 const PERSONAL_KEYS = new Set<string>([...PROFILE_COLUMNS, 'value', 'survey_answer', 'note', 'consent']);
@@ -80,7 +86,9 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
       return;
     case 'identifier_linked':
       if (typeof data.value === 'string') {
-        sqlite.query('INSERT INTO identity_links (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?)').run(String(data.kind), data.value, ownerOf(sqlite, id), at);
+        sqlite
+          .query('INSERT INTO identity_links (kind, value, customer_id, linked_for, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(String(data.kind), data.value, ownerOf(sqlite, id), id, at);
       }
       return;
     case 'identifier_unlinked':
@@ -107,18 +115,24 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
       return;
     case 'merged': {
       const loser = String(data.merged_id);
-      const taken = ((data.fields_taken ?? []) as string[]).filter((f): f is ProfileColumn | 'registered_at' =>
-        f === 'registered_at' || (PROFILE_COLUMNS as readonly string[]).includes(f),
-      );
+      const taken = ((data.fields_taken ?? []) as unknown[]).filter(isMergedField);
       for (const f of taken) sqlite.query(`UPDATE customers SET ${f} = (SELECT ${f} FROM customers WHERE id = ?2) WHERE id = ?1`).run(id, loser);
       // A field taken from the alias comes with the timestamp of the write that set it there.
       const loserClocks = fieldClocksOf(sqlite, loser);
       setFieldClocks(sqlite, id, Object.fromEntries(taken.flatMap((f) => (loserClocks[f] !== undefined ? [[f, loserClocks[f]]] : []))));
       sqlite.query('UPDATE customers SET merged_into = ?1, updated_at = ?2 WHERE id = ?3 OR merged_into = ?3').run(id, at, loser);
+      sqlite.query('UPDATE customers SET absorbed_into = ? WHERE id = ?').run(id, loser);
       sqlite.query('UPDATE customers SET updated_at = ? WHERE id = ?').run(at, id);
       sqlite.query('UPDATE identity_links SET customer_id = ? WHERE customer_id = ?').run(id, loser);
       return;
     }
+    case 'unmerged':
+      applyUnmerge(sqlite, id, data, at);
+      return;
+    case 'merge_suggested':
+    case 'merge_suggestion_decided':
+      applySuggestionEvent(sqlite, id, e.kind, at, data);
+      return;
     case 'erased':
       sqlite
         .query(
@@ -129,13 +143,14 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
       sqlite.query('DELETE FROM identity_links WHERE customer_id = ?').run(id);
       return;
     case 'profile_snapshot': {
+      // A snapshot names the final survivor only: it stands in for the direct one (as migration 0021 does).
       const consent = (data.consent ?? {}) as Record<string, number | null>;
       sqlite
         .query(
-          `INSERT INTO customers (id, store_id, created_at, updated_at, merged_into, registered_at, name, birthday, gender,
+          `INSERT INTO customers (id, store_id, created_at, updated_at, merged_into, absorbed_into, registered_at, name, birthday, gender,
              consent_sms, consent_email, consent_push, consent_call, erased_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-           ON CONFLICT (id) DO UPDATE SET store_id = ?2, created_at = ?3, updated_at = ?4, merged_into = ?5, registered_at = ?6, name = ?7, birthday = ?8, gender = ?9,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+           ON CONFLICT (id) DO UPDATE SET store_id = ?2, created_at = ?3, updated_at = ?4, merged_into = ?5, absorbed_into = ?5, registered_at = ?6, name = ?7, birthday = ?8, gender = ?9,
              consent_sms = ?10, consent_email = ?11, consent_push = ?12, consent_call = ?13, erased_at = ?14`,
         )
         .run(
@@ -158,6 +173,7 @@ export function applyToCustomerView(sqlite: Database, e: ViewEvent): void {
 export function rebuildCustomerView(sqlite: Database): number {
   sqlite.run('DELETE FROM identity_links');
   sqlite.run('DELETE FROM customers');
+  sqlite.run('DELETE FROM merge_suggestions');
   let n = 0;
   const events = sqlite
     .query<{ recorded_customer_id: string; kind: string; at: number; data: string }, []>(

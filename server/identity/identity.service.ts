@@ -2,7 +2,8 @@ import type { Database } from 'bun:sqlite';
 import { newId } from '../kernel/ids.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
 import type { CustomerRow } from './customer-row.ts';
-import { PROFILE_COLUMNS, recordCustomerEvent } from './customer-view.ts';
+import { recordCustomerEvent } from './customer-view.ts';
+import { MERGED_FIELDS, type MergedField } from './profile-columns.ts';
 
 /*
  * Who is this? Identifiers are unique keys (kind, normalized value) → customer. All functions run inside
@@ -32,27 +33,36 @@ export function createCustomer(sqlite: Database, storeId: string, now: number, o
   return id;
 }
 
-/** A merge fills the survivor's gaps in these from the merged customer. */
-const MERGED_FIELDS = [...PROFILE_COLUMNS, 'registered_at'] as const;
-type MergeRow = Pick<CustomerRow, 'id' | 'created_at' | (typeof MERGED_FIELDS)[number]>;
+export type MergeRow = Pick<CustomerRow, 'id' | 'created_at' | MergedField>;
 
-/** The customers to merge, oldest first (ties by id): the first survives. Unknown ids are left out. */
-export function mergeOrder(sqlite: Database, ids: readonly string[]): MergeRow[] {
+/** The customers to merge, in the order given; unknown ids are left out. */
+export function mergeRows(sqlite: Database, ids: readonly string[]): MergeRow[] {
   return ids
     .map((id) => sqlite.query<MergeRow, [string]>(`SELECT id, created_at, ${MERGED_FIELDS.join(', ')} FROM customers WHERE id = ?`).get(id))
-    .filter((r): r is MergeRow => r !== null)
-    .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+    .filter((r): r is MergeRow => r !== null);
 }
 
 /**
  * The identity side of a merge (a fact: `merged`, on the survivor): the loser and its aliases become aliases
  * of the survivor, its identifiers move, and the survivor takes the loser's profile values where it has
- * none, so no contact detail is dropped. `survivor` is updated to the merged values.
+ * none, so no contact detail is dropped. `survivor` is updated to the merged values. `extra` goes into the
+ * event (an approved suggestion's id).
  */
-export function mergeIdentity(sqlite: Database, survivor: MergeRow, loser: MergeRow, now: number, reason: string): void {
+export function mergeIdentity(sqlite: Database, survivor: MergeRow, loser: MergeRow, now: number, reason: string, extra: Record<string, unknown> = {}): void {
   const taken = MERGED_FIELDS.filter((f) => survivor[f] === null && loser[f] !== null);
   for (const f of taken) (survivor as Record<string, unknown>)[f] = loser[f];
-  recordCustomerEvent(sqlite, survivor.id, 'merged', now, { merged_id: loser.id, reason, fields_taken: taken });
+  recordCustomerEvent(sqlite, survivor.id, 'merged', now, { merged_id: loser.id, reason, fields_taken: taken, ...extra });
+}
+
+/** Registered (by a clerk, or merged with a registered customer's fields) rather than a shadow made from POS data alone. */
+export function isRegistered(sqlite: Database, id: string): boolean {
+  return sqlite.query<{ r: number | null }, [string]>('SELECT registered_at AS r FROM customers WHERE id = ?').get(id)?.r != null;
+}
+
+/** Unlinks the customer's live identifiers of these kinds (facts: `identifier_unlinked`, with `reason`). */
+export function unlinkKinds(sqlite: Database, customerId: string, kinds: ReadonlySet<string>, now: number, reason: string): void {
+  const links = sqlite.query<IdentifierRef, [string]>('SELECT kind, value FROM identity_links WHERE customer_id = ?').all(customerId);
+  for (const l of links.filter((x) => kinds.has(x.kind))) recordCustomerEvent(sqlite, customerId, 'identifier_unlinked', now, { kind: l.kind, value: l.value, reason });
 }
 
 /** Follows an alias to the customer that survived merges. */

@@ -270,6 +270,18 @@ export function movePoints(sqlite: Database, from: string, to: string): void {
     .run(to, loser.balance);
 }
 
+/**
+ * An unmerge: the customer's balance from the ledger entries it owns again (next_expiry_at 0 = unknown: its
+ * next write replays the ledger once). Points the survivor redeemed from the returned customer's lots stay
+ * redeemed by the survivor, whose balance may then be below zero until it earns again.
+ */
+export function recomputeBalance(sqlite: Database, customerId: string): void {
+  sqlite.query('DELETE FROM customer_points WHERE customer_id = ?').run(customerId);
+  sqlite
+    .query('INSERT INTO customer_points (customer_id, balance, next_expiry_at) SELECT customer_id, sum(points), 0 FROM loyalty_ledger WHERE customer_id = ? GROUP BY customer_id')
+    .run(customerId);
+}
+
 /** `cli rebuild`: every balance from the ledger. next_expiry_at 0 = unknown: each customer's next write replays the ledger once. */
 export function rebuildPoints(sqlite: Database): void {
   sqlite.run('DELETE FROM customer_points');

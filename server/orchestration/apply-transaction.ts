@@ -107,12 +107,12 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   }
 
   const original = input.original ? findByKey(sqlite, input.original.storeId, input.original.terminalId, input.original.receiptNo) : null;
+  const id = newId(now);
   let customerId: string | null = null;
-  if (input.customer.length > 0) customerId = resolveCustomer(sqlite, input.customer, input.storeId, now);
+  if (input.customer.length > 0) customerId = resolveCustomer(sqlite, input.customer, input.storeId, now, id);
   else if (input.kind === 'return' && original) customerId = original.customer_id;
   if (customerId && input.customerProfile) fillProfileGaps(sqlite, customerId, input.customerProfile, now);
 
-  const id = newId(now);
   const sign = input.kind === 'return' ? -1 : 1;
   const total = sign * nonVoidTotal(input.lines);
   if (input.kind === 'return' && original) assertRefundable(sqlite, original.id, -total);

@@ -1,42 +1,65 @@
 import type { Database } from 'bun:sqlite';
 import { moveActions } from '../actions/actions.service.ts';
 import { reassignOwner } from '../db/fact-writer.ts';
-import { createCustomer, findCustomerByIdentifier, linkIdentifier, mergeIdentity, mergeOrder } from '../identity/identity.service.ts';
+import type { IdentifierKind } from '../contract/enums.ts';
+import { byPrecedence, CONTACT_KINDS } from '../identity/identifier-precedence.ts';
+import { createCustomer, findCustomerByIdentifier, isRegistered, linkIdentifier, mergeIdentity, mergeRows, unlinkKinds } from '../identity/identity.service.ts';
+import { decideMergeSuggestion, fileMergeSuggestion } from '../identity/merge-suggestions.ts';
+import { liveCustomerId } from '../identity/customer-write.service.ts';
+import type { MergeDecision } from '../contract/merge.ts';
+import type { Actor } from '../kernel/actor.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { IdentifierRef } from '../kernel/transaction-input.ts';
-import { moveLifecycleHistory } from '../lifecycle/lifecycle.service.ts';
+import { evaluateCustomerLifecycle, moveLifecycleHistory } from '../lifecycle/lifecycle.service.ts';
 import { movePoints } from '../loyalty/loyalty.service.ts';
 import { forgetCustomerStats, recomputeCustomerStats } from '../stats/customer-stats.service.ts';
 
 /**
- * The customer a transaction names: existing, new (unknown identifiers create the customer), or the
- * survivor of a merge when the identifiers belong to different customers. New identifiers are linked.
+ * The customer a POS transaction names (DESIGN §5; README "Identity"). Its identifiers are taken strongest first:
+ * - none known: a new shadow customer holding them all;
+ * - the sale goes to the registered customer of the strongest identifier, or to the strongest identifier's
+ *   customer when none of them is registered;
+ * - shadow customers named beside it are folded into it (a merge); folded into a registered customer, a
+ *   shadow's phone and email are unlinked first, since POS data never adds contact details to a registered one;
+ * - every other registered customer named is NOT merged: a merge suggestion is filed for a manager;
+ * - unknown identifiers are linked to a shadow customer only (a till never adds one to a registered customer).
  */
-export function resolveCustomer(sqlite: Database, refs: readonly IdentifierRef[], storeId: string, now: number): string {
-  const known = new Set<string>();
+export function resolveCustomer(sqlite: Database, refs: readonly IdentifierRef[], storeId: string, now: number, txId: string | null = null): string {
+  const named = new Map<string, IdentifierKind[]>();
   const unknown: IdentifierRef[] = [];
-  for (const ref of refs) {
+  for (const ref of byPrecedence(refs)) {
     const id = findCustomerByIdentifier(sqlite, ref);
-    if (id) known.add(id);
+    if (id) named.set(id, [...(named.get(id) ?? []), ref.kind]);
     else unknown.push(ref);
   }
-  let customerId: string;
-  if (known.size === 0) customerId = createCustomer(sqlite, storeId, now, 'transaction');
-  else if (known.size === 1) customerId = known.values().next().value as string;
-  else customerId = mergeCustomers(sqlite, [...known], now, 'transaction');
-  for (const ref of unknown) linkIdentifier(sqlite, customerId, ref, now);
+  if (named.size === 0) {
+    const id = createCustomer(sqlite, storeId, now, 'transaction');
+    for (const ref of unknown) linkIdentifier(sqlite, id, ref, now);
+    return id;
+  }
+  const ids = [...named.keys()];
+  const registered = ids.filter((id) => isRegistered(sqlite, id));
+  const customerId = registered[0] ?? ids[0]!;
+  const shadows = ids.filter((id) => id !== customerId && !registered.includes(id));
+  if (shadows.length > 0) {
+    if (registered.length > 0) for (const s of shadows) unlinkKinds(sqlite, s, CONTACT_KINDS, now, 'folded_into_registered');
+    mergeCustomers(sqlite, customerId, shadows, now, 'transaction');
+  }
+  for (const other of registered.slice(1)) fileMergeSuggestion(sqlite, { customerId, otherId: other, kinds: named.get(other)!, txId }, now);
+  if (registered.length === 0) for (const ref of unknown) linkIdentifier(sqlite, customerId, ref, now);
   return customerId;
 }
 
 /**
- * Merges customers into the oldest one (ties by id), each domain through its own function: identity records
- * the merge (a fact) and moves identifiers and profile gaps; the facts' owner moves to the survivor; points,
- * actions, stats and lifecycle history follow. No history is dropped. Returns the survivor id.
+ * Merges customers into `survivorId`, each domain through its own function: identity records the merge (a fact)
+ * and moves identifiers and profile gaps; the facts' owner moves to the survivor; points, actions, stats and
+ * lifecycle history follow. No history is dropped. `extra` goes into each `merged` event.
  */
-export function mergeCustomers(sqlite: Database, ids: readonly string[], now: number, reason: string): string {
-  const [survivor, ...losers] = mergeOrder(sqlite, ids);
-  if (!survivor) throw new Error('mergeCustomers: no such customers');
+export function mergeCustomers(sqlite: Database, survivorId: string, loserIds: readonly string[], now: number, reason: string, extra: Record<string, unknown> = {}): string {
+  const [survivor, ...losers] = mergeRows(sqlite, [survivorId, ...loserIds.filter((id) => id !== survivorId)]);
+  if (survivor?.id !== survivorId) throw new Error('mergeCustomers: no such survivor');
   for (const loser of losers) {
-    mergeIdentity(sqlite, survivor, loser, now, reason);
+    mergeIdentity(sqlite, survivor, loser, now, reason, extra);
     reassignOwner(sqlite, loser.id, survivor.id);
     moveActions(sqlite, loser.id, survivor.id);
     forgetCustomerStats(sqlite, loser.id);
@@ -45,4 +68,19 @@ export function mergeCustomers(sqlite: Database, ids: readonly string[], now: nu
   }
   recomputeCustomerStats(sqlite, survivor.id);
   return survivor.id;
+}
+
+/**
+ * A manager approves a suggestion: the other customer is merged into the sale's customer (both must still be
+ * live: 404/410 otherwise, and the caller rolls back). Already one since (another merge), nothing more is merged.
+ */
+export function approveMergeSuggestion(sqlite: Database, lifecycle: LifecycleRules, id: string, now: number, by: Actor | null): MergeDecision {
+  const suggestion = decideMergeSuggestion(sqlite, id, 'approved', by, now);
+  const survivor = liveCustomerId(sqlite, suggestion.customer_id);
+  const other = liveCustomerId(sqlite, suggestion.other_customer_id);
+  if (other !== survivor) {
+    mergeCustomers(sqlite, survivor, [other], now, 'suggestion', { suggestion_id: suggestion.id, by });
+    evaluateCustomerLifecycle(sqlite, lifecycle, survivor, now);
+  }
+  return { suggestion, customer_id: survivor };
 }

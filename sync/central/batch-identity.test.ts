@@ -5,7 +5,7 @@ import { applyIdentityChange, type ChainIdentityPort, type IdentityEffects } fro
 
 /*
  * The batched identity rules against the rules applied one change at a time: the same random histories of
- * several stores (sales, identifiers shared across stores, merges, erasures), pushed in batches of random sizes,
+ * several stores (sales, identifiers shared across stores, merges, unmerges, erasures), pushed in batches of random sizes,
  * leave the same chain (who is whose global customer, who holds which identifier, merges, erasures) and report
  * the same effects per batch. Both run over an in-memory chain that behaves as central's tables do.
  */
@@ -40,6 +40,7 @@ class MemoryChain {
       globalOf: async (s, c) => (this.statements++, this.customers.get(`${s}/${c}`) ?? null),
       newGlobal: async () => (this.statements++, this.newId()),
       attach: async (s, c, g) => void (this.statements++, this.customers.set(`${s}/${c}`, g)),
+      reattach: async (s, c, g) => void (this.statements++, this.customers.set(`${s}/${c}`, g)),
       holderOf: async (kind, key) => (this.statements++, this.holders.get(identifierKey(kind, key)) ?? null),
       hold: async (kind, key, g) => void (this.statements++, this.holders.set(identifierKey(kind, key), g)),
       mergeGlobals: async (from, into) => void (this.statements++, this.merge(from, into)),
@@ -84,6 +85,11 @@ class MemoryChain {
         this.statements++;
         expect(this.globals.has(from) && this.globals.has(into)).toBe(true); // written before the merge runs
         this.merge(from, into);
+      },
+      reattach: async (s, c, g) => {
+        this.statements++;
+        expect(this.globals.has(g)).toBe(true); // written before the customer moves to it
+        this.customers.set(`${s}/${c}`, g);
       },
       erase: async (g) => {
         this.statements++;
@@ -139,7 +145,8 @@ function history(rnd: ReturnType<typeof random>, storeId: string, length: number
     if (x < 0.6) return event(seq, customer(), 'created', {});
     if (x < 0.82) return event(seq, customer(), 'identifier_linked', { kind: rnd.next() < 0.5 ? 'phone' : 'card', digest: `d${rnd.int(8)}` });
     if (x < 0.85) return event(seq, customer(), 'identifier_linked', { kind: 'phone', digest: null }); // tombstoned
-    if (x < 0.93) return event(seq, customer(), 'merged', { merged_id: customer() });
+    if (x < 0.91) return event(seq, customer(), 'merged', { merged_id: customer() });
+    if (x < 0.93) return event(seq, customer(), 'unmerged', { customer_ids: [customer()] });
     if (x < 0.97) return event(seq, customer(), 'erased', {});
     return event(seq, customer(), 'identifier_unlinked', { kind: 'phone', digest: `d${rnd.int(8)}` });
   });

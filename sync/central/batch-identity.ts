@@ -1,5 +1,5 @@
 import type { WireChange } from '../protocol.ts';
-import { applyIdentityChange, type ChainIdentityPort, type IdentityEffects } from './chain-identity.ts';
+import { applyIdentityChange, type ChainIdentityPort, type IdentityEffects, unmergedIds } from './chain-identity.ts';
 
 /**
  * Central's identity tables as a whole batch uses them: read in sets before the batch, written in sets after
@@ -14,6 +14,8 @@ export interface ChainIdentityStore {
   newGlobalId(): string;
   insert(storeId: string, rows: PendingIdentityRows): Promise<void>;
   mergeGlobals(from: string, into: string): Promise<void>;
+  /** See ChainIdentityPort.reattach (a row the batch may not have loaded: written at once). */
+  reattach(storeId: string, customerId: string, globalId: string): Promise<void>;
   erase(globalId: string): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ function referenced(changes: readonly WireChange[]): { customers: string[]; iden
       customers.add(c.fact.recorded_customer_id);
       const { data } = c.fact;
       if (typeof data.merged_id === 'string') customers.add(data.merged_id);
+      if (c.fact.kind === 'unmerged') for (const id of unmergedIds(c.fact.recorded_customer_id, data)) customers.add(id);
       const key = typeof data.digest === 'string' ? data.digest : typeof data.value === 'string' ? data.value : null;
       if (c.fact.kind === 'identifier_linked' && key !== null) identifiers.set(identifierKey(String(data.kind), key), { kind: String(data.kind), key });
     }
@@ -84,6 +87,12 @@ export async function applyIdentityBatch(store: ChainIdentityStore, storeId: str
     },
     async holderOf(kind, key) {
       return holders.get(identifierKey(kind, key)) ?? null;
+    },
+    async reattach(s, customerId, globalId) {
+      sameStore(s);
+      await flush();
+      await store.reattach(s, customerId, globalId);
+      globals.set(customerId, globalId);
     },
     async hold(kind, key, globalId) {
       holders.set(identifierKey(kind, key), globalId);

@@ -10,6 +10,8 @@ export interface ChainIdentityPort {
   /** A new global customer id (time-ordered: an older customer's id sorts first). */
   newGlobal(): Promise<string>;
   attach(storeId: string, customerId: string, globalId: string): Promise<void>;
+  /** A store customer seen before now belongs to `globalId` (an unmerge at the store). */
+  reattach(storeId: string, customerId: string, globalId: string): Promise<void>;
   /** The global customer holding an identifier (by digest, or by value when the chain ships PII). */
   holderOf(kind: string, key: string): Promise<string | null>;
   hold(kind: string, key: string, globalId: string): Promise<void>;
@@ -32,6 +34,12 @@ async function ensureGlobal(port: ChainIdentityPort, storeId: string, customerId
   return fresh;
 }
 
+/** The store customers an `unmerged` event brings back: the one it is recorded for and the aliases it names. */
+export function unmergedIds(customerId: string, data: Record<string, unknown>): string[] {
+  const named = Array.isArray(data.customer_ids) ? data.customer_ids.filter((x): x is string => typeof x === 'string') : [];
+  return [customerId, ...named.filter((id) => id !== customerId)];
+}
+
 /** Two global customers are one person: the older id survives (stable for HQ's exports and the stores). */
 async function unite(port: ChainIdentityPort, a: string, b: string, effects: IdentityEffects): Promise<string> {
   if (a === b) return a;
@@ -48,6 +56,10 @@ async function unite(port: ChainIdentityPort, a: string, b: string, effects: Ide
  * - every store customer gets a global customer when first seen (creation, or a fact recorded for them);
  * - an identifier already held by another global customer makes the two one (customers of different stores
  *   sharing a phone or card are one person); a merge at a store unites its two customers' globals;
+ * - an unmerge at a store detaches the customer that came back (and the aliases it brought back) from the
+ *   global customer it was united with: they get a new global customer of their own. The identifiers central
+ *   saw linked for them stay with the old one (digests are not told apart by who linked them), so another
+ *   store linking one of them later joins the survivor's global customer;
  * - an erasure erases the global customer, which every store that knows them will then erase too.
  * Unlinking an identifier leaves its holder as it is (a reused card number is a store's decision to make).
  */
@@ -69,6 +81,14 @@ export async function applyIdentityChange(port: ChainIdentityPort, storeId: stri
   } else if (kind === 'merged' && typeof data.merged_id === 'string') {
     const loser = await ensureGlobal(port, storeId, data.merged_id);
     await unite(port, own, loser, effects);
+  } else if (kind === 'unmerged') {
+    const fresh = await port.newGlobal();
+    for (const id of unmergedIds(customerId, data)) {
+      const before = await port.globalOf(storeId, id);
+      if (before) effects.touched.add(before);
+      await port.reattach(storeId, id, fresh);
+    }
+    effects.touched.add(fresh);
   } else if (kind === 'erased') {
     await port.erase(own);
     effects.erased.add(own);

@@ -21,6 +21,7 @@ const WRITERS: Record<string, string> = {
   staff: 'server/auth/',
   customers: 'server/identity/',
   identity_links: 'server/identity/',
+  merge_suggestions: 'server/identity/',
   customer_lifecycle: 'server/lifecycle/',
   stage_changes: 'server/lifecycle/',
   customer_points: 'server/loyalty/',

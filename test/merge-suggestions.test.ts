@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'bun:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readChanges, replayChanges } from '../server/db/change-log.ts';
+import { openDb } from '../server/db/open.ts';
+import { ingestResultSchema } from '../server/contract/ingest-results.ts';
+import { mergeDecisionSchema, mergeSuggestionListSchema, unmergeResultSchema } from '../server/contract/merge.ts';
+import { customerCardSchema } from '../server/contract/profile.ts';
+import { DAY_MS } from '../server/kernel/clock.ts';
+import { rebuildEverything } from '../server/orchestration/rebuild.ts';
+import { derivedSnapshot } from './fault/store-checks.ts';
+import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
+
+let t: TestAppliance;
+beforeEach(() => {
+  t = createTestAppliance();
+});
+afterEach(() => t.close());
+
+const post = async (customer: Record<string, string>) => {
+  t.clock.advance(DAY_MS);
+  const res = await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale({ customer, occurred_at: new Date(t.clock()).toISOString() }) }, ingestResultSchema);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+};
+const register = async (body: Record<string, unknown>) => {
+  const res = await t.call('POST', '/api/v1/customers', { role: 'clerk', body }, customerCardSchema);
+  expect(res.status).toBe(201);
+  return res.body.id;
+};
+const profile = (id: string) => t.call('GET', `/api/v1/customers/${id}`, { role: 'clerk' }, customerCardSchema);
+const lookup = (query: string) => t.call('GET', `/api/v1/customers/lookup?${query}`, { role: 'clerk' });
+const suggestions = (status = 'open') => t.call('GET', `/api/v1/merge-suggestions?status=${status}`, { role: 'manager' }, mergeSuggestionListSchema);
+const decide = (id: string, decision: 'approve' | 'reject') => t.call('POST', `/api/v1/merge-suggestions/${id}/${decision}`, { role: 'manager' });
+const unmerge = (id: string) => t.call('POST', `/api/v1/customers/${id}/unmerge`, { role: 'manager' });
+
+/** The whole derived view a rebuild from the facts must reproduce, suggestions included. */
+const view = (db: Database) => ({ ...derivedSnapshot(db), suggestions: db.query('SELECT * FROM merge_suggestions ORDER BY id').all() });
+/** `cli rebuild` gives back the incremental view, and so does the change log replayed into a fresh database. */
+const expectRebuildReproduces = () => {
+  const incremental = view(t.deps.sqlite);
+  rebuildEverything(t.deps, t.clock());
+  expect(view(t.deps.sqlite)).toEqual(incremental);
+  const dir = mkdtempSync(join(tmpdir(), 'merge-replay-'));
+  const fresh = openDb(join(dir, 'store.db'));
+  try {
+    fresh.transaction(() => replayChanges(fresh, readChanges(t.deps.sqlite, 0, 100_000)))();
+    rebuildEverything({ sqlite: fresh, lifecycle: t.deps.lifecycle }, t.clock());
+    expect(view(fresh)).toEqual(incremental);
+  } finally {
+    fresh.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** Ann and Ben, both registered, each with one sale of their own. */
+async function twoRegistered() {
+  const ann = await register({ loyalty_card: '88000001', phone: '13800000001', name: 'Ann', birthday: '1990-01-01' });
+  const ben = await register({ loyalty_card: '88000002', phone: '13800000002', name: 'Ben', consent: { sms: true } });
+  await post({ loyalty_card: '88000001' });
+  await post({ loyalty_card: '88000002' });
+  return { ann, ben };
+}
+
+describe('a sale naming two registered customers', () => {
+  it('goes to the card holder, merges nobody and files one suggestion per pair', async () => {
+    const { ann, ben } = await twoRegistered();
+    const mixed = await post({ loyalty_card: '88000001', phone: '13800000002' });
+    expect(mixed.customer_id).toBe(ann);
+    await post({ phone: '13800000001', loyalty_card: '88000002' }); // the other way round: Ben's card is stronger
+    await post({ loyalty_card: '88000001', phone: '13800000002' }); // the same pair again
+
+    const open = await suggestions();
+    expect(open.status).toBe(200);
+    expect(open.body.suggestions).toHaveLength(1);
+    expect(open.body.suggestions[0]).toMatchObject({ customer_id: ann, other_customer_id: ben, status: 'open', kinds: ['phone'], tx_id: mixed.id });
+    expect((await profile(ann)).body).toMatchObject({ merged_ids: [], stats: { visits_total: 3 } });
+    expect((await profile(ben)).body).toMatchObject({ merged_ids: [], name: 'Ben', stats: { visits_total: 2 } });
+    expect(t.deps.sqlite.query("SELECT count(*) AS n FROM customer_events WHERE kind = 'merged'").get()).toEqual({ n: 0 });
+    expectRebuildReproduces();
+  });
+
+  it('leaves the other intact when one of them is erased', async () => {
+    const { ann, ben } = await twoRegistered();
+    await post({ loyalty_card: '88000001', phone: '13800000002' });
+    expect((await t.call('DELETE', `/api/v1/customers/${ann}`, { role: 'manager' })).status).toBe(200);
+    expect((await t.call('GET', `/api/v1/customers/${ann}`, { role: 'clerk' })).status).toBe(410);
+    const benNow = await profile(ben);
+    expect(benNow.status).toBe(200);
+    expect(benNow.body).toMatchObject({ id: ben, name: 'Ben', consent: { sms: true } });
+    expect((await lookup('phone=13800000002')).body).toMatchObject({ id: ben });
+    // Approving the suggestion now would merge into an erased customer: refused, nothing written.
+    const [s] = (await suggestions()).body.suggestions;
+    const before = t.counts();
+    expect((await decide(s!.id, 'approve')).status).toBe(410);
+    expect(t.counts()).toEqual(before);
+  });
+
+  it('is merged when a manager approves, and comes apart again on unmerge with its own points and sales', async () => {
+    const { ann, ben } = await twoRegistered();
+    const annAlone = (await profile(ann)).body;
+    const benAlone = (await profile(ben)).body;
+    await post({ loyalty_card: '88000001', phone: '13800000002' });
+    const annWithMixed = (await profile(ann)).body;
+    const [s] = (await suggestions()).body.suggestions;
+
+    expect((await t.call('POST', `/api/v1/merge-suggestions/${s!.id}/approve`, { role: 'clerk' })).status).toBe(403);
+    const approved = await t.call('POST', `/api/v1/merge-suggestions/${s!.id}/approve`, { role: 'manager' }, mergeDecisionSchema);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ customer_id: ann, suggestion: { status: 'approved' } });
+    expect((await decide(s!.id, 'approve')).status).toBe(409);
+    const merged = (await profile(ann)).body;
+    expect(merged.merged_ids).toEqual([ben]);
+    expect(merged.stats.visits_total).toBe(3);
+    expect(merged.points.balance).toBe(annWithMixed.points.balance + benAlone.points.balance);
+    expect((await lookup('phone=13800000002')).body).toMatchObject({ id: ann });
+    expect((await suggestions()).body.suggestions).toEqual([]);
+    expectRebuildReproduces();
+
+    t.clock.advance(DAY_MS);
+    expect((await t.call('POST', `/api/v1/customers/${ben}/unmerge`, { role: 'clerk' })).status).toBe(403);
+    const undone = await t.call('POST', `/api/v1/customers/${ben}/unmerge`, { role: 'manager' }, unmergeResultSchema);
+    expect(undone.status).toBe(200);
+    expect(undone.body).toEqual({ id: ben, unmerged_from: ann, customer_ids: [ben] });
+    const annAfter = (await profile(ann)).body;
+    const benAfter = (await profile(ben)).body;
+    expect(annAfter).toMatchObject({ merged_ids: [], stats: { visits_total: 2 }, points: { balance: annWithMixed.points.balance } });
+    expect(benAfter).toMatchObject({ id: ben, name: 'Ben', merged_ids: [], stats: { visits_total: 1 }, points: { balance: benAlone.points.balance } });
+    expect(benAfter.identifiers.map((i) => i.kind).sort()).toEqual(['card', 'phone']);
+    expect(annAfter.identifiers.map((i) => i.kind).sort()).toEqual(['card', 'phone']);
+    expect(annAfter.consent.sms).toBe(annAlone.consent.sms); // Ben's consent, taken at the merge, is given back
+    expect((await lookup('phone=13800000002')).body).toMatchObject({ id: ben });
+    expect((await lookup('card=88000001')).body).toMatchObject({ id: ann });
+    expect((await unmerge(ben)).status).toBe(409); // not merged any more
+    expectRebuildReproduces();
+  });
+
+  it('stays apart when a manager rejects', async () => {
+    const { ann, ben } = await twoRegistered();
+    await post({ loyalty_card: '88000001', phone: '13800000002' });
+    const [s] = (await suggestions()).body.suggestions;
+    const rejected = await t.call('POST', `/api/v1/merge-suggestions/${s!.id}/reject`, { role: 'manager' }, mergeDecisionSchema);
+    expect(rejected.body).toMatchObject({ customer_id: null, suggestion: { status: 'rejected' } });
+    expect((await suggestions('rejected')).body.suggestions.map((x) => x.id)).toEqual([s!.id]);
+    expect((await decide(s!.id, 'approve')).status).toBe(409);
+    expect((await profile(ben)).body.id).toBe(ben);
+    expect((await profile(ann)).body.merged_ids).toEqual([]);
+    expect((await decide('NOPE', 'reject')).status).toBe(404);
+    expect((await t.call('GET', '/api/v1/merge-suggestions?status=maybe', { role: 'manager' })).status).toBe(422);
+    expectRebuildReproduces();
+  });
+});
+
+describe('POS data and shadow customers', () => {
+  it('folds a shadow customer into the registered one a sale names beside it', async () => {
+    const ann = await register({ phone: '13800000001', name: 'Ann' });
+    const shadow = await post({ loyalty_card: '77000099' });
+    expect(shadow.customer_id).not.toBe(ann);
+    const linking = await post({ loyalty_card: '77000099', phone: '13800000001' });
+    expect(linking.customer_id).toBe(ann); // the card is stronger, but it names only a shadow
+    const p = (await profile(ann)).body;
+    expect(p.merged_ids).toEqual([shadow.customer_id]);
+    expect(p.stats.visits_total).toBe(2);
+    expect((await lookup('card=77000099')).body).toMatchObject({ id: ann });
+    expect((await suggestions()).body.suggestions).toEqual([]);
+
+    // And the shadow can be taken out again: it comes back with its card and its sale.
+    const undone = await unmerge(shadow.customer_id!);
+    expect(undone.status).toBe(200);
+    expect((await lookup('card=77000099')).body).toMatchObject({ id: shadow.customer_id, stats: { visits_total: 1 } });
+    expectRebuildReproduces();
+  });
+
+  it('never lets a terminal add a phone, an email or a card to a registered customer', async () => {
+    const ann = await register({ loyalty_card: '88000001', name: 'Ann' });
+    const res = await post({ loyalty_card: '88000001', phone: '13900000009', email: 'thief@example.cn' });
+    expect(res.customer_id).toBe(ann);
+    await post({ phone: '13800000001', loyalty_card: '88000001' });
+    await post({ member_id: 'M-42', loyalty_card: '88000001' });
+    const p = (await profile(ann)).body;
+    expect(p.identifiers.map((i) => i.kind)).toEqual(['card']);
+    expect(p.stats.visits_total).toBe(3);
+    expect((await lookup('phone=13900000009')).status).toBe(404);
+    expect((await lookup('email=thief@example.cn')).status).toBe(404);
+    expect((await lookup('member_id=M-42')).status).toBe(404);
+
+    // A shadow customer's phone does not reach her through a fold either.
+    const shadow = await post({ loyalty_card: '77000001', phone: '13900000009' });
+    expect(shadow.customer_id).not.toBe(ann);
+    expect((await post({ loyalty_card: '77000001', phone: '13800000008' })).customer_id).toBe(shadow.customer_id); // a shadow takes new identifiers
+    await t.call('PATCH', `/api/v1/customers/${ann}`, { role: 'clerk', body: { phone: '13800000007' } }); // a clerk may add one
+    expect((await post({ loyalty_card: '77000001', phone: '13800000007' })).customer_id).toBe(ann);
+    expect((await profile(ann)).body.identifiers.map((i) => i.kind).sort()).toEqual(['card', 'card', 'phone']);
+    expect((await lookup('phone=13900000009')).status).toBe(404);
+    expectRebuildReproduces();
+  });
+});
