@@ -1,7 +1,7 @@
 import { UNLIMITED_BODY } from './http/request-body.ts';
 import { createApp } from './app/app.ts';
 import { openAppliance } from './app/appliance.ts';
-import { loadConfigOrExit } from './kernel/config.ts';
+import { asLogLine, loadConfigOrExit } from './kernel/config.ts';
 import { isEmptyStore, retireDemoTokens, seedDemoOnFirstStart } from './demo/demo-startup.ts';
 import { scheduleDailySweep } from './orchestration/sweep-schedule.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
@@ -9,24 +9,28 @@ import { scheduleScoring } from './orchestration/scoring-schedule.ts';
 import { scheduleItemStats } from './orchestration/item-stats-schedule.ts';
 import { dbPath } from './db/open.ts';
 import { startSyncAgent } from './orchestration/sync-agent.ts';
+import { processLogger } from './kernel/log.ts';
+import { systemClock } from './kernel/clock.ts';
 
 function main(): void {
-  const config = loadConfigOrExit();
-  const deps = openAppliance(config);
-  if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, (line) => console.log(line));
-  if (!config.STORE_DEMO) retireDemoTokens(deps, (line) => console.log(line));
+  const config = loadConfigOrExit(asLogLine);
+  const log = processLogger(config, 'stdout');
+  const deps = openAppliance(config, systemClock, log);
+  if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, log);
+  if (!config.STORE_DEMO) retireDemoTokens(deps, log);
   const app = createApp(deps);
-  const sweeps = scheduleDailySweep(deps, (line) => console.log(line));
-  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), (line) => console.log(line));
-  const scoring = scheduleScoring(deps, (line) => console.log(line));
-  const itemStats = scheduleItemStats(deps, (line) => console.log(line));
-  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), (line) => console.log(line));
+  const sweeps = scheduleDailySweep(deps, log);
+  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), log);
+  const scoring = scheduleScoring(deps, log);
+  const itemStats = scheduleItemStats(deps, log);
+  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), log);
   // Bun would refuse a body over its maxRequestBodySize itself, with a bare 413 and before any token check. The
   // routes' own limits (auth first, then limitBody, http/request-body.ts) answer that with the JSON error body.
   const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch, maxRequestBodySize: UNLIMITED_BODY });
-  console.log(`store ${config.STORE_ID} listening on http://${server.hostname}:${server.port} (data in ${config.DATA_DIR})`);
+  log.info('server.started', { role: 'store', store_id: config.STORE_ID, url: `http://${server.hostname}:${server.port}`, data_dir: config.DATA_DIR });
 
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals) => {
+    log.info('server.stopping', { signal });
     // Let queued writes commit before closing; their callers are waiting for the answer.
     clearInterval(sweeps);
     checkpoints.stop();
@@ -39,6 +43,7 @@ function main(): void {
     await deps.models.close();
     deps.sqlite.close();
     deps.walSync.close();
+    log.info('server.stopped', {});
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { findEvent, logLines } from '../support/log-lines.ts';
 
 /*
  * The appliance as a separate OS process (the real `server/main.ts` and CLI), so a test can SIGKILL it.
@@ -55,15 +56,15 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `server/main.ts` on a free port (PORT=0, read back from its "listening on" line) and waits until
- * the start-up sweep has run, so that nothing of the appliance's own start writes later. `port` starts it
+ * Starts `server/main.ts` on a free port (PORT=0, read back from its `server.started` log line) and waits until
+ * the start-up sweep has run (or was found done today), so that nothing of the appliance's own start writes later. `port` starts it
  * on that port instead: a restart that a browser page, whose origin includes the port, must find again.
  */
 export function startServer(dataDir: string, timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ServerProcess> {
   // Tests look for demo customers by walking card numbers with one token, exactly what the per-credential cap on
   // profile reads stops (test/phone-search.test.ts tests the cap itself): raised here unless a test sets it.
   const uncapped = { PROFILE_READS_PER_MINUTE: '100000', ...env };
-  return startProcess('server/main.ts', applianceEnv(dataDir, uncapped), (out) => /daily sweep/.test(out), timeoutMs);
+  return startProcess('server/main.ts', applianceEnv(dataDir, uncapped), (out) => logLines(out).some((l) => /^sweep\.(finished|skipped|failed)$/.test(l.event)), timeoutMs);
 }
 
 /** Starts central (`server/central/main.ts`) on a free port, over PGlite in `dataDir` or DATABASE_URL when given. */
@@ -79,8 +80,8 @@ async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (out
     const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (d: Buffer) => {
       output += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url && started(output)) {
+      const url = findEvent(output, 'server.started')?.url;
+      if (typeof url === 'string' && started(output)) {
         clearTimeout(timer);
         resolve(url);
       }
