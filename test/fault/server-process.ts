@@ -67,29 +67,48 @@ export function startServer(dataDir: string, timeoutMs = 20_000, env: Record<str
   return startProcess('server/main.ts', applianceEnv(dataDir, uncapped), (out) => logLines(out).some((l) => /^sweep\.(finished|skipped|failed)$/.test(l.event)), timeoutMs);
 }
 
+/**
+ * Starts `server/main.ts` on `port` and resolves once it answers /livez: for a process whose start-up lines are
+ * not logged (LOG_LEVEL=warn), so that its output cannot say where it listens or when it is ready.
+ */
+export function startServerOnPort(dataDir: string, port: number, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  return startProcess('server/main.ts', applianceEnv(dataDir, { ...env, PORT: String(port) }), () => true, timeoutMs, url);
+}
+
 /** Starts central (`server/central/main.ts`) on a free port, over PGlite in `dataDir` or DATABASE_URL when given. */
 export function startCentral(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
   return startProcess('server/central/main.ts', applianceEnv(dataDir, env), () => true, timeoutMs);
 }
 
-async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (output: string) => boolean, timeoutMs: number): Promise<ServerProcess> {
+/** `knownUrl`: the process listens there and is ready once /livez answers; otherwise its `server.started` line says where. */
+async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (output: string) => boolean, timeoutMs: number, knownUrl?: string): Promise<ServerProcess> {
   const child = spawn(BUN, [entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
   let output = '';
+  let poll: ReturnType<typeof setInterval> | undefined;
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const done = (url: string) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve(url);
+    };
     const onData = (d: Buffer) => {
       output += d.toString();
       const url = findEvent(output, 'server.started')?.url;
-      if (typeof url === 'string' && started(output)) {
-        clearTimeout(timer);
-        resolve(url);
-      }
+      if (knownUrl === undefined && typeof url === 'string' && started(output)) done(url);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
+    if (knownUrl !== undefined) {
+      poll = setInterval(() => {
+        fetch(`${knownUrl}/livez`).then((r) => r.ok && done(knownUrl), () => undefined);
+      }, 100);
+    }
     void exited.then((e) => {
       clearTimeout(timer);
+      clearInterval(poll);
       reject(new Error(`server exited during start (${e.code ?? e.signal}):\n${output}`));
     });
   });
