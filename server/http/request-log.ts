@@ -35,8 +35,11 @@ export function requestLog(log: Logger): MiddlewareHandler {
   };
 }
 
-/** The pattern of the handler that answered; the PWA's files and unknown paths (the catch-all) share `other`. */
-function routeOf(c: Context): string {
+/**
+ * The pattern of the handler that answered (the route index has moved on to it once `next()` is done), never the
+ * path: `/api/v1/customers/:id`. The PWA's files and unknown paths, answered by the catch-all, share `other`.
+ */
+export function routeOf(c: Context): string {
   const answered = routePath(c);
   return answered === '*' || answered === '/*' ? 'other' : answered;
 }
