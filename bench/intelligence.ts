@@ -17,18 +17,21 @@ import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 import { timedSteps } from './support/timed-steps.ts';
+import { createLogger } from '../server/kernel/log.ts';
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '20000000' } } });
 const customers = Number(values.customers);
 const lines = Number(values.lines);
 const now = BIG_STORE_NOW;
 const log = (s: string) => console.error(`[bench] ${s}`);
+/** The appliance's own events, as readable lines among the bench's. */
+const appLog = createLogger({ level: 'info', format: 'text', write: log });
 
 const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-intel-run') }, log);
 
 const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now + DAY_MS);
 // As in the server (main.ts): the WAL is checkpointed by its own thread while the sweep's steps commit.
-const checkpoints = startCheckpointer(deps.sqlite, join(runDir, 'store.db'), log);
+const checkpoints = startCheckpointer(deps.sqlite, join(runDir, 'store.db'), appLog);
 const count = (sql: string) => (deps.sqlite.query(sql).get() as { n: number }).n;
 log(`store: ${count('SELECT count(*) AS n FROM customers')} customers, ${count('SELECT count(*) AS n FROM transactions')} transactions, ${count('SELECT count(*) AS n FROM transaction_lines')} lines`);
 

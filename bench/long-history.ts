@@ -15,13 +15,14 @@ import { createToken } from '../server/auth/token.service.ts';
 import { testConfig } from '../server/kernel/config.ts';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
+import { silentLogger } from '../server/kernel/log.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '20000' } } });
 const total = Number(values.sales);
 const dir = mkdtempSync(join(tmpdir(), 'bench-long-history-'));
 let now = Date.parse('2026-01-01T10:00:00+08:00');
-const deps = openAppliance(testConfig({ DATA_DIR: dir, MODELS_DIR: join(dir, 'no-models'), PROFILE_READS_PER_MINUTE: '100000' }), () => now, () => undefined);
-const checkpoints = startCheckpointer(deps.sqlite, join(dir, 'store.db'), () => undefined); // as the server does
+const deps = openAppliance(testConfig({ DATA_DIR: dir, MODELS_DIR: join(dir, 'no-models'), PROFILE_READS_PER_MINUTE: '100000' }), () => now, silentLogger);
+const checkpoints = startCheckpointer(deps.sqlite, join(dir, 'store.db'), silentLogger); // as the server does
 const app = createApp(deps);
 const terminal = createToken(deps.sqlite, 'terminal', 'bench', now).token;
 const clerk = createToken(deps.sqlite, 'clerk', 'bench', now).token;

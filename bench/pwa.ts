@@ -20,6 +20,7 @@ import { LANDSCAPE, launchChromium, tabletContext } from '../test/browser/clerk-
 import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 import { startSteadyServer } from './support/server-process.ts';
+import { createLogger } from '../server/kernel/log.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,8 @@ const customers = Number(values.customers);
 const lines = Number(values.lines);
 const scans = Number(values.scans);
 const log = (s: string) => console.error(`[bench] ${s}`);
+/** The appliance's own events, as readable lines among the bench's. */
+const appLog = createLogger({ level: 'info', format: 'text', write: log });
 const DIST = join(import.meta.dir, '../pwa/dist');
 
 // 1. What a tablet downloads before the first screen: the entry module, the modules it preloads, the CSS.
@@ -44,7 +47,7 @@ log(`first load: JS ${kb(firstLoad.js)} gzipped (${firstLoad.files.join(', ')}),
 // everyone once at start and the card shows scores, actions and recommendations as in a store.
 const now = Math.max(Date.now(), BIG_STORE_NOW + DAY_MS);
 const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-pwa-run') }, log);
-const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now, log);
+const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now, appLog);
 await addStaff(deps.sqlite, { name: 'Bench Clerk', role: 'clerk', pin: '2468' }, now);
 const terminal = createToken(deps.sqlite, 'terminal', 'bench till', now).token;
 await deps.models.close();

@@ -19,6 +19,7 @@ import { BIG_STORE_NOW, bigStoreFixture } from './support/big-store-fixture.ts';
 import { machineLine, percentile, round } from './support/machine.ts';
 import { startSteadyServer } from './support/server-process.ts';
 import { waitForCheckpoint } from './support/wait-for-checkpoint.ts';
+import { createLogger } from '../server/kernel/log.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,15 +31,17 @@ const { values } = parseArgs({
 const customers = Number(values.customers);
 const lines = Number(values.lines);
 const log = (s: string) => console.error(`[bench] ${s}`);
+/** The appliance's own events, as readable lines among the bench's. */
+const appLog = createLogger({ level: 'info', format: 'text', write: log });
 // The store's real clock (never before the fixture's last day): the server started for the lookups below then
 // finds everyone already scored today and does not rescore them all again at start, which a fixed date in
 // the past would make it do (its day would differ from the server's).
 const now = Math.max(Date.now(), BIG_STORE_NOW + DAY_MS);
 
 const runDir = bigStoreFixture({ customers, lines, runDir: join('.tmp', 'bench-scoring-run') }, log);
-const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now, log);
+const deps = openAppliance(testConfig({ DATA_DIR: runDir }), () => now, appLog);
 // As in the server (main.ts): the WAL is checkpointed by its own thread, never inside a write's COMMIT.
-const checkpoints = startCheckpointer(deps.sqlite, join(runDir, 'store.db'), log);
+const checkpoints = startCheckpointer(deps.sqlite, join(runDir, 'store.db'), appLog);
 const version = await deps.models.reload();
 if (!version) throw new Error('no shipped models in models/default');
 
@@ -89,7 +92,7 @@ const idsFile = join(runDir, 'ids.txt');
 writeFileSync(idsFile, sample.join('\n'));
 const server = await startSteadyServer({ DATA_DIR: runDir, MODELS_POLL_SECONDS: '0' }, log);
 const url = server.url;
-const serverRescored = server.startLog.some((l) => /^scores: \d+ customers rescored/.test(l));
+const serverRescored = server.startLog.some((l) => l.event === 'scoring.rescored');
 if (serverRescored) log('note: the server rescored everyone at start (the store-local day changed during the run)');
 // A server starting on another day than the fixture's runs the day's sweep first (a write per customer
 // whose points expire): its WAL is copied into the database by the checkpoint thread for a while after.
@@ -132,7 +135,7 @@ appendFileSync('bench/RESULTS.md', `${report}\n`);
 async function throughScoringThread(ids: readonly string[]): Promise<number[]> {
   const engine = createWorkerScoreEngine(
     { file: join(runDir, 'store.db'), dataModelsDir: join(runDir, 'models'), shippedDir: SHIPPED_MODELS_DIR, returnBlockDays: deps.config.ACTIONS_RETURN_BLOCK_DAYS, k: deps.config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
-    log,
+    appLog,
   );
   const ms: number[] = [];
   try {

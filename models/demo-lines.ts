@@ -7,6 +7,7 @@ import { testConfig } from '../server/kernel/config.ts';
 import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
 import { storeHistories } from '../server/scoring/serving/db-history.ts';
+import { silentLogger } from '../server/kernel/log.ts';
 
 /*
  * The demo store as an evaluation dataset: seeded through the real ingest path into a fresh SQLite store, and its
@@ -17,7 +18,7 @@ import { storeHistories } from '../server/scoring/serving/db-history.ts';
 export function writeDemoStoreLines(path: string, opts: { customers: number; months: number; seed: number; now: string }): { customers: number; lines: number } {
   const dir = mkdtempSync(join(tmpdir(), 'eval-demo-store-'));
   const now = Date.parse(opts.now);
-  const deps = openAppliance(testConfig({ DATA_DIR: dir }), manualClock(now), () => {});
+  const deps = openAppliance(testConfig({ DATA_DIR: dir }), manualClock(now), silentLogger);
   try {
     seedDemoStore(ingestDepsFrom(deps), { customers: opts.customers, months: opts.months, seed: opts.seed, now, storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
     const histories = storeHistories(deps.sqlite, now);

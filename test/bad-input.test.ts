@@ -20,6 +20,8 @@ type Body = string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
 interface Answer {
   status: number;
   body: unknown;
+  /** The response's X-Request-Id. */
+  requestId: string | null;
 }
 
 async function send(t: TestAppliance, path: string, body: Body | undefined, opts: { role?: Role; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -35,7 +37,7 @@ async function send(t: TestAppliance, path: string, body: Body | undefined, opts
   } catch {
     // left as text: the shape assertion below will say so
   }
-  return { status: res.status, body: json };
+  return { status: res.status, body: json, requestId: res.headers.get('x-request-id') };
 }
 
 /** The error body, checked against the contract (its details too, for the codes that fix their shape). */
@@ -46,7 +48,10 @@ function expectUniformError(res: Answer, status: number, code: string): void {
   // Parsed, the body is known to be an error body; its own keys show nothing else rides along.
   const raw = res.body as ErrorBody;
   expect(Object.keys(raw)).toEqual(['error']);
-  expect(Object.keys(raw.error).sort()).toEqual(['code', 'details', 'message']);
+  expect(Object.keys(raw.error).sort()).toEqual(['code', 'details', 'message', 'request_id']);
+  // The request's id, as in its header and log lines, for a support call to quote.
+  expect(raw.error.request_id).toBe(res.requestId);
+  expect(res.requestId).toMatch(/^[0-9a-f-]{36}$/);
   expect(raw.error.message.length).toBeGreaterThan(0);
 }
 

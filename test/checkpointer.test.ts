@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { startCheckpointer } from '../server/db/checkpointer.ts';
+import { collectingLogger, type LogLine } from './support/log-lines.ts';
 
 it('checkpoints the WAL into the database from its worker while the writer never does', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'checkpointer-'));
@@ -11,8 +12,8 @@ it('checkpoints the WAL into the database from its worker while the writer never
   const sqlite = new Database(file, { create: true });
   sqlite.exec('PRAGMA journal_mode = WAL');
   sqlite.exec('CREATE TABLE t (x BLOB)');
-  const lines: string[] = [];
-  const checkpoints = startCheckpointer(sqlite, file, (l) => lines.push(l));
+  const lines: LogLine[] = [];
+  const checkpoints = startCheckpointer(sqlite, file, collectingLogger(lines));
   try {
     expect((sqlite.query('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint).toBe(0);
     const insert = sqlite.query('INSERT INTO t VALUES (randomblob(4096))');

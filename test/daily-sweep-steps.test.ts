@@ -14,6 +14,7 @@ import { dailySweepSteps, runDailySweep, sweepDepsFrom, type SweepReport } from 
 import { scoreRfmSteps } from '../server/lifecycle/rfm.ts';
 import { drain, runStepwise, type SweepPaging } from '../server/db/sweep-steps.ts';
 import { createTestAppliance, sale } from './support/test-appliance.ts';
+import { silentLogger } from '../server/kernel/log.ts';
 
 /*
  * The daily sweep in steps (as the server runs it, each step a write of its own) leaves the store exactly as
@@ -30,7 +31,7 @@ let stepwise: AppDeps;
 let now: number;
 
 function open(dir: string, at: number): AppDeps {
-  return openAppliance(testConfig({ DATA_DIR: dir }), manualClock(at), () => undefined);
+  return openAppliance(testConfig({ DATA_DIR: dir }), manualClock(at), silentLogger);
 }
 
 beforeAll(() => {

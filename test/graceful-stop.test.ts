@@ -4,6 +4,7 @@ import { dbPath } from '../server/db/open.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gracefulStop } from '../server/app/graceful-stop.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
+import { collectingLogger, type LogLine } from './support/log-lines.ts';
 
 /*
  * server/app/graceful-stop.ts on a real appliance behind a real Bun listener: what is in flight is answered,
@@ -44,9 +45,9 @@ describe('graceful stop', () => {
     await new Promise((r) => setTimeout(r, 50));
 
     const exits: number[] = [];
-    const lines: string[] = [];
+    const lines: LogLine[] = [];
     // Neither timer may decide this test: only the stop's own steps can make it exit.
-    const stop = gracefulStop({ servers: [server], background: [], deps: t.deps, log: (l) => lines.push(l), exit: (c) => exits.push(c), hardStopMs: 60_000, requestsGraceMs: 60_000 });
+    const stop = gracefulStop({ servers: [server], background: [], deps: t.deps, log: collectingLogger(lines), exit: (c) => exits.push(c), hardStopMs: 60_000, requestsGraceMs: 60_000 });
     const stopping = stop();
     expect(stop()).toBe(stopping); // a second signal changes nothing
     await expect(fetch(`${url}/health`)).rejects.toThrow(); // no longer accepting
@@ -54,7 +55,7 @@ describe('graceful stop', () => {
     await expect(inFlight).resolves.toBe('written');
     await stopping;
     expect(exits).toEqual([0]);
-    expect(lines.at(-1)).toMatch(/^stop: done in \d+ ms$/);
+    expect(lines.at(-1)).toMatchObject({ event: 'server.stopped', duration_ms: expect.any(Number) });
     // The stream ended (not cut by a timer: those are a minute away).
     const reader = events.body!.getReader();
     for (;;) if ((await reader.read()).done) break;
@@ -72,14 +73,14 @@ describe('graceful stop', () => {
     const hung = fetch(`http://127.0.0.1:${server.port}/slow-write`).catch(() => null);
     await new Promise((r) => setTimeout(r, 50));
     const exits: number[] = [];
-    const lines: string[] = [];
+    const lines: LogLine[] = [];
     let exited = () => {};
     const firstExit = new Promise<void>((r) => (exited = r));
     const stopping = gracefulStop({
       servers: [server],
       background: [],
       deps: t.deps,
-      log: (l) => lines.push(l),
+      log: collectingLogger(lines),
       exit: (c) => {
         exits.push(c);
         exited();
@@ -89,7 +90,7 @@ describe('graceful stop', () => {
     })();
     await firstExit;
     expect(exits).toEqual([1]);
-    expect(lines).toContain('stop: not finished after 0.2 s; exiting 1');
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'server.stop_timeout', after_ms: 200, exit_code: 1 }));
     // In a real process exit(1) ended everything; here the request is let go so the test leaves nothing running.
     release();
     await hung;

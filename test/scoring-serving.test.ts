@@ -17,6 +17,7 @@ import { rescoreCustomers, rescoreEveryone } from '../server/scoring/serving/sco
 import { ingestResultSchema } from '../server/contract/ingest-results.ts';
 import { customerCardSchema } from '../server/contract/profile.ts';
 import { createTestAppliance, sale, type TestAppliance } from './support/test-appliance.ts';
+import { silentLogger } from '../server/kernel/log.ts';
 
 /*
  * Serving with the real shipped models and the real onnxruntime: scores and reasons in the profile,
@@ -27,7 +28,7 @@ import { createTestAppliance, sale, type TestAppliance } from './support/test-ap
 function inlineEngine(t: TestAppliance, candidates: () => string[] = () => [SHIPPED_MODELS_DIR]): ScoreEngine {
   return createInlineScoreEngine({
     sqlite: t.deps.sqlite,
-    models: createModelRegistry({ candidates, log: () => undefined }),
+    models: createModelRegistry({ candidates, log: silentLogger }),
     returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS,
     k: t.config.SCORING_RECOMMENDATIONS,
   });
@@ -222,7 +223,7 @@ describe('the server engine', () => {
     const inline = inlineEngine(t, inlineCandidates ?? (() => candidateModelDirs(join(t.dir, 'models'), SHIPPED_MODELS_DIR)));
     const threads = createWorkerScoreEngine(
       { file: dbPath(t.dir), dataModelsDir: join(t.dir, 'models'), shippedDir: SHIPPED_MODELS_DIR, returnBlockDays: t.config.ACTIONS_RETURN_BLOCK_DAYS, k: t.config.SCORING_RECOMMENDATIONS, cacheKiB: 4096 },
-      () => undefined,
+      silentLogger,
     );
     return { calls, engine: createHybridScoreEngine(counted(inline, 'inline'), counted(threads, 'threads')) };
   };

@@ -1,5 +1,6 @@
 import type { Subprocess } from 'bun';
 import { freePort } from '../../test/support/postgres-cluster.ts';
+import { findEvent } from '../../test/support/log-lines.ts';
 
 /** The real central (`bun server/central/main.ts`) as its own process on 127.0.0.1, returned once it listens. */
 export async function startCentral(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
@@ -13,7 +14,7 @@ export async function startCentral(env: Record<string, string>): Promise<{ url: 
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let seen = '';
-  while (!/listening on/.test(seen)) {
+  while (!findEvent(seen, 'server.started')) {
     const { done, value } = await reader.read();
     if (done) throw new Error(`central exited early:\n${seen}`);
     seen += decoder.decode(value);

@@ -9,7 +9,9 @@ import type { AppDeps } from '../orchestration/app-deps.ts';
 import { customerRoutes } from '../customers/customers.routes.ts';
 import { mergeSuggestionRoutes } from '../orchestration/merge-suggestions.routes.ts';
 import type { Health } from '../contract/health.ts';
-import { AppError, errorBody } from '../kernel/errors.ts';
+import { AppError, errorResponseBody } from '../kernel/errors.ts';
+import { errorFields } from '../kernel/log.ts';
+import { requestLog } from '../http/request-log.ts';
 import { ingestRoutes } from '../orchestration/ingest.routes.ts';
 import { posLogRoutes } from '../orchestration/poslog.routes.ts';
 import { pushLag, syncRoutes } from '../orchestration/sync.routes.ts';
@@ -48,16 +50,19 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof AppError) return c.json(errorResponseBody(err.code, err.message, err.details), err.status);
     // A write outside the write queue (a session's touch, a token's last use) on a full disk.
     if (isStorageFull(err)) {
       const full = storageFullError(err);
-      return c.json(errorBody(full.code, full.message, full.details), full.status);
+      return c.json(errorResponseBody(full.code, full.message, full.details), full.status);
     }
-    console.error('unhandled error', err);
-    return c.json(errorBody('internal', 'unexpected error'), 500);
+    // An unexpected error's message may quote the request (a phone, a card): logged by class and code.
+    deps.log.error('http.unhandled_error', errorFields(err, { message: false }));
+    return c.json(errorResponseBody('internal', 'unexpected error'), 500);
   });
-  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => c.json(errorResponseBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  // First: every later middleware, handler and the error handler run inside the request's context (its id).
+  app.use('*', requestLog(deps.log));
   app.use('*', deps.metrics.middleware);
   observeAppliance(deps);
   // Prometheus text format, for a manager's token or a `metrics` token (a scraper's, which reads nothing else).

@@ -21,12 +21,16 @@ import { createPresenceHub } from '../customers/presence-hub.ts';
 import { createSyncBoard } from '../orchestration/sync-board.ts';
 import { lifecycleRulesFrom } from '../lifecycle/lifecycle-rules.ts';
 import { loyaltyRulesFrom } from '../loyalty/loyalty-rules.ts';
+import { processLogger, silentLogger, type Logger } from '../kernel/log.ts';
 
 /** The models shipped in the repository (trained on public data, item-agnostic features). */
 export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
 
-/** Opens the store's database (migrating it) and builds the dependencies every entry point shares. */
-export function openAppliance(config: Config, clock: Clock = systemClock, log: (line: string) => void = (line) => console.error(line)): AppDeps {
+/**
+ * Opens the store's database (migrating it) and builds the dependencies every entry point shares. `log` is where
+ * the appliance's events go: the server passes its stdout logger; by default stderr, as for a CLI command.
+ */
+export function openAppliance(config: Config, clock: Clock = systemClock, log: Logger = processLogger(config, 'stderr')): AppDeps {
   const file = dbPath(config.DATA_DIR);
   const sqlite = openDb(file);
   // Commits are made durable by the explicit WAL fsync of wal-sync.ts (write queue, imports), not by
@@ -42,7 +46,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
   const writes = createWriteQueue(sqlite, { durable });
   const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
   const dataModelsDir = join(config.DATA_DIR, 'models');
-  const inline = (registryLog: (line: string) => void): ScoreEngine =>
+  const inline = (registryLog: Logger): ScoreEngine =>
     createInlineScoreEngine({
       sqlite,
       models: createModelRegistry({ candidates: () => candidateModelDirs(dataModelsDir, shipped), log: registryLog }),
@@ -53,7 +57,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
   // threads' registry logs what is served and what failed to load; the event loop's loads the same sets.
   const models: ScoreEngine = config.SCORING_WORKER
     ? createHybridScoreEngine(
-        inline(() => undefined),
+        inline(silentLogger),
         createWorkerScoreEngine(
           { file, dataModelsDir, shippedDir: shipped, returnBlockDays: config.ACTIONS_RETURN_BLOCK_DAYS, k: config.SCORING_RECOMMENDATIONS, cacheKiB: 32 * 1024 },
           log,
@@ -66,6 +70,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: (
     config,
     sqlite,
     clock,
+    log,
     rules: loyaltyRulesFrom(config),
     lifecycle: lifecycleRulesFrom(config),
     walSync,

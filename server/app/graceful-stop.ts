@@ -1,4 +1,5 @@
 import type { AppDeps } from '../orchestration/app-deps.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 /** systemd's TimeoutStopSec is 15 s (deploy/); the appliance gives up on its own well before SIGKILL. */
 export const HARD_STOP_MS = 9_000;
@@ -12,7 +13,7 @@ export interface GracefulStopParts {
   deps: Pick<AppDeps, 'presence' | 'rescore' | 'audit' | 'writes' | 'models' | 'sqlite' | 'walSync'>;
   /** Runs once the database is closed (e.g. removing DATA_DIR/server.pid). */
   afterClose?: () => void;
-  log: (line: string) => void;
+  log: Logger;
   exit: (code: number) => void;
   hardStopMs?: number;
   requestsGraceMs?: number;
@@ -23,19 +24,19 @@ export interface GracefulStopParts {
  * for their commit), stop the threads, checkpoint, close the database, exit 0. Past `hardStopMs` it exits 1
  * with a log line instead, whatever is still pending. A second signal while stopping changes nothing.
  */
-export function gracefulStop(parts: GracefulStopParts): () => Promise<void> {
+export function gracefulStop(parts: GracefulStopParts): (signal?: NodeJS.Signals) => Promise<void> {
   const { servers, background, deps, log, exit } = parts;
   const hardStopMs = parts.hardStopMs ?? HARD_STOP_MS;
   const requestsGraceMs = parts.requestsGraceMs ?? REQUESTS_GRACE_MS;
   let stopping: Promise<void> | null = null;
 
-  async function stop(): Promise<void> {
+  async function stop(signal: NodeJS.Signals | undefined): Promise<void> {
     const started = performance.now();
     const hard = setTimeout(() => {
-      log(`stop: not finished after ${hardStopMs / 1000} s; exiting 1`);
+      log.error('server.stop_timeout', { after_ms: hardStopMs, exit_code: 1 });
       exit(1);
     }, hardStopMs);
-    log('stop: refusing new connections, finishing the requests in flight');
+    log.info('server.stopping', { signal });
     try {
       for (const part of background) part.stop();
       // Event streams never end by themselves: closed now; the tablets' EventSource reconnects to the next process.
@@ -53,21 +54,21 @@ export function gracefulStop(parts: GracefulStopParts): () => Promise<void> {
         deps.sqlite.query('PRAGMA wal_checkpoint(TRUNCATE)').get();
       } catch (error) {
         // Everything is durable in the WAL already; the next start checkpoints it.
-        log(`stop: checkpoint failed (${error instanceof Error ? error.message : String(error)}); the WAL is kept`);
+        log.warn('server.stop_checkpoint_failed', { ...errorFields(error), wal: 'kept' });
       }
       deps.sqlite.close();
       deps.walSync.close();
       parts.afterClose?.();
     } catch (error) {
       clearTimeout(hard);
-      log(`stop: failed (${error instanceof Error ? error.message : String(error)}); exiting 1`);
+      log.error('server.stop_failed', { ...errorFields(error), exit_code: 1 });
       exit(1);
       return;
     }
     clearTimeout(hard);
-    log(`stop: done in ${Math.round(performance.now() - started)} ms`);
+    log.info('server.stopped', { duration_ms: Math.round(performance.now() - started) });
     exit(0);
   }
 
-  return () => (stopping ??= stop());
+  return (signal) => (stopping ??= stop(signal));
 }

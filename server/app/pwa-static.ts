@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MiddlewareHandler } from 'hono';
-import { errorBody } from '../kernel/errors.ts';
+import { errorResponseBody } from '../kernel/errors.ts';
 
 export const PWA_DIST = fileURLToPath(new URL('../../pwa/dist/', import.meta.url));
 
@@ -56,7 +56,7 @@ export function pwaStatic(settings: ShellSettings, dist = PWA_DIST): MiddlewareH
     const path = c.req.path;
     if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || path === '/api' || path.startsWith('/api/')) return next();
     const index = join(dist, 'index.html');
-    if (!existsSync(index)) return c.json(errorBody('unavailable', 'the clerk app is not built: run `npm run build:pwa`', { cause: 'pwa_not_built' }), 503);
+    if (!existsSync(index)) return c.json(errorResponseBody('unavailable', 'the clerk app is not built: run `npm run build:pwa`', { cause: 'pwa_not_built' }), 503);
     let file: string | null;
     try {
       file = fileFor(dist, path);

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { WriteQueue } from '../db/write-queue.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { type AuditRow, insertAuditRows } from './audit-rows.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 /**
  * How long recorded reads wait in memory before they are written together (ms). A read never waits for its audit
@@ -25,7 +26,7 @@ export interface AuditTrail {
   cancel(): void;
 }
 
-export function createAuditTrail(deps: { sqlite: Database; writes: WriteQueue; clock: Clock; log: (line: string) => void }): AuditTrail {
+export function createAuditTrail(deps: { sqlite: Database; writes: WriteQueue; clock: Clock; log: Logger }): AuditTrail {
   let waiting: AuditRow[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -43,7 +44,7 @@ export function createAuditTrail(deps: { sqlite: Database; writes: WriteQueue; c
       const dropped = waiting.length - MAX_WAITING_ROWS;
       if (dropped > 0) waiting = waiting.slice(dropped);
       // No retry of its own: the next recorded read or flush tries again, so a closed database is not polled.
-      deps.log(`audit log: ${rows.length} rows not written (${error instanceof Error ? error.message : String(error)})${dropped > 0 ? `; ${dropped} oldest dropped` : ''}`);
+      deps.log.error('audit.write_failed', { ...errorFields(error), rows: rows.length, dropped });
     }
   }
 

@@ -6,7 +6,9 @@ import { MAX_PUSH_INFLATED_BYTES, SYNC_PATHS } from '../../sync/paths.ts';
 import { pushBatchSchema } from '../../sync/protocol.ts';
 import { bodyBytes, limitBody, parseOr422 } from '../http/request-body.ts';
 import type { Config } from '../kernel/config.ts';
-import { AppError, errorBody } from '../kernel/errors.ts';
+import { AppError, errorResponseBody } from '../kernel/errors.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
+import { requestLog } from '../http/request-log.ts';
 import { applyStorePush } from './apply-store-push.ts';
 import { PushTimings } from './push-timings.ts';
 import type { CentralStorage } from './central-db.ts';
@@ -29,6 +31,7 @@ export interface CentralDeps {
   config: Config;
   storage: CentralStorage;
   clock: () => number;
+  log: Logger;
 }
 
 /** The store's sync credential, checked before a byte of the body is read. */
@@ -62,11 +65,13 @@ function inflate(body: Uint8Array, encoding: string | undefined): string {
 export function createCentralApp(deps: CentralDeps) {
   const app = new Hono<CentralEnv>();
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.details), err.status);
-    console.error('unhandled error', err);
-    return c.json(errorBody('internal', 'unexpected error'), 500);
+    if (err instanceof AppError) return c.json(errorResponseBody(err.code, err.message, err.details), err.status);
+    // An unexpected error's message may quote the request (a pushed identifier): logged by class and code.
+    deps.log.error('http.unhandled_error', errorFields(err, { message: false }));
+    return c.json(errorResponseBody('internal', 'unexpected error'), 500);
   });
-  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => c.json(errorResponseBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', requestLog(deps.log));
   app.get('/health', (c) => c.json({ status: 'ok', role: 'central', engine: deps.storage.engine, time: new Date(deps.clock()).toISOString() }));
 
   app.post(SYNC_PATHS.push, requireStore(deps), limitBody(deps.config.MAX_BATCH_BODY_BYTES), async (c) => {

@@ -62,8 +62,11 @@ export const errorDetailsSchemas = {
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof typeof errorDetailsSchemas ? z.infer<(typeof errorDetailsSchemas)[C]> : unknown;
 
-/** An error's code, message and details of any shape. */
-export const errorShapeSchema = z.object({ code: errorCodeSchema, message: z.string(), details: z.unknown() });
+/**
+ * An error's code, message and details of any shape. An error response also names its request (the id in its
+ * `X-Request-Id` header and in the appliance's log lines), for a support call to quote; a batch item's error does not.
+ */
+export const errorShapeSchema = z.object({ code: errorCodeSchema, message: z.string(), details: z.unknown(), request_id: z.string().optional() });
 
 /** The inside of an error body; a rejected batch item carries it too. Details are checked per code. */
 export const errorSchema = errorShapeSchema.superRefine((e, ctx) => {
@@ -73,6 +76,6 @@ export const errorSchema = errorShapeSchema.superRefine((e, ctx) => {
   });
 export type ErrorInfo = z.infer<typeof errorSchema>;
 
-/** Every 4xx/5xx body: `{error: {code, message, details}}`. */
+/** Every 4xx/5xx body: `{error: {code, message, details, request_id}}`. */
 export const errorBodySchema = z.object({ error: errorSchema });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { type Clock, systemClock } from '../kernel/clock.ts';
+import type { Logger } from '../kernel/log.ts';
 
 /** If the worker has not checkpointed for this long, the main connection does it itself (a stall, but a bounded WAL). */
 const WORKER_SILENT_MS = 60_000;
@@ -10,7 +11,7 @@ const WORKER_SILENT_MS = 60_000;
  * per customer) its automatic checkpoint would copy hundreds of MB inside some POS request's COMMIT and hold
  * the event loop for seconds. Should the worker go silent, the main thread checkpoints as a fallback.
  */
-export function startCheckpointer(sqlite: Database, file: string, log: (line: string) => void, clock: Clock = systemClock): { stop(): void } {
+export function startCheckpointer(sqlite: Database, file: string, log: Logger, clock: Clock = systemClock): { stop(): void } {
   sqlite.exec('PRAGMA wal_autocheckpoint = 0');
   let lastHeard = clock();
   const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url).href);
@@ -20,7 +21,7 @@ export function startCheckpointer(sqlite: Database, file: string, log: (line: st
   worker.postMessage({ file });
   const watchdog = setInterval(() => {
     if (clock() - lastHeard < WORKER_SILENT_MS) return;
-    log('checkpoint worker silent: checkpointing on the main thread');
+    log.warn('checkpoint.worker_silent', { silent_ms: clock() - lastHeard, fallback: 'main_thread' });
     sqlite.query('PRAGMA wal_checkpoint(PASSIVE)').get();
     lastHeard = clock();
   }, WORKER_SILENT_MS / 2);

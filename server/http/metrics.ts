@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { routeOf } from './request-log.ts';
 
 /*
  * The appliance's figures in the Prometheus text format (GET /metrics): requests by route and status with
@@ -77,10 +77,7 @@ export function createStoreMetrics(): StoreMetrics {
   const middleware: MiddlewareHandler = async (c, next) => {
     const t0 = performance.now();
     await next();
-    // The pattern of the handler that answered (the route index has moved on to it by now), never the path:
-    // `/api/v1/customers/:id`. The PWA's files and unknown paths, answered by the catch-all, share one label.
-    const answered = routePath(c);
-    const route = answered === '*' || answered === '/*' ? 'other' : answered;
+    const route = routeOf(c);
     requests.inc({ route, method: c.req.method, status: String(c.res.status) });
     latency.observe({ route, method: c.req.method }, (performance.now() - t0) / 1000);
   };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { readChainConfigFile } from './chain-config-file.ts';
+import { LOG_LEVELS, processLogger } from './log.ts';
 
 /**
  * The one reader of process.env. Everything the appliance can be told from outside is here,
@@ -121,6 +122,10 @@ export const configSchema = z.object({
   TLS_KEY: z.string().min(1).optional(),
   /** With TLS: a second, plain-HTTP port for POS terminals that cannot speak TLS; it answers only the ingest endpoints. Unset: none. */
   TERMINAL_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Least severe log line written: debug < info < warn < error. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** json: one JSON object per line (for collectors); text: one readable line per event (for a person at a terminal). */
+  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   /** Recommendations kept per customer. */
   SCORING_RECOMMENDATIONS: z.coerce.number().int().min(1).max(50).default(10),
 });
@@ -281,15 +286,23 @@ export function loadConfigAtStart(env: Record<string, string | undefined> = proc
   return loadConfig(env, chain);
 }
 
-/** For a process's entry point: the configuration, or every problem on stderr and exit code 2. */
-export function loadConfigOrExit(): Config {
+/**
+ * For a process's entry point: the configuration, or every problem reported and exit code 2. The CLI prints
+ * them for its user on stderr; the servers pass `asLogLine` (their output is a log).
+ */
+export function loadConfigOrExit(report: (error: ConfigError) => void = (error) => console.error(error.message)): Config {
   try {
     return loadConfigAtStart();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
+    report(error);
     process.exit(2);
   }
+}
+
+/** A server's report of a bad configuration: one `config.invalid` JSON line on stdout (LOG_FORMAT itself may be what is wrong). */
+export function asLogLine(error: ConfigError): void {
+  processLogger({ LOG_LEVEL: 'error', LOG_FORMAT: 'json' }, 'stdout').error('config.invalid', { issues: error.issues });
 }
 
 /** A config for tests and tools: defaults plus overrides, no environment. */

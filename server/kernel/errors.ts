@@ -1,8 +1,9 @@
 import type { ErrorBody, ErrorCode, FieldIssue } from '../contract/errors.ts';
+import { currentRequestId } from './request-context.ts';
 
 /**
  * One error path: domain code throws AppError; the app's onError turns it into
- * `{error: {code, message, details}}` with its status. Anything else is a 500.
+ * `{error: {code, message, details, request_id}}` with its status. Anything else is a 500.
  */
 export class AppError extends Error {
   constructor(
@@ -32,6 +33,14 @@ export class InputError extends Error {
 
 export function errorBody(code: ErrorCode, message: string, details: unknown = null): ErrorBody {
   return { error: { code, message, details } };
+}
+
+/** The body of an error response: errorBody with the id of the request being answered (kernel/request-context.ts). */
+export function errorResponseBody(code: ErrorCode, message: string, details: unknown = null): ErrorBody {
+  const body = errorBody(code, message, details);
+  const requestId = currentRequestId();
+  if (requestId !== null) body.error.request_id = requestId;
+  return body;
 }
 
 /** Field-level details from a zod error: [{path: "lines.0.amount", message}]. */

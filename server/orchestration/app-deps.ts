@@ -10,6 +10,7 @@ import type { ScoringDeps } from '../scoring/serving/scores.service.ts';
 import type { SyncBoard } from './sync-board.ts';
 import type { StoreMetrics } from '../http/metrics.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
+import type { Logger } from '../kernel/log.ts';
 
 /** Everything a route needs, passed in (never imported as module state) so tests build their own. */
 export interface AppDeps extends StoreDeps {
@@ -30,6 +31,8 @@ export interface AppDeps extends StoreDeps {
   rescore: RescoreQueue;
   /** What the sync agent last did, for GET /sync/status. */
   sync: SyncBoard;
+  /** The appliance's structured log (kernel/log.ts). */
+  log: Logger;
   /** GET /metrics: requests, the write queue, fsyncs, scoring, sweep, database and sync figures. */
   metrics: StoreMetrics;
 }

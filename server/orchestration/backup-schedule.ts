@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.ts';
 import type { Config } from '../kernel/config.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 import { backupFileName, type BackupResult, backupsDir } from '../db/backup-file.ts';
 import { listBackups, pruneBackups } from '../db/backup-retention.ts';
 
@@ -34,7 +35,7 @@ export async function backupIfDue(deps: BackupScheduleDeps): Promise<{ taken: Ba
 }
 
 /** Checks FIRST_BACKUP_CHECK_MS after start, then hourly; nothing when BACKUP_KEEP_DAYS is 0. */
-export function scheduleBackups(deps: BackupScheduleDeps, log: (line: string) => void): { stop(): void } {
+export function scheduleBackups(deps: BackupScheduleDeps, log: Logger): { stop(): void } {
   if (deps.config.BACKUP_KEEP_DAYS === 0) return { stop: () => undefined };
   let running = false;
   const check = () => {
@@ -42,9 +43,9 @@ export function scheduleBackups(deps: BackupScheduleDeps, log: (line: string) =>
     running = true;
     backupIfDue(deps)
       .then(({ taken, pruned }) => {
-        if (taken) log(`backup: ${taken.path} (${taken.bytes} bytes from ${taken.databaseBytes}), ${pruned.length} older than ${deps.config.BACKUP_KEEP_DAYS} days deleted`);
+        if (taken) log.info('backup.taken', { file: taken.path, bytes: taken.bytes, database_bytes: taken.databaseBytes, pruned: pruned.length, keep_days: deps.config.BACKUP_KEEP_DAYS });
       })
-      .catch((error: unknown) => log(`backup failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => log.error('backup.failed', errorFields(error)))
       .finally(() => {
         running = false;
       });

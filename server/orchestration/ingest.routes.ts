@@ -40,7 +40,7 @@ export function ingestRoutes(deps: AppDeps) {
       try {
         return toInput(raw);
       } catch (error) {
-        return { ok: false, error: asAppError(error) };
+        return { ok: false, error: asAppError(error, deps.log) };
       }
     });
     const stored = await store.many(prepared.filter((p): p is TransactionInput => !('ok' in p)));

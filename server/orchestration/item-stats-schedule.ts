@@ -2,6 +2,7 @@ import { updateCatalog } from '../catalog/catalog.service.ts';
 import { runStepwise } from '../db/sweep-steps.ts';
 import { itemStatsState, saveStoreItemStats, storeItemStatsSteps, type ItemStatsState } from '../scoring/serving/store-item-stats.ts';
 import type { AppDeps } from './app-deps.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 const CHECK_EVERY_MS = 5 * 60_000;
 /**
@@ -34,7 +35,7 @@ export async function refreshItemStatsIfStale(deps: Pick<AppDeps, 'sqlite' | 'wr
 }
 
 /** Checks at start and every few minutes; returns the handle for shutdown. */
-export function scheduleItemStats(deps: AppDeps, log: (line: string) => void): { stop(): void } {
+export function scheduleItemStats(deps: AppDeps, log: Logger): { stop(): void } {
   let busy = false;
   const tick = () => {
     if (busy) return;
@@ -42,9 +43,9 @@ export function scheduleItemStats(deps: AppDeps, log: (line: string) => void): {
     const t0 = performance.now();
     refreshItemStatsIfStale(deps)
       .then((state) => {
-        if (state) log(`item context: ${state.items} items over ${state.baskets} baskets (${Math.round(performance.now() - t0)} ms)`);
+        if (state) log.info('item_stats.computed', { items: state.items, baskets: state.baskets, duration_ms: Math.round(performance.now() - t0) });
       })
-      .catch((error: unknown) => log(`item context failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => log.error('item_stats.failed', errorFields(error)))
       .finally(() => {
         busy = false;
       });

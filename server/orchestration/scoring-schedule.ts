@@ -2,6 +2,7 @@ import { localTime } from '../kernel/local-time.ts';
 import type { AppDeps } from './app-deps.ts';
 import { lastFullRescore, rescoreEveryone } from '../scoring/serving/scores.service.ts';
 import { snapshotIfDue } from '../scoring/health/prediction-snapshots.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 const DAILY_CHECK_MS = 15 * 60_000;
 
@@ -10,7 +11,7 @@ const DAILY_CHECK_MS = 15 * 60_000;
  * and rescores everyone when the served version changes and once per store-local day (time alone moves
  * recency, so yesterday's scores go stale). Small chunks keep the event loop free for the POS meanwhile.
  */
-export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { stop(): void } {
+export function scheduleScoring(deps: AppDeps, log: Logger): { stop(): void } {
   const localDay = (at: number) => localTime(deps.config.STORE_TZ, at).date;
   let busy = false;
   let started = false;
@@ -25,15 +26,15 @@ export function scheduleScoring(deps: AppDeps, log: (line: string) => void): { s
       if (version && (version !== last?.version || localDay(last.at) !== localDay(deps.clock()))) {
         const t0 = performance.now();
         const r = await rescoreEveryone(deps.scoring, deps.clock(), { chunk: 1000 });
-        log(`scores: ${r.customers} customers rescored with ${version} in ${Math.round(performance.now() - t0)} ms`);
-      } else if (!started) log(`scores: up to date (${version ?? 'no models'})`);
+        log.info('scoring.rescored', { customers: r.customers, version, duration_ms: Math.round(performance.now() - t0) });
+      } else if (!started) log.info('scoring.up_to_date', { version });
       if (version) {
         const taken = await snapshotIfDue(deps.scoring, deps.clock(), version);
-        if (taken.recorded + taken.backtest > 0) log(`model health: snapshot of ${taken.recorded} customers${taken.backtest > 0 ? `, backtest of ${taken.backtest}` : ''}`);
+        if (taken.recorded + taken.backtest > 0) log.info('model_health.snapshot', { customers: taken.recorded, backtest: taken.backtest });
       }
       started = true;
     } catch (error) {
-      log(`scoring failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error('scoring.failed', errorFields(error));
     } finally {
       busy = false;
     }

@@ -2,6 +2,7 @@ import { AppError } from '../kernel/errors.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
 import type { AppDeps } from './app-deps.ts';
 import { applyTransaction, ingestDepsFrom, type IngestOutcome } from './apply-transaction.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 export type StoredItem = { ok: true; outcome: IngestOutcome } | { ok: false; error: AppError };
 
@@ -35,14 +36,15 @@ export function createTransactionStore(deps: AppDeps) {
     async many(inputs: readonly TransactionInput[]): Promise<StoredItem[]> {
       const stored = await deps.writes.runMany(inputs.map(apply));
       stored.forEach((s, i) => s.ok && announce(inputs[i]!, s.value));
-      return stored.map((s) => (s.ok ? { ok: true, outcome: s.value } : { ok: false, error: asAppError(s.error) }));
+      return stored.map((s) => (s.ok ? { ok: true, outcome: s.value } : { ok: false, error: asAppError(s.error, deps.log) }));
     },
   };
 }
 
 /** An item's failure as the caller reports it: the domain's error, or a logged 500 for anything unexpected. */
-export function asAppError(error: unknown): AppError {
+export function asAppError(error: unknown, log: Logger): AppError {
   if (error instanceof AppError) return error;
-  console.error('ingest failed', error);
+  // Its message may quote the transaction (a card number, a phone): name and code only.
+  log.error('ingest.failed', errorFields(error, { message: false }));
   return new AppError(500, 'internal', 'unexpected error');
 }

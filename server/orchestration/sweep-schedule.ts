@@ -3,6 +3,7 @@ import { localTime } from '../kernel/local-time.ts';
 import { getMetric, setMetric } from '../db/store-metrics.ts';
 import { dailySweepSteps, sweepDepsFrom } from './daily-sweep.ts';
 import { runStepwise } from '../db/sweep-steps.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 const CHECK_EVERY_MS = 15 * 60_000;
 
@@ -16,9 +17,9 @@ export const SWEEP_MS_METRIC = 'daily_sweep_ms';
  * The day of the last sweep is kept in the database: a restart during opening hours does not sweep again.
  * Returns the interval handle for shutdown.
  */
-export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): ReturnType<typeof setInterval> {
+export function scheduleDailySweep(deps: AppDeps, log: Logger): ReturnType<typeof setInterval> {
   let lastDay = getMetric<string>(deps.sqlite, SWEPT_DAY_METRIC) ?? '';
-  if (lastDay === localTime(deps.config.STORE_TZ, deps.clock()).date) log(`daily sweep: already done today (${lastDay})`);
+  if (lastDay === localTime(deps.config.STORE_TZ, deps.clock()).date) log.info('sweep.skipped', { reason: 'already_done_today', day: lastDay });
   const tick = () => {
     const today = localTime(deps.config.STORE_TZ, deps.clock()).date;
     if (today === lastDay) return;
@@ -33,10 +34,10 @@ export function scheduleDailySweep(deps: AppDeps, log: (line: string) => void): 
         });
         return report;
       })
-      .then((r) => log(`daily sweep: ${r.lifecycle.changed} stage changes, ${r.pointsExpired.customers} customers with expired points, ${r.actionsExpired} actions expired (${r.ms} ms)`))
+      .then((r) => log.info('sweep.finished', { day: today, stage_changes: r.lifecycle.changed, customers_points_expired: r.pointsExpired.customers, actions_expired: r.actionsExpired, duration_ms: r.ms }))
       .catch((error: unknown) => {
         lastDay = '';
-        log(`daily sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error('sweep.failed', { day: today, ...errorFields(error) });
       });
   };
   tick();

@@ -4,6 +4,7 @@ import type { StoreDeps } from '../db/store-deps.ts';
 import type { SyncBoard } from './sync-board.ts';
 import { applyPulled, createStorePullPort, pullContextOf } from './sync-pull.ts';
 import { truncateWalAfterErasure } from '../db/wal-scrub.ts';
+import { maskPersonalText, type Logger } from '../kernel/log.ts';
 
 export type SyncStatusMessage =
   | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
@@ -17,15 +18,16 @@ const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60_000;
 
 /** Logs what changed (a push or pull that moved, a failure after success) and puts every run on the board. */
-function tracker(direction: 'push' | 'pull', board: SyncBoard, log: (line: string) => void) {
+function tracker(direction: 'push' | 'pull', board: SyncBoard, log: Logger) {
   return (m: SyncStatusMessage) => {
     const before = board.last(direction).run;
     if (m.ok) {
-      if (m.applied > 0 || before?.ok === false) log(`sync ${direction}: up to ${m.cursor} (${m.applied} ${direction === 'push' ? 'sent' : 'applied'})`);
-      if (m.clockSkewMs !== null) log(`sync: this store's clock is ${Math.round(m.clockSkewMs / 1000)} s off central's; its changes are flagged`);
+      if (m.applied > 0 || before?.ok === false) log.info(`sync.${direction}.done`, { cursor: m.cursor, [direction === 'push' ? 'sent' : 'applied']: m.applied });
+      if (m.clockSkewMs !== null) log.warn('sync.clock_skew', { skew_s: Math.round(m.clockSkewMs / 1000) });
       board.record(direction, { at: m.at, ok: true, error: null, cursor: m.cursor, clockSkewMs: m.clockSkewMs });
     } else {
-      if (before?.ok !== false) log(`sync ${direction} failed: ${m.error} (retrying)`);
+      // The error text comes from the network or central's error body (its code and message), not from a customer's values; masked all the same.
+      if (before?.ok !== false) log.warn(`sync.${direction}.failed`, { error_message: maskPersonalText(m.error), retrying: true });
       board.record(direction, { at: m.at, ok: false, error: m.error, cursor: null, clockSkewMs: null });
     }
   };
@@ -37,7 +39,7 @@ function tracker(direction: 'push' | 'pull', board: SyncBoard, log: (line: strin
  * the event loop that answers POS terminals. Pull runs here: its answers are small and are written through the
  * write queue like every other write. Each runs every SYNC_INTERVAL_S, retrying failures with backoff.
  */
-export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: string, log: (line: string) => void): SyncAgent | null {
+export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: string, log: Logger): SyncAgent | null {
   const { config } = deps;
   if (!config.CENTRAL_URL || !config.SYNC_TOKEN) return null;
   const push = tracker('push', deps.sync, log);
@@ -68,7 +70,7 @@ export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: st
     if (!stopped) timer = setTimeout(runPull, delay);
   };
   timer = setTimeout(runPull, 0);
-  log(`sync: with ${config.CENTRAL_URL} every ${config.SYNC_INTERVAL_S} s`);
+  log.info('sync.started', { central_url: config.CENTRAL_URL, interval_s: config.SYNC_INTERVAL_S });
   return {
     stop() {
       stopped = true;

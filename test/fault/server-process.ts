@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { findEvent, logLines } from '../support/log-lines.ts';
 
 /*
  * The appliance as a separate OS process (the real `server/main.ts` and CLI), so a test can SIGKILL it.
@@ -55,15 +56,24 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `server/main.ts` on a free port (PORT=0, read back from its "listening on" line) and waits until
- * the start-up sweep has run, so that nothing of the appliance's own start writes later. `port` starts it
+ * Starts `server/main.ts` on a free port (PORT=0, read back from its `server.started` log line) and waits until
+ * the start-up sweep has run (or was found done today), so that nothing of the appliance's own start writes later. `port` starts it
  * on that port instead: a restart that a browser page, whose origin includes the port, must find again.
  */
 export function startServer(dataDir: string, timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ServerProcess> {
   // Tests look for demo customers by walking card numbers with one token, exactly what the per-credential cap on
   // profile reads stops (test/phone-search.test.ts tests the cap itself): raised here unless a test sets it.
   const uncapped = { PROFILE_READS_PER_MINUTE: '100000', ...env };
-  return startProcess('server/main.ts', applianceEnv(dataDir, uncapped), (out) => /daily sweep/.test(out), timeoutMs);
+  return startProcess('server/main.ts', applianceEnv(dataDir, uncapped), (out) => logLines(out).some((l) => /^sweep\.(finished|skipped|failed)$/.test(l.event)), timeoutMs);
+}
+
+/**
+ * Starts `server/main.ts` on `port` and resolves once it answers /livez: for a process whose start-up lines are
+ * not logged (LOG_LEVEL=warn), so that its output cannot say where it listens or when it is ready.
+ */
+export function startServerOnPort(dataDir: string, port: number, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  return startProcess('server/main.ts', applianceEnv(dataDir, { ...env, PORT: String(port) }), () => true, timeoutMs, url);
 }
 
 /** Starts central (`server/central/main.ts`) on a free port, over PGlite in `dataDir` or DATABASE_URL when given. */
@@ -71,24 +81,34 @@ export function startCentral(dataDir: string, env: Record<string, string> = {}, 
   return startProcess('server/central/main.ts', applianceEnv(dataDir, env), () => true, timeoutMs);
 }
 
-async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (output: string) => boolean, timeoutMs: number): Promise<ServerProcess> {
+/** `knownUrl`: the process listens there and is ready once /livez answers; otherwise its `server.started` line says where. */
+async function startProcess(entry: string, env: NodeJS.ProcessEnv, started: (output: string) => boolean, timeoutMs: number, knownUrl?: string): Promise<ServerProcess> {
   const child = spawn(BUN, [entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
   let output = '';
+  let poll: ReturnType<typeof setInterval> | undefined;
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const done = (url: string) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve(url);
+    };
     const onData = (d: Buffer) => {
       output += d.toString();
-      const url = /listening on (https?:\/\/\S+)/.exec(output)?.[1];
-      if (url && started(output)) {
-        clearTimeout(timer);
-        resolve(url);
-      }
+      const url = findEvent(output, 'server.started')?.url;
+      if (knownUrl === undefined && typeof url === 'string' && started(output)) done(url);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
+    if (knownUrl !== undefined) {
+      poll = setInterval(() => {
+        fetch(`${knownUrl}/livez`).then((r) => r.ok && done(knownUrl), () => undefined);
+      }, 100);
+    }
     void exited.then((e) => {
       clearTimeout(timer);
+      clearInterval(poll);
       reject(new Error(`server exited during start (${e.code ?? e.signal}):\n${output}`));
     });
   });

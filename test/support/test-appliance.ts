@@ -11,6 +11,7 @@ import { createToken } from '../../server/auth/token.service.ts';
 import { manualClock } from '../../server/kernel/clock.ts';
 import { testConfig } from '../../server/kernel/config.ts';
 import { parseWith } from './json-of.ts';
+import { processLogger } from '../../server/kernel/log.ts';
 
 /**
  * A real appliance on a fresh SQLite file built by the real migrations, a settable clock, and one
@@ -20,7 +21,8 @@ export function createTestAppliance(opts: { now?: string; env?: Record<string, s
   const dir = mkdtempSync(join(tmpdir(), 'store-test-'));
   const clock = manualClock(Date.parse(opts.now ?? '2026-11-22T10:00:00+08:00'));
   const config = testConfig({ DATA_DIR: dir, ...opts.env });
-  const deps: AppDeps = openAppliance(config, clock);
+  // Warnings and errors only: an access line per call of every test would bury them.
+  const deps: AppDeps = openAppliance(config, clock, processLogger({ ...config, LOG_LEVEL: 'warn' }, 'stderr'));
   const app = createApp(deps);
   const tokens = Object.fromEntries(
     (['terminal', 'clerk', 'manager', 'hq', 'admin'] as const).map((r) => [r, createToken(deps.sqlite, r, r, clock()).token]),

@@ -10,6 +10,7 @@ import { openCentralStorage } from '../../server/central/central-db.ts';
 import { centralEngines } from '../support/central-engines.ts';
 import { sale } from '../support/test-appliance.ts';
 import { killAllChildren, runCli, type ServerProcess, startCentral, startServer } from '../fault/server-process.ts';
+import { findEvent } from '../support/log-lines.ts';
 
 /*
  * The chain as processes on 127.0.0.1: central (PGlite in its DATA_DIR, then the suite's PostgreSQL) and stores with
@@ -93,7 +94,7 @@ describe.each(centralEngines())('a chain of processes on $name', (engine) => {
     expect(res.status, await res.clone().text()).toBe(201);
     // The background sync (every second here) logs each push that central applied.
     const deadline = Date.now() + 15_000;
-    while (!/sync push: up to \d+ \([1-9]\d* sent\)/.test(store.output().slice(logged))) {
+    while (!findEvent(store.output().slice(logged), 'sync.push.done', (l) => Number(l.sent) > 0)) {
       if (Date.now() > deadline) throw new Error(`no background push within 15 s:\n${store.output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }

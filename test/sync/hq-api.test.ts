@@ -20,6 +20,7 @@ import { killAllChildren, runCli, startCentral } from '../fault/server-process.t
 import { centralEngines } from '../support/central-engines.ts';
 import { parseWith } from '../support/json-of.ts';
 import { createTestAppliance, sale, type TestAppliance } from '../support/test-appliance.ts';
+import { silentLogger } from '../../server/kernel/log.ts';
 
 /*
  * Headquarters' API over central's PostgreSQL (PGlite, and the suite's server when it has one), fed by two
@@ -109,7 +110,7 @@ describe.each(centralEngines())('the HQ API on $name', (engine) => {
       await buy(id, null);
       await push(id);
     }
-    app = createCentralApp({ config: testConfig({ DATA_DIR: dataDir }), storage: central, clock: () => stores.S001.clock() });
+    app = createCentralApp({ config: testConfig({ DATA_DIR: dataDir }), storage: central, clock: () => stores.S001.clock(), log: silentLogger });
   }, 120_000);
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { syncStatusSchema } from '../../server/contract/sync.ts';
 import { modelSetName } from '../../server/scoring/serving/model-registry.ts';
 import { centralEngines } from '../support/central-engines.ts';
 import { killAllChildren, runCli, type ServerProcess, startCentral, startServer } from '../fault/server-process.ts';
+import { findEvent } from '../support/log-lines.ts';
 
 /*
  * Models trained at central and shipped to the stores, as processes on 127.0.0.1: a store pushes its history,
@@ -39,7 +40,7 @@ function freePort(): Promise<number> {
 /** Waits until the running store's log says it serves `name` (its registry polls every MODELS_POLL_SECONDS). */
 async function servedBy(server: ServerProcess, name: string, since: number): Promise<void> {
   const deadline = Date.now() + 20_000;
-  while (!new RegExp(`models: serving ${name}@`).test(server.output().slice(since))) {
+  while (!findEvent(server.output().slice(since), 'models.serving', (l) => String(l.version).startsWith(`${name}@`))) {
     if (Date.now() > deadline) throw new Error(`the store did not swap to ${name} within 20 s:\n${server.output().slice(since)}`);
     await new Promise((r) => setTimeout(r, 200));
   }

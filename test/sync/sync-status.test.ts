@@ -4,6 +4,7 @@ import { syncStatusSchema } from '../../server/contract/sync.ts';
 import { dbPath } from '../../server/db/open.ts';
 import { startSyncAgent, type SyncAgent } from '../../server/orchestration/sync-agent.ts';
 import { createTestAppliance, sale, type TestAppliance } from '../support/test-appliance.ts';
+import { silentLogger } from '../../server/kernel/log.ts';
 
 /* GET /api/v1/sync/status on a store: off when the store runs alone; with central down, the lag and the error. */
 
@@ -37,7 +38,7 @@ describe('sync status', () => {
     const port = await closedPort();
     t = createTestAppliance({ env: { CENTRAL_URL: `http://127.0.0.1:${port}`, SYNC_TOKEN: 'ss_S001_not-reachable-anyway', CHAIN_SECRET: 'chain-secret-for-tests-0123456789', SYNC_INTERVAL_S: '1' } });
     expect((await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: sale() })).status).toBe(201);
-    agent = startSyncAgent(t.deps, dbPath(t.deps.config.DATA_DIR), () => undefined);
+    agent = startSyncAgent(t.deps, dbPath(t.deps.config.DATA_DIR), silentLogger);
     let status = (await t.call('GET', '/api/v1/sync/status', { role: 'manager' }, syncStatusSchema)).body;
     for (let i = 0; i < 50 && (status.push.last_error === null || status.pull.last_error === null); i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -5,6 +5,7 @@ import { loadCustomerScorer, type CustomerScorer } from '../customer-scorer.ts';
 import { CUSTOMER_MODELS_FILE } from '../customer-training.ts';
 import { RANKER_CARD } from '../recommend/ranker-card.ts';
 import { createRecommender, type Recommender } from '../recommend/recommender.ts';
+import { errorFields, type Logger } from '../../kernel/log.ts';
 
 /*
  * The models the appliance serves, swapped without a restart. Candidates, best first: the newest
@@ -86,13 +87,13 @@ async function closeSet(set: ModelSet): Promise<void> {
   await Promise.all([set.scorer.close(), set.recommender?.close()]);
 }
 
-export function createModelRegistry(opts: { candidates: () => string[]; log: (line: string) => void }): ModelRegistry {
+export function createModelRegistry(opts: { candidates: () => string[]; log: Logger }): ModelRegistry {
   let held: Held | null = null;
   let reloading: Promise<string | null> | null = null;
 
   /** Closes a retired set once nobody is running it. */
   const closeIfIdle = (h: Held) => {
-    if (h.retired && h.users === 0) closeSet(h.set).catch((error: unknown) => opts.log(`models: closing ${h.set.version} failed: ${String(error)}`));
+    if (h.retired && h.users === 0) closeSet(h.set).catch((error: unknown) => opts.log.warn('models.close_failed', { version: h.set.version, ...errorFields(error) }));
   };
   const release = (h: Held) => {
     h.users -= 1;
@@ -107,12 +108,12 @@ export function createModelRegistry(opts: { candidates: () => string[]; log: (li
       try {
         set = await loadModelSet(dir);
       } catch (error) {
-        opts.log(`models: ${dir} cannot be served, trying the next: ${error instanceof Error ? error.message : String(error)}`);
+        opts.log.warn('models.unservable', { dir, ...errorFields(error) });
         continue;
       }
       const old = held;
       held = { set, users: 0, retired: false };
-      opts.log(`models: serving ${set.version}${old ? ` (was ${old.set.version})` : ''}`);
+      opts.log.info('models.serving', { version: set.version, previous: old?.set.version ?? null });
       if (old) {
         old.retired = true;
         closeIfIdle(old);

@@ -1,4 +1,5 @@
 import { rescoreCustomers, type ScoringDeps } from './scores.service.ts';
+import { errorFields, type Logger } from '../../kernel/log.ts';
 
 /*
  * "Rescore this customer" after each of their transactions, off the POS path: the answer to the
@@ -21,7 +22,7 @@ export interface RescoreQueue {
 export function createRescoreQueue(
   deps: ScoringDeps,
   clock: () => number,
-  opts: { delayMs?: number; maxBatch?: number; log?: (line: string) => void } = {},
+  opts: { delayMs?: number; maxBatch?: number; log?: Logger } = {},
 ): RescoreQueue {
   const delayMs = opts.delayMs ?? 25;
   // Scoring costs a few hundred µs per customer (bench/RESULTS.md, bench:scoring): a batch of 100 is tens of
@@ -52,7 +53,7 @@ export function createRescoreQueue(
       })
       .then(
         () => undefined,
-        (error: unknown) => opts.log?.(`rescore of ${ids.length} customers failed: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => opts.log?.error('scoring.rescore_failed', { customers: ids.length, ...errorFields(error) }),
       )
       .finally(() => {
         if (pending.size > 0) schedule();

@@ -4,6 +4,11 @@ import { setPriority } from 'node:os';
 import { candidateModelDirs, createModelRegistry } from './model-registry.ts';
 import { createInlineScoreEngine, type ScoreEngine } from './score-engine.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-score-engine.ts';
+import type { LogFields, Logger, LogLevel } from '../../kernel/log.ts';
+
+/** This thread's log lines go to the main thread, whose logger writes them (with its level and format). */
+const sendLog = (level: LogLevel) => (event: string, fields: LogFields = {}) => self.postMessage({ log: { level, event, fields } } satisfies WorkerReply);
+const workerLogger: Logger = { debug: sendLog('debug'), info: sendLog('info'), warn: sendLog('warn'), error: sendLog('error') };
 
 /*
  * The scoring thread: its own read-only connection to the store database and its own ONNX sessions.
@@ -39,7 +44,7 @@ function start(init: WorkerInit): ScoreEngine {
   sqlite.exec(`PRAGMA cache_size = -${init.cacheKiB}`);
   const models = createModelRegistry({
     candidates: () => candidateModelDirs(init.dataModelsDir, init.shippedDir),
-    log: (line) => self.postMessage({ log: line } satisfies WorkerReply),
+    log: workerLogger,
   });
   return createInlineScoreEngine({ sqlite, models, returnBlockDays: init.returnBlockDays, k: init.k });
 }

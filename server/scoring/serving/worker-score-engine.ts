@@ -1,4 +1,12 @@
 import type { ScoreEngine, ScoredChunk } from './score-engine.ts';
+import { maskPersonalText, type LogFields, type Logger, type LogLevel } from '../../kernel/log.ts';
+
+/** A log line a scoring thread sends to the main thread's logger (a worker has no logger of its own). */
+export interface WorkerLogLine {
+  level: LogLevel;
+  event: string;
+  fields: LogFields;
+}
 
 /*
  * The server's score engine: the same questions as the inline engine, answered by scoring-worker.ts on
@@ -27,7 +35,7 @@ export type WorkerRequest =
   | { id: number; op: 'scoreRange'; afterId: string; throughId: string; now: number }
   | { id: number; op: 'close' };
 
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string } | { log: string };
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string } | { log: WorkerLogLine };
 
 type Op = WorkerRequest['op'];
 type Args<O extends Op> = Omit<Extract<WorkerRequest, { op: O }>, 'id' | 'op'>;
@@ -39,7 +47,7 @@ interface Thread {
   ready: Promise<unknown>;
 }
 
-export function createWorkerScoreEngine(init: WorkerInit, log: (line: string) => void, threads = 1): ScoreEngine {
+export function createWorkerScoreEngine(init: WorkerInit, log: Logger, threads = 1): ScoreEngine {
   const pool: Array<Thread | null> = Array.from({ length: Math.max(1, threads) }, () => null);
   let nextId = 1;
   let nextRange = 0;
@@ -59,7 +67,7 @@ export function createWorkerScoreEngine(init: WorkerInit, log: (line: string) =>
     const t: Thread = { worker, pending: new Map(), ready: Promise.resolve() };
     worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       const reply = event.data;
-      if ('log' in reply) return log(i === 0 ? reply.log : `scoring thread ${i}: ${reply.log}`);
+      if ('log' in reply) return log[reply.log.level](reply.log.event, { ...reply.log.fields, scoring_thread: i });
       const p = t.pending.get(reply.id);
       if (!p) return;
       t.pending.delete(reply.id);
@@ -67,7 +75,7 @@ export function createWorkerScoreEngine(init: WorkerInit, log: (line: string) =>
       else p.reject(new Error(reply.error));
     };
     worker.onerror = (event) => {
-      log(`scoring worker failed: ${event.message}`);
+      log.error('scoring.worker_failed', { scoring_thread: i, error_message: maskPersonalText(event.message) });
       if (pool[i] === t) pool[i] = null;
       for (const p of t.pending.values()) p.reject(new Error(`scoring worker failed: ${event.message}`));
       t.pending.clear();
