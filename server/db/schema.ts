@@ -122,6 +122,12 @@ export const transactions = sqliteTable(
     changeAmount: integer('change_amount').notNull(),
     /** JSON array of coupon codes. */
     coupons: text('coupons').notNull(),
+    /**
+     * Tax in minor units, a magnitude (>= 0 for returns too); null when the source did not say (and for every
+     * transaction stored before tax was recorded). `taxIncluded` 1: already in `total` (VAT); 0: charged on top of it.
+     */
+    tax: integer('tax'),
+    taxIncluded: integer('tax_included'),
     /** sha256 of the normalized content: same key + same hash = replay, same key + other hash = conflict. */
     contentHash: text('content_hash').notNull(),
     source: text('source').notNull(),
