@@ -7,6 +7,7 @@ import { toMajor } from '../kernel/money.ts';
 import { localMonth } from '../kernel/local-time.ts';
 import { share } from '../kernel/numbers.ts';
 import type { Cohort } from './cohorts.ts';
+import { periodTax } from './period-tax.ts';
 
 /*
  * Store-wide figures for managers, computed in SQL over the period [from, to). Revenue is net (returns
@@ -114,9 +115,13 @@ export function storeOverview(deps: OverviewDeps, from: number, to: number, now:
   const segmentRevenue = segments.reduce((s, x) => s + (x.revenue ?? 0), 0);
 
   sqlite.run('DROP TABLE IF EXISTS temp.period_customers');
+  const tax = periodTax(sqlite, from, to);
   return {
     period: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     revenue: money(revenue),
+    tax: money(tax.taxMinor),
+    revenue_includes_tax: tax.revenueIncludesTax,
+    tax_unknown_transactions: tax.unknownTransactions,
     stages,
     identified: {
       sales_share: share(totals.identified_sales ?? 0, totals.sales ?? 0),
