@@ -45,6 +45,9 @@ export const wireTransactionSchema = z.object({
   tenders: z.string(),
   change_amount: int,
   coupons: z.string(),
+  /** Minor units, a magnitude, and whether `total` includes it; absent in pushes from stores that predate tax (= null, unknown). */
+  tax: int.nonnegative().nullable().default(null),
+  tax_included: z.union([z.literal(0), z.literal(1)]).nullable().default(null),
   content_hash: z.string(),
   source: z.string(),
   received_at: ms,

@@ -7,6 +7,7 @@ import { toMajor } from '../kernel/money.ts';
 import { localMonth } from '../kernel/local-time.ts';
 import { share } from '../kernel/numbers.ts';
 import type { Cohort } from './cohorts.ts';
+import { revenueIncludesTax } from '../kernel/revenue-includes-tax.ts';
 
 /*
  * Store-wide figures for managers, computed in SQL over the period [from, to). Revenue is net (returns
@@ -30,28 +31,44 @@ export type OverviewFigures = Omit<Overview, 'currency'>;
 export function storeOverview(deps: OverviewDeps, from: number, to: number, now: number): OverviewFigures {
   const { sqlite } = deps;
   const money = (minor: number | null) => toMajor(minor ?? 0, deps.minorDigits);
-  // One ordered pass over the covering (customer_id, occurred_at, kind, total) index: per customer (and
-  // one NULL row for anonymous sales), without a temp b-tree for the grouping.
+  // One ordered pass over the covering (customer_id, occurred_at, kind, total, id, tax, tax_included) index: per
+  // customer (and one NULL row for anonymous sales), without a temp b-tree for the grouping. Tax is a magnitude:
+  // a return's subtracts; the counts are those revenueIncludesTax takes.
   sqlite.run('DROP TABLE IF EXISTS temp.period_customers');
   sqlite
     .query(
       `CREATE TEMP TABLE period_customers AS
        SELECT customer_id, sum(total) AS revenue, sum(kind = 'sale') AS sales, sum(kind = 'return') AS returns,
-              sum(CASE WHEN kind = 'sale' THEN total ELSE 0 END) AS sale_amount, -sum(CASE WHEN kind = 'return' THEN total ELSE 0 END) AS return_amount
+              sum(CASE WHEN kind = 'sale' THEN total ELSE 0 END) AS sale_amount, -sum(CASE WHEN kind = 'return' THEN total ELSE 0 END) AS return_amount,
+              sum(CASE WHEN kind = 'return' THEN -tax ELSE tax END) AS tax, sum(tax IS NOT NULL) AS tax_known,
+              sum(tax > 0 AND tax_included = 1) AS tax_included, sum(tax > 0 AND tax_included = 0) AS tax_on_top
        FROM transactions INDEXED BY transactions_customer_time
        WHERE occurred_at >= ? AND occurred_at < ? GROUP BY customer_id`,
     )
     .run(from, to);
 
   const totals = sqlite
-    .query<{ sales: number | null; returns: number | null; sale_amount: number | null; return_amount: number | null; identified_sales: number | null; identified_amount: number | null }, []>(
+    .query<
+      {
+        sales: number | null; returns: number | null; sale_amount: number | null; return_amount: number | null; identified_sales: number | null; identified_amount: number | null;
+        tax: number | null; tax_known: number | null; tax_included: number | null; tax_on_top: number | null;
+      },
+      []
+    >(
       `SELECT sum(sales) AS sales, sum(returns) AS returns, sum(sale_amount) AS sale_amount, sum(return_amount) AS return_amount,
+              sum(tax) AS tax, sum(tax_known) AS tax_known, sum(tax_included) AS tax_included, sum(tax_on_top) AS tax_on_top,
               sum(CASE WHEN customer_id IS NOT NULL THEN sales END) AS identified_sales,
               sum(CASE WHEN customer_id IS NOT NULL THEN sale_amount END) AS identified_amount
        FROM period_customers`,
     )
     .get()!;
   const revenue = (totals.sale_amount ?? 0) - (totals.return_amount ?? 0);
+  const taxCounts = {
+    known: totals.tax_known ?? 0,
+    included: totals.tax_included ?? 0,
+    onTop: totals.tax_on_top ?? 0,
+    unknown: (totals.sales ?? 0) + (totals.returns ?? 0) - (totals.tax_known ?? 0),
+  };
 
   const customersByStage = new Map(
     sqlite.query<{ stage: string; n: number }, []>('SELECT stage, count(*) AS n FROM customer_lifecycle GROUP BY stage').all().map((r) => [r.stage, r.n]),
@@ -117,6 +134,9 @@ export function storeOverview(deps: OverviewDeps, from: number, to: number, now:
   return {
     period: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     revenue: money(revenue),
+    tax: money(totals.tax),
+    revenue_includes_tax: revenueIncludesTax(taxCounts),
+    tax_unknown_transactions: taxCounts.unknown,
     stages,
     identified: {
       sales_share: share(totals.identified_sales ?? 0, totals.sales ?? 0),

@@ -31,10 +31,11 @@ async function insertTransactions(tx: CentralTx, storeId: string, changes: reado
   if (sales.length === 0) return;
   const column = <T>(pick: (f: (typeof sales)[number]) => T) => sql.param(sales.map((f) => (pick(f) === null ? null : String(pick(f)))));
   await tx.execute(sql`
-    INSERT INTO chain_transactions (store_id, id, kind, occurred_at, total, store_customer_id, line_count)
-    SELECT ${storeId}, i, k, o::bigint, t::bigint, c, n::int
+    INSERT INTO chain_transactions (store_id, id, kind, occurred_at, total, store_customer_id, line_count, tax, tax_included)
+    SELECT ${storeId}, i, k, o::bigint, t::bigint, c, n::int, x::bigint, xi::int
       FROM unnest(${column((f) => f.id)}::text[], ${column((f) => f.kind)}::text[], ${column((f) => f.occurred_at)}::text[], ${column((f) => f.total)}::text[],
-                  ${column((f) => f.recorded_customer_id)}::text[], ${column((f) => f.line_count)}::text[]) AS w(i, k, o, t, c, n)`);
+                  ${column((f) => f.recorded_customer_id)}::text[], ${column((f) => f.line_count)}::text[],
+                  ${column((f) => f.tax)}::text[], ${column((f) => f.tax_included)}::text[]) AS w(i, k, o, t, c, n, x, xi)`);
 }
 
 function pushTx(tx: CentralTx, timings: PushTimings): CentralPushTx {

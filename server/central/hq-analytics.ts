@@ -1,5 +1,6 @@
 import { and, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { HqStoreAnalytics } from '../contract/hq.ts';
+import { revenueIncludesTax, type TaxCounts } from '../kernel/revenue-includes-tax.ts';
 import type { CentralDb } from './central-db.ts';
 import { chainTransactions, globalCustomers, storeCustomers } from './schema.ts';
 import { listStores } from './store-registry.ts';
@@ -14,14 +15,17 @@ interface Figures {
   sales: number;
   returns: number;
   revenue_minor: number;
+  tax_minor: number;
+  revenue_includes_tax: boolean | null;
+  tax_unknown_transactions: number;
   identified_share: number | null;
   customers: number;
   multi_store_customers: number;
 }
 
-type TxFigures = { transactions: number; sales: number; returns: number; revenue: number; identifiedSales: number };
+type TxFigures = { transactions: number; sales: number; returns: number; revenue: number; identifiedSales: number; tax: number } & TaxCounts;
 
-const NO_TX: TxFigures = { transactions: 0, sales: 0, returns: 0, revenue: 0, identifiedSales: 0 };
+const NO_TX: TxFigures = { transactions: 0, sales: 0, returns: 0, revenue: 0, identifiedSales: 0, tax: 0, known: 0, included: 0, onTop: 0, unknown: 0 };
 
 function figures(t: TxFigures, customers: { customers: number; multi: number }): Figures {
   return {
@@ -29,6 +33,9 @@ function figures(t: TxFigures, customers: { customers: number; multi: number }):
     sales: t.sales,
     returns: t.returns,
     revenue_minor: t.revenue,
+    tax_minor: t.tax,
+    revenue_includes_tax: revenueIncludesTax(t),
+    tax_unknown_transactions: t.unknown,
     identified_share: t.sales === 0 ? null : t.identifiedSales / t.sales,
     customers: customers.customers,
     multi_store_customers: customers.multi,
@@ -44,6 +51,12 @@ async function transactionFigures(db: CentralDb, period: { from: number | null; 
       returns: sql<number>`(count(*) FILTER (WHERE ${chainTransactions.kind} = 'return'))::int`,
       revenue: sql<number>`coalesce(sum(${chainTransactions.total}), 0)::float8`,
       identifiedSales: sql<number>`(count(*) FILTER (WHERE ${chainTransactions.kind} = 'sale' AND ${chainTransactions.storeCustomerId} IS NOT NULL))::int`,
+      // Tax is stored as a magnitude: a return's subtracts. See revenueIncludesTax for the counts.
+      tax: sql<number>`coalesce(sum(CASE WHEN ${chainTransactions.kind} = 'return' THEN -${chainTransactions.tax} ELSE ${chainTransactions.tax} END), 0)::float8`,
+      known: sql<number>`(count(*) FILTER (WHERE ${chainTransactions.tax} IS NOT NULL))::int`,
+      included: sql<number>`(count(*) FILTER (WHERE ${chainTransactions.tax} > 0 AND ${chainTransactions.taxIncluded} = 1))::int`,
+      onTop: sql<number>`(count(*) FILTER (WHERE ${chainTransactions.tax} > 0 AND ${chainTransactions.taxIncluded} = 0))::int`,
+      unknown: sql<number>`(count(*) FILTER (WHERE ${chainTransactions.tax} IS NULL))::int`,
     })
     .from(chainTransactions)
     .where(
@@ -86,6 +99,11 @@ export async function hqStoreAnalytics(db: CentralDb, period: { from: number | n
       returns: sum.returns + r.returns,
       revenue: sum.revenue + r.revenue,
       identifiedSales: sum.identifiedSales + r.identifiedSales,
+      tax: sum.tax + r.tax,
+      known: sum.known + r.known,
+      included: sum.included + r.included,
+      onTop: sum.onTop + r.onTop,
+      unknown: sum.unknown + r.unknown,
     }),
     NO_TX,
   );

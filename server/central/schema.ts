@@ -77,6 +77,9 @@ export const chainTransactions = pgTable(
     /** The store's own customer id the fact was recorded for (null: anonymous). */
     storeCustomerId: text('store_customer_id'),
     lineCount: integer('line_count').notNull(),
+    /** Tax in minor units (a magnitude) and whether `total` includes it (1) or it came on top (0); null: the store did not know. */
+    tax: ms('tax'),
+    taxIncluded: integer('tax_included'),
   },
   (t) => [primaryKey({ columns: [t.storeId, t.id] }), index('chain_transactions_customer').on(t.storeId, t.storeCustomerId).where(sql`${t.storeCustomerId} IS NOT NULL`)],
 );

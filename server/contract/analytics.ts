@@ -25,6 +25,16 @@ export const overviewSchema = z.object({
   /** ISO 4217 code of the store currency the money figures are in. */
   currency: z.string(),
   revenue: z.number(),
+  /** Net tax of the period's transactions whose tax is known (returns subtract). */
+  tax: z.number(),
+  /**
+   * Whether `revenue` includes tax: true when every transaction's tax is known and none was charged on top (VAT
+   * stores); false when every one is known and charged on top (sales-tax stores); null when mixed, when any
+   * transaction's tax is unknown (`tax_unknown_transactions` > 0), or without transactions.
+   */
+  revenue_includes_tax: z.boolean().nullable(),
+  /** Transactions in the period whose tax the POS did not report (older tills, imports, rows from before tax was kept). */
+  tax_unknown_transactions: int,
   stages: z.array(z.object({ stage: stageSchema, customers: int, buyers_in_period: int, revenue: z.number(), revenue_share: share })),
   identified: z.object({ sales_share: share, revenue_share: share, anonymous_revenue: z.number() }),
   top_customers: z.object({ buyers: int, top10_revenue_share: share, top20_revenue_share: share }),

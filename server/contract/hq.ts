@@ -81,6 +81,12 @@ const figuresSchema = z.object({
   returns: int,
   /** Net of returns. */
   revenue_minor: int,
+  /** Net tax (returns subtract) of the transactions whose tax is known. */
+  tax_minor: int,
+  /** Whether `revenue_minor` includes tax, as on a store's overview: null when mixed or any transaction's tax is unknown. */
+  revenue_includes_tax: z.boolean().nullable(),
+  /** Transactions whose tax the store did not know. */
+  tax_unknown_transactions: int,
   /** Sales made to an identified customer, of all sales; null without sales. */
   identified_share: share,
   /** Live (not erased) chain customers known at the store; chain-wide, each counted once. */

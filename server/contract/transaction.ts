@@ -41,6 +41,15 @@ export const tenderSchema = z.strictObject({
   amount,
 });
 
+/**
+ * The transaction's tax. `included: true`: the line amounts already contain it (VAT, GST); `false`: it was charged on
+ * top (US sales tax), so the tenders pay the lines' total plus the tax. Absent or null: the POS does not say.
+ */
+export const taxSchema = z.strictObject({
+  amount,
+  included: z.boolean(),
+});
+
 export const transactionSchema = z.strictObject({
   store_id: shortText(32),
   terminal_id: shortText(32),
@@ -53,6 +62,7 @@ export const transactionSchema = z.strictObject({
   /** Cash handed back; tenders minus change must equal the total. */
   change: amount.default(0),
   coupons: z.array(shortText(64)).max(50).default([]),
+  tax: taxSchema.nullish(),
   points_redeemed: z.number().int().nonnegative().max(100_000_000).default(0),
   original: z
     .strictObject({

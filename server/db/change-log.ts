@@ -10,7 +10,7 @@ export type Change =
 const TX_FACT_COLUMNS =
   'id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, recorded_customer_id, total, line_count, points_earned, ' +
   'points_reversed, points_redeemed, points_balance, original_tx_id, original_terminal_id, original_receipt_no, tenders, change_amount, ' +
-  'coupons, content_hash, source, received_at';
+  'coupons, tax, tax_included, content_hash, source, received_at';
 
 export function lastSeq(sqlite: Database): number {
   return sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM change_log').get()?.seq ?? 0;

@@ -34,6 +34,10 @@ export interface TransactionFact {
   change_amount: number;
   /** JSON array of coupon codes. */
   coupons: string;
+  /** Minor units, a magnitude; null: unknown (the source did not say). */
+  tax: number | null;
+  /** 1: `total` includes the tax (VAT); 0: it was charged on top; null with an unknown tax. */
+  tax_included: 0 | 1 | null;
   content_hash: string;
   source: string;
   received_at: number;
@@ -76,7 +80,7 @@ export interface EventFact {
 const TX_COLUMNS =
   'id, store_id, terminal_id, receipt_no, kind, occurred_at, utc_offset_min, customer_id, recorded_customer_id, total, line_count, ' +
   'points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, original_terminal_id, original_receipt_no, tenders, ' +
-  'change_amount, coupons, content_hash, source, received_at';
+  'change_amount, coupons, tax, tax_included, content_hash, source, received_at';
 const LINE_COLUMNS = 'line_no, sku, name, category, quantity_milli, unit_price, discount, amount, void';
 
 function logChange(sqlite: Database, kind: ChangeKind, ref: string): void {
@@ -97,11 +101,11 @@ const lineInsertSqlFor = (n: number): string =>
  */
 export function appendTransaction(sqlite: Database, tx: TransactionFact, lines: readonly LineFact[], owner = tx.recorded_customer_id): void {
   sqlite
-    .query(`INSERT INTO transactions (${TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .query(`INSERT INTO transactions (${TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(
       tx.id, tx.store_id, tx.terminal_id, tx.receipt_no, tx.kind, tx.occurred_at, tx.utc_offset_min, owner, tx.recorded_customer_id, tx.total,
       tx.line_count, tx.points_earned, tx.points_reversed, tx.points_redeemed, tx.points_balance, tx.original_tx_id, tx.original_terminal_id,
-      tx.original_receipt_no, tx.tenders, tx.change_amount, tx.coupons, tx.content_hash, tx.source, tx.received_at,
+      tx.original_receipt_no, tx.tenders, tx.change_amount, tx.coupons, tx.tax, tx.tax_included, tx.content_hash, tx.source, tx.received_at,
     );
   for (let start = 0; start < lines.length; start += LINES_PER_INSERT) {
     const end = Math.min(lines.length, start + LINES_PER_INSERT);

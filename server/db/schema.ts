@@ -154,6 +154,12 @@ export const transactions = sqliteTable(
     changeAmount: integer('change_amount').notNull(),
     /** JSON array of coupon codes. */
     coupons: text('coupons').notNull(),
+    /**
+     * Tax in minor units, a magnitude (>= 0 for returns too); null when the source did not say (and for every
+     * transaction stored before tax was recorded). `taxIncluded` 1: already in `total` (VAT); 0: charged on top of it.
+     */
+    tax: integer('tax'),
+    taxIncluded: integer('tax_included'),
     /** sha256 of the normalized content: same key + same hash = replay, same key + other hash = conflict. */
     contentHash: text('content_hash').notNull(),
     source: text('source').notNull(),
@@ -164,7 +170,8 @@ export const transactions = sqliteTable(
     // Covering (kind, total): per-customer period figures read the index alone, already grouped by customer.
     // And id: reading a customer's baskets goes from this index straight to their lines (see
     // transaction_lines), never through the transactions table, whose rows lie scattered by arrival time.
-    index('transactions_customer_time').on(t.customerId, t.occurredAt, t.kind, t.total, t.id),
+    // And (tax, tax_included): the overview's tax figures come from the same pass over it (null costs a byte).
+    index('transactions_customer_time').on(t.customerId, t.occurredAt, t.kind, t.total, t.id, t.tax, t.taxIncluded),
     index('transactions_time').on(t.occurredAt),
     // Returns only: a sale has no original, and indexing its NULL would be one more B-tree insert per sale
     // that no query reads (every reader asks for original_tx_id = ? or IS NOT NULL).

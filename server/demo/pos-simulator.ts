@@ -4,6 +4,7 @@ import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
 import { makeDemoCustomers } from './demo-customers.ts';
 import { seededRandom } from './random.ts';
+import { includedVat } from './demo-vat.ts';
 
 /*
  * Live POS traffic for the demo store: K terminals posting sales of the demo store's customers at a total
@@ -125,6 +126,7 @@ export async function runPosSimulator(opts: SimulatorOptions): Promise<Simulator
           void: l.void,
         })),
         tenders: [{ type: 'card', amount: total / 100 }],
+        tax: { amount: includedVat(total) / 100, included: true },
       });
       report.sent += 1;
       inFlight.push(post(body));

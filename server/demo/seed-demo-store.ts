@@ -9,6 +9,7 @@ import { buildCatalog, type CatalogItem } from './catalog.ts';
 import { demoBasket } from './demo-baskets.ts';
 import { type DemoCustomer, makeDemoCustomers, purchaseTimes } from './demo-customers.ts';
 import { seededRandom } from './random.ts';
+import { includedVat } from './demo-vat.ts';
 
 export interface SeedOptions {
   customers: number;
@@ -112,6 +113,7 @@ export function seedDemoStore(
       coupons: e.kind === 'sale' && rnd.chance(0.08) ? [rnd.pick(COUPONS)] : [],
       pointsRedeemed: e.kind === 'sale' && e.customer && rnd.chance(0.05) ? 100 : 0,
       original: e.kind === 'return' ? { storeId: e.of.storeId, terminalId: e.of.terminalId, receiptNo: e.of.receiptNo } : null,
+      tax: { amount: includedVat(total), included: true },
       source: 'seed',
     };
     if (!tryApply(input)) {

@@ -75,12 +75,19 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
 
   const total = nonVoidTotal(lines);
   if (total > MAX_AMOUNT * scale) issues.push({ path: 'lines', message: `the total is more than ${MAX_AMOUNT}` });
+  const tax = w.tax ? { amount: minor(w.tax.amount, 'tax.amount'), included: w.tax.included } : null;
+  if (tax && tax.amount > total) {
+    issues.push({ path: 'tax.amount', message: `more than the transaction's total ${(total / scale).toFixed(ctx.minorDigits)}` });
+  }
+  // Tax charged on top is paid on top of the lines; included tax is already in them.
+  const due = total + (tax && !tax.included ? tax.amount : 0);
   const tenders = w.tenders.map((t, i) => ({ type: t.type, amount: minor(t.amount, `tenders.${i}.amount`) }));
   const change = minor(w.change, 'change');
   if (tenders.length > 0) {
     const paid = tenders.reduce((s, t) => s + t.amount, 0) - change;
-    if (Math.abs(paid - total) > 1) {
-      issues.push({ path: 'tenders', message: `tenders − change = ${(paid / scale).toFixed(ctx.minorDigits)}, lines total ${(total / scale).toFixed(ctx.minorDigits)}` });
+    if (Math.abs(paid - due) > 1) {
+      const owed = due === total ? 'lines total' : 'lines total + tax';
+      issues.push({ path: 'tenders', message: `tenders − change = ${(paid / scale).toFixed(ctx.minorDigits)}, ${owed} ${(due / scale).toFixed(ctx.minorDigits)}` });
     }
   } else if (change > 0) {
     issues.push({ path: 'change', message: 'change without tenders' });
@@ -113,6 +120,7 @@ export function normalizeTransaction(w: TransactionParsed, ctx: NormalizeContext
     original: w.original
       ? { storeId: w.original.store_id ?? w.store_id, terminalId: w.original.terminal_id, receiptNo: w.original.receipt_no }
       : null,
+    tax,
     source: 'api',
   };
 }

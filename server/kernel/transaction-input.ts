@@ -41,7 +41,16 @@ export interface TransactionInput {
   coupons: string[];
   pointsRedeemed: number;
   original: { storeId: string; terminalId: string; receiptNo: string } | null;
+  /** The transaction's tax when the source states it; absent or null: unknown. */
+  tax?: TaxInput | null;
   source: 'api' | 'import' | 'poslog' | 'seed';
+}
+
+export interface TaxInput {
+  /** Minor units, a magnitude like the amounts. */
+  amount: number;
+  /** true: the line amounts already contain it (VAT); false: it was charged on top of them (sales tax). */
+  included: boolean;
 }
 
 /** POS clocks drift; a transaction stamped more than this ahead of the store's clock is a wrong clock, not a sale. */

@@ -12,7 +12,7 @@ import { evaluateCustomerLifecycle } from '../lifecycle/lifecycle.service.ts';
 import type { LoyaltyRules } from '../loyalty/loyalty-rules.ts';
 import { settleTransactionPoints } from '../loyalty/loyalty.service.ts';
 import { addTransactionToStats } from '../stats/customer-stats.service.ts';
-import { contentHash } from '../ingest/content-hash.ts';
+import { contentHash, taxContradicts } from '../ingest/content-hash.ts';
 import type { TransactionInput } from '../kernel/transaction-input.ts';
 import { nonVoidTotal } from '../kernel/transaction-input.ts';
 import type { IngestResult } from '../contract/ingest-results.ts';
@@ -61,9 +61,11 @@ interface StoredRow {
   points_balance: number | null;
   original_tx_id: string | null;
   content_hash: string;
+  tax: number | null;
+  tax_included: number | null;
 }
 
-const STORED_COLUMNS = 'id, customer_id, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, content_hash';
+const STORED_COLUMNS = 'id, customer_id, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, content_hash, tax, tax_included';
 
 function resultOf(row: StoredRow): IngestResult {
   return {
@@ -95,7 +97,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   const hash = contentHash(input);
   const existing = findByKey(sqlite, input.storeId, input.terminalId, input.receiptNo);
   if (existing) {
-    if (existing.content_hash !== hash) {
+    if (existing.content_hash !== hash || taxContradicts(existing, input.tax)) {
       throw new AppError(409, 'idempotency_conflict', 'this receipt was already stored with different content', {
         store_id: input.storeId,
         terminal_id: input.terminalId,
@@ -146,7 +148,8 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
       utc_offset_min: input.utcOffsetMin, recorded_customer_id: customerId, total, line_count: input.lines.length, points_earned: points.earned,
       points_reversed: points.reversed, points_redeemed: points.redeemed, points_balance: points.balance, original_tx_id: original?.id ?? null,
       original_terminal_id: input.original?.terminalId ?? null, original_receipt_no: input.original?.receiptNo ?? null,
-      tenders: JSON.stringify(input.tenders), change_amount: input.change, coupons: JSON.stringify(input.coupons), content_hash: hash,
+      tenders: JSON.stringify(input.tenders), change_amount: input.change, coupons: JSON.stringify(input.coupons),
+      tax: input.tax?.amount ?? null, tax_included: input.tax ? (input.tax.included ? 1 : 0) : null, content_hash: hash,
       source: input.source, received_at: now,
     },
     input.lines.map((l, i) => ({

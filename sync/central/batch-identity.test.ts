@@ -123,7 +123,7 @@ function sale(seq: number, storeId: string, customer: string | null): WireChange
     fact: {
       id: `T${seq}`, store_id: storeId, terminal_id: 'T1', receipt_no: String(seq), kind: 'sale', occurred_at: seq, utc_offset_min: 0, recorded_customer_id: customer,
       total: 100, line_count: 0, points_earned: 0, points_reversed: 0, points_redeemed: 0, points_balance: null, original_tx_id: null, original_terminal_id: null,
-      original_receipt_no: null, tenders: '[]', change_amount: 0, coupons: '[]', content_hash: `h${seq}`, source: 'test', received_at: seq, lines: [],
+      original_receipt_no: null, tenders: '[]', change_amount: 0, coupons: '[]', tax: null, tax_included: null, content_hash: `h${seq}`, source: 'test', received_at: seq, lines: [],
     },
   };
 }

@@ -1,17 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gt } from 'drizzle-orm';
+import { gt, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStorePush, chainTotals } from '../../server/central/apply-store-push.ts';
 import { registerStore } from '../../server/central/store-registry.ts';
 import { type CentralStorage, openCentralStorage } from '../../server/central/central-db.ts';
-import { storeChanges, stores } from '../../server/central/schema.ts';
+import { hqStoreAnalytics } from '../../server/central/hq-analytics.ts';
+import { chainTransactions, storeChanges, stores } from '../../server/central/schema.ts';
 import { lastSeq } from '../../server/db/change-log.ts';
 import { seedDemoStore } from '../../server/demo/seed-demo-store.ts';
 import { ingestDepsFrom } from '../../server/orchestration/apply-transaction.ts';
 import { outboundBatch } from '../../server/orchestration/sync-outbox.ts';
-import type { PushBatch } from '../../sync/protocol.ts';
+import { type PushBatch, pushBatchSchema } from '../../sync/protocol.ts';
 import { centralEngines } from '../support/central-engines.ts';
 import { createTestAppliance, sale, type TestAppliance } from '../support/test-appliance.ts';
 
@@ -86,5 +87,42 @@ describe.each(centralEngines())('central applies store pushes on $name', (engine
     // Back within the bound: the flag on the store clears.
     await applyStorePush(central.db, batchAfter(lastSeq(store.deps.sqlite)), store.clock(), SKEW_MS);
     expect((await central.db.select({ skew: stores.clockSkewMs }).from(stores))[0]?.skew).toBeNull();
+  });
+
+  it("carries each transaction's tax to central and into HQ's figures; an older store's push without tax applies with it unknown", async () => {
+    const before = lastSeq(store.deps.sqlite);
+    // Anonymous sales: one change each. After everything the demo store sold (it sold nothing after now).
+    const at = (time: string) => `2026-11-22T${time}:00+08:00`;
+    const post = (body: unknown) => store.call('POST', '/api/v1/transactions', { role: 'terminal', body });
+    expect((await post(sale({ receipt_no: 'TAX-1', customer: undefined, occurred_at: at('10:30'), tax: { amount: 7.35, included: true } }))).status).toBe(201);
+    expect((await post(sale({ receipt_no: 'TAX-2', customer: undefined, occurred_at: at('10:40'), tax: { amount: 5.11, included: false }, tenders: [{ type: 'card', amount: 69.01 }] }))).status).toBe(201);
+    expect((await post(sale({ receipt_no: 'TAX-3', customer: undefined, occurred_at: at('10:50'), tax: { amount: 7.35, included: true } }))).status).toBe(201);
+    expect(await applyStorePush(central.db, batchAfter(before, 2), store.clock(), SKEW_MS)).toMatchObject({ status: 'applied', applied: 2 });
+    // A store from before tax sends its facts without the fields; central's route parses the body with the schema.
+    const older = JSON.parse(JSON.stringify(batchAfter(before + 2), (key, value: unknown) => (key === 'tax' || key === 'tax_included' ? undefined : value)));
+    expect(await applyStorePush(central.db, pushBatchSchema.parse(older), store.clock(), SKEW_MS)).toMatchObject({ status: 'applied', applied: 1 });
+
+    const ids = store.deps.sqlite.query<{ id: string }, []>("SELECT id FROM transactions WHERE receipt_no LIKE 'TAX-%' ORDER BY receipt_no").all().map((r) => r.id);
+    const atCentral = await central.db
+      .select({ id: chainTransactions.id, total: chainTransactions.total, tax: chainTransactions.tax, taxIncluded: chainTransactions.taxIncluded })
+      .from(chainTransactions)
+      .where(inArray(chainTransactions.id, ids))
+      .orderBy(chainTransactions.id);
+    expect(atCentral).toEqual([
+      { id: ids[0], total: 6390, tax: 735, taxIncluded: 1 },
+      { id: ids[1], total: 6390, tax: 511, taxIncluded: 0 },
+      { id: ids[2], total: 6390, tax: null, taxIncluded: null },
+    ]);
+
+    const figures = async (from: string, to: string) => {
+      const a = await hqStoreAnalytics(central.db, { from: Date.parse(at(from)), to: Date.parse(at(to)) }, store.clock());
+      const s = a.stores.find((x) => x.store_id === 'S001')!;
+      expect(a.chain).toMatchObject({ tax_minor: s.tax_minor, revenue_includes_tax: s.revenue_includes_tax, tax_unknown_transactions: s.tax_unknown_transactions });
+      return { tax_minor: s.tax_minor, revenue_includes_tax: s.revenue_includes_tax, tax_unknown_transactions: s.tax_unknown_transactions };
+    };
+    expect(await figures('10:30', '10:35')).toEqual({ tax_minor: 735, revenue_includes_tax: true, tax_unknown_transactions: 0 });
+    expect(await figures('10:40', '10:45')).toEqual({ tax_minor: 511, revenue_includes_tax: false, tax_unknown_transactions: 0 });
+    expect(await figures('10:30', '10:45')).toEqual({ tax_minor: 1246, revenue_includes_tax: null, tax_unknown_transactions: 0 });
+    expect(await figures('10:30', '11:00')).toEqual({ tax_minor: 1246, revenue_includes_tax: null, tax_unknown_transactions: 1 });
   });
 });

@@ -2,12 +2,14 @@ import type { Overview } from '../../../server/contract/analytics.ts';
 import { formatMoney, formatNumber } from '../i18n/format.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { shareText } from './share-text.ts';
+import { taxNote } from './tax-note.ts';
 
 /** The period's headline figures, large enough to read from across the counter. */
 export function KpiStrip({ overview: o }: { overview: Overview }) {
-  const { t, locale } = useI18n();
-  const tiles = [
-    { id: 'revenue', label: t('dashboard.kpi.revenue'), value: formatMoney(locale, o.currency, o.revenue), note: t('dashboard.kpi.revenue_note') },
+  const i18n = useI18n();
+  const { t, locale } = i18n;
+  const tiles: Array<{ id: string; label: string; value: string; note: string; tax?: string | null }> = [
+    { id: 'revenue', label: t('dashboard.kpi.revenue'), value: formatMoney(locale, o.currency, o.revenue), note: t('dashboard.kpi.revenue_note'), tax: taxNote(o, i18n) },
     {
       id: 'buyers',
       label: t('dashboard.kpi.buyers'),
@@ -34,6 +36,7 @@ export function KpiStrip({ overview: o }: { overview: Overview }) {
           <dt>{k.label}</dt>
           <dd class="kpi-value">{k.value}</dd>
           {k.note && <dd class="kpi-note">{k.note}</dd>}
+          {k.tax && <dd class="kpi-note" data-tax>{k.tax}</dd>}
         </div>
       ))}
     </dl>

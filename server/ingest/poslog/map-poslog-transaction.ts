@@ -1,9 +1,10 @@
-import { MAX_FUTURE_MS, type TransactionInput } from '../../kernel/transaction-input.ts';
+import { MAX_FUTURE_MS, nonVoidTotal, type TransactionInput } from '../../kernel/transaction-input.ts';
 import { MAX_AMOUNT } from '../../contract/transaction.ts';
 import { customerOf } from './poslog-customer.ts';
 import { allocateDiscount, withoutVoidRecords } from './allocate-lines.ts';
 import { couponsOf, isReturnLink, isVoidLine, type ItemLine, itemElementOf, itemLineOf, LineError, type LinkRef, linkOf, transactionDiscountOptions } from './poslog-lines.ts';
 import { paymentsOf, type PosLogTender } from './poslog-payments.ts';
+import { recordedTax, transactionTaxOf } from './poslog-tax.ts';
 import { parsePosLogTime } from './poslog-values.ts';
 import { directionTotal, reconcileTotals } from './reconcile-totals.ts';
 import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode } from './xml-node.ts';
@@ -24,6 +25,8 @@ import { attr, child, childrenNamed, childText, flag, path, textOf, type XmlNode
  *   amounts (some dialects report them twice).
  * - The POS's grand total and its tenders must agree with the lines (tax added on top is allowed); a
  *   transaction that does not add up is rejected, not guessed at.
+ * - Its tax is recorded (poslog-tax.ts), included or on top as the totals show. A transaction split into a sale and
+ *   a return has one tax for both: it is recorded only when it is zero, otherwise unknown on both.
  */
 
 export interface PosLogContext {
@@ -99,7 +102,8 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   const hasReturn = active.some((i) => i.direction === 'return');
   // A refund written as a plain tender (no TypeCode Refund, positive amount) still went to the customer.
   if (!hasSale && pay.tenders.every((t) => t.signed >= 0)) for (const t of pay.tenders) t.signed = -t.signed;
-  const totals = reconcileTotals(active, transactionDiscountOptions(lineItems, ctx.minorDigits), pay, ctx.minorDigits);
+  const taxReading = transactionTaxOf(retail, lineItems.filter((li) => !isVoidLine(li)), active.flatMap((i) => (i.tax ? [i.tax] : [])), ctx.minorDigits);
+  const totals = reconcileTotals(active, transactionDiscountOptions(lineItems, ctx.minorDigits), pay, taxReading?.signed ?? null, ctx.minorDigits);
   if (!totals.ok) return reject(totals.reason);
   // The same cap as the JSON API (contract/transaction.ts): no receipt earns points on a number like 5e10.
   for (const direction of ['sale', 'return'] as const) {
@@ -134,6 +138,7 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
   if (!(hasSale && hasReturn)) {
     const kind = hasSale ? 'sale' : 'return';
     const input: TransactionInput = {
+      tax: recordedTax(taxReading, totals.taxIncluded, nonVoidTotal(items.map((i) => i.input))),
       ...base,
       receiptNo,
       kind,
@@ -144,12 +149,14 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
     };
     return { type: 'ok', line, receiptNo, inputs: [input] };
   }
+  const splitTax = taxReading?.signed === 0 ? recordedTax(taxReading, totals.taxIncluded, 0) : null;
   const saleLines = items.filter((i) => i.direction === 'sale');
   const returnLines = items.filter((i) => i.direction === 'return');
   const sale: TransactionInput = {
     ...base,
     receiptNo,
     kind: 'sale',
+    tax: splitTax,
     lines: saleLines.map((i) => i.input),
     tenders: magnitudes(pay.tenders.filter((t) => t.signed >= 0)),
     change: pay.change,
@@ -159,6 +166,7 @@ export function mapPosLogTransaction(tx: XmlNode, ctx: PosLogContext): PosLogOut
     ...base,
     receiptNo: `${receiptNo}#R`,
     kind: 'return',
+    tax: splitTax,
     lines: returnLines.map((i) => i.input),
     tenders: magnitudes(pay.tenders.filter((t) => t.signed < 0)),
     change: 0,

@@ -1,4 +1,5 @@
 import type { LineInput } from '../../kernel/transaction-input.ts';
+import { itemTaxOf, type TaxReading } from './poslog-tax.ts';
 import { toMilli, toMinor } from './poslog-values.ts';
 import { attr, child, childrenNamed, childText, flag, isTrue, path, textOf, type XmlNode } from './xml-node.ts';
 
@@ -29,6 +30,8 @@ export interface ItemLine {
   operatorSequence: string | null;
   /** TransactionLink of the line itself (POSLog V6 returns carry their original here). */
   link: LinkRef | null;
+  /** Item-level tax (a <Tax> or <TaxAmount> inside the item element), null when the item has none. */
+  tax: TaxReading | null;
   xmlLine: number;
 }
 
@@ -118,6 +121,7 @@ export function itemLineOf(lineItem: XmlNode, item: XmlNode, minorDigits: number
     signedGross: negative ? -magnitude : magnitude,
     operatorSequence: childText(item, 'OperatorSequence'),
     link: linkOf(child(item, 'TransactionLink') ?? child(lineItem, 'TransactionLink')),
+    tax: itemTaxOf(item, minorDigits),
     xmlLine: item.line,
   };
 }

@@ -5,7 +5,7 @@ import { attr, child, childrenNamed, childText, descendants, textOf, type XmlNod
 /*
  * Money that moved: tenders (signed: a Refund tender pays the customer), change handed back (a
  * <TenderChange>/<Change> line item, nested in the tender it came from, or — NCR ACS — a negative tender
- * holding a TenderChange), cash back, tax added on top of the lines, and the POS's own grand total. All in
+ * holding a TenderChange), cash back, and the POS's own grand total (tax: poslog-tax.ts). All in
  * minor units.
  *
  * Cash back is one sum of money that a POS may write twice: as the card tender's <Cashback> (the card paid
@@ -24,8 +24,6 @@ export interface PosLogPayments {
   change: number;
   /** Cash rounding the POS applied to tenders (Rounding), as a magnitude: widens the tender check. */
   rounding: number;
-  /** Signed tax from <Tax> line items, or else the TransactionTaxAmount total (null when neither is there). */
-  tax: number | null;
   /** Signed TransactionGrandAmount, null when the POS wrote none. */
   grandTotal: number | null;
 }
@@ -43,7 +41,6 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
   const tenders: PosLogTender[] = [];
   let change = 0;
   let rounding = 0;
-  let lineTax: number | null = null;
   let cashback = 0;
   /** Negative, non-refund tenders without a TenderChange inside: money out of the drawer (cash back, if any). */
   const handedOut: PosLogTender[] = [];
@@ -67,7 +64,6 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
       cashback += Math.abs(toMinor(childText(t, 'Cashback', 'CashBack'), minorDigits) ?? 0);
     }
     for (const c of childrenNamed(li, 'TenderChange', 'Change')) change += amountOf(c, minorDigits);
-    for (const tax of childrenNamed(li, 'Tax')) lineTax = (lineTax ?? 0) + (toMinor(childText(tax, 'Amount'), minorDigits) ?? 0);
   }
   const out = handedOut.reduce((sum, t) => sum + Math.abs(t.signed), 0);
   if (cashback > 0) change += Math.max(cashback, out);
@@ -77,6 +73,5 @@ export function paymentsOf(retail: XmlNode, lineItems: XmlNode[], minorDigits: n
     const node = childrenNamed(retail, 'Total').find((t) => (attr(t, 'TotalType') ?? '').toLowerCase() === type.toLowerCase());
     return node ? toMinor(textOf(node), minorDigits) : null;
   };
-  const totalTax = total('TransactionTaxAmount');
-  return { tenders, change, rounding, tax: lineTax ?? totalTax, grandTotal: total('TransactionGrandAmount') };
+  return { tenders, change, rounding, grandTotal: total('TransactionGrandAmount') };
 }
