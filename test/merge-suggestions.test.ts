@@ -154,22 +154,69 @@ describe('a sale naming two registered customers', () => {
 });
 
 describe('POS data and shadow customers', () => {
-  it('folds a shadow customer into the registered one a sale names beside it', async () => {
-    const ann = await register({ phone: '13800000001', name: 'Ann' });
+  it('never hands a registered customer to whoever holds a shadow card named beside her phone', async () => {
+    const victim = await register({ phone: '13800000001', name: 'Vic' });
+    await post({ phone: '13800000001' }); // her own sale: she has points
+    const victimBefore = (await profile(victim)).body;
+    expect(victimBefore.points.balance).toBeGreaterThan(0);
     const shadow = await post({ loyalty_card: '77000099' });
+    const attack = await post({ loyalty_card: '77000099', phone: '13800000001' });
+    expect(attack.customer_id).toBe(shadow.customer_id); // the card is the strongest identifier: its customer gets the sale
+
+    const v = (await profile(victim)).body;
+    expect(v).toMatchObject({ merged_ids: [], stats: { visits_total: 1 }, points: { balance: victimBefore.points.balance } });
+    expect(v.identifiers.map((i) => i.kind)).toEqual(['phone']);
+    expect((await lookup('card=77000099')).body).toMatchObject({ id: shadow.customer_id, name: null });
+    expect((await lookup('phone=13800000001')).body).toMatchObject({ id: victim });
+    const open = (await suggestions()).body.suggestions;
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ customer_id: shadow.customer_id, other_customer_id: victim, kinds: ['phone'], tx_id: attack.id });
+    // The card's holder cannot spend her points.
+    t.clock.advance(DAY_MS);
+    const spend = await t.call('POST', '/api/v1/transactions', {
+      role: 'terminal',
+      body: sale({ customer: { loyalty_card: '77000099' }, points_redeemed: victimBefore.points.balance, occurred_at: new Date(t.clock()).toISOString() }),
+    });
+    expect(spend.status).toBe(409);
+    expect(t.deps.sqlite.query("SELECT count(*) AS n FROM customer_events WHERE kind = 'merged'").get()).toEqual({ n: 0 });
+    expectRebuildReproduces();
+  });
+
+  it('folds a shadow named by nothing stronger than the registered customer, without any of its identifiers', async () => {
+    const ann = await register({ loyalty_card: '88000001', name: 'Ann' });
+    const shadow = await post({ member_id: 'M-77', phone: '13900000009', email: 'x@example.cn' });
     expect(shadow.customer_id).not.toBe(ann);
-    const linking = await post({ loyalty_card: '77000099', phone: '13800000001' });
-    expect(linking.customer_id).toBe(ann); // the card is stronger, but it names only a shadow
+    const linking = await post({ loyalty_card: '88000001', member_id: 'M-77' });
+    expect(linking.customer_id).toBe(ann);
     const p = (await profile(ann)).body;
     expect(p.merged_ids).toEqual([shadow.customer_id]);
     expect(p.stats.visits_total).toBe(2);
-    expect((await lookup('card=77000099')).body).toMatchObject({ id: ann });
+    expect(p.identifiers.map((i) => i.kind)).toEqual(['card']);
+    for (const q of ['member_id=M-77', 'phone=13900000009', 'email=x@example.cn']) expect((await lookup(q)).status).toBe(404);
+    const unlinked = t.deps.sqlite
+      .query<{ kind: string; reason: string }, [string]>(
+        "SELECT json_extract(data, '$.kind') AS kind, json_extract(data, '$.reason') AS reason FROM customer_events WHERE kind = 'identifier_unlinked' AND recorded_customer_id = ? ORDER BY kind",
+      )
+      .all(shadow.customer_id!);
+    expect(unlinked).toEqual(['email', 'member', 'phone'].map((kind) => ({ kind, reason: 'folded_into_registered' })));
     expect((await suggestions()).body.suggestions).toEqual([]);
+    expectRebuildReproduces();
 
-    // And the shadow can be taken out again: it comes back with its card and its sale.
+    // The shadow can be taken out again: it comes back with its sale (its identifiers were unlinked at the fold).
     const undone = await unmerge(shadow.customer_id!);
     expect(undone.status).toBe(200);
-    expect((await lookup('card=77000099')).body).toMatchObject({ id: shadow.customer_id, stats: { visits_total: 1 } });
+    expect((await profile(shadow.customer_id!)).body).toMatchObject({ stats: { visits_total: 1 }, identifiers: [] });
+    expect((await profile(ann)).body).toMatchObject({ merged_ids: [], stats: { visits_total: 1 } });
+    expectRebuildReproduces();
+  });
+
+  it('still folds one shadow into another (the strongest identifier\'s customer)', async () => {
+    const a = await post({ loyalty_card: '77000001' });
+    const b = await post({ phone: '13900000001' });
+    const both = await post({ phone: '13900000001', loyalty_card: '77000001' });
+    expect(both.customer_id).toBe(a.customer_id);
+    expect((await profile(a.customer_id!)).body).toMatchObject({ merged_ids: [b.customer_id], stats: { visits_total: 3 } });
+    expect((await lookup('phone=13900000001')).body).toMatchObject({ id: a.customer_id });
     expectRebuildReproduces();
   });
 
@@ -186,14 +233,60 @@ describe('POS data and shadow customers', () => {
     expect((await lookup('email=thief@example.cn')).status).toBe(404);
     expect((await lookup('member_id=M-42')).status).toBe(404);
 
-    // A shadow customer's phone does not reach her through a fold either.
+    // A shadow customer's card does not reach her through a fold either: the card is stronger than her phone.
     const shadow = await post({ loyalty_card: '77000001', phone: '13900000009' });
     expect(shadow.customer_id).not.toBe(ann);
     expect((await post({ loyalty_card: '77000001', phone: '13800000008' })).customer_id).toBe(shadow.customer_id); // a shadow takes new identifiers
     await t.call('PATCH', `/api/v1/customers/${ann}`, { role: 'clerk', body: { phone: '13800000007' } }); // a clerk may add one
-    expect((await post({ loyalty_card: '77000001', phone: '13800000007' })).customer_id).toBe(ann);
-    expect((await profile(ann)).body.identifiers.map((i) => i.kind).sort()).toEqual(['card', 'card', 'phone']);
-    expect((await lookup('phone=13900000009')).status).toBe(404);
+    expect((await post({ loyalty_card: '77000001', phone: '13800000007' })).customer_id).toBe(shadow.customer_id);
+    expect((await profile(ann)).body.identifiers.map((i) => i.kind).sort()).toEqual(['card', 'phone']);
+    expect((await lookup('card=77000001')).body).toMatchObject({ id: shadow.customer_id });
+    expect((await suggestions()).body.suggestions).toMatchObject([{ customer_id: shadow.customer_id, other_customer_id: ann, kinds: ['phone'] }]);
+    expect((await lookup('phone=13900000009')).body).toMatchObject({ id: shadow.customer_id });
+    expectRebuildReproduces();
+  });
+});
+
+describe('a return recorded while its sale\'s customer is merged', () => {
+  it('goes back with the sale on unmerge: no points or returns counted twice', async () => {
+    const { ann, ben } = await twoRegistered();
+    await post({ loyalty_card: '88000001', phone: '13800000002' });
+    const annBefore = (await profile(ann)).body;
+    t.clock.advance(DAY_MS);
+    const bought = sale({ customer: { loyalty_card: '88000002' }, receipt_no: 'BEN-1', occurred_at: new Date(t.clock()).toISOString() });
+    expect((await t.call('POST', '/api/v1/transactions', { role: 'terminal', body: bought }, ingestResultSchema)).status).toBe(201);
+    const [s] = (await suggestions()).body.suggestions;
+    expect((await decide(s!.id, 'approve')).status).toBe(200);
+
+    t.clock.advance(DAY_MS);
+    const returned = await t.call(
+      'POST',
+      '/api/v1/transactions',
+      {
+        role: 'terminal',
+        body: { ...bought, kind: 'return', receipt_no: 'BEN-1-R', customer: undefined, original: { terminal_id: 'T01', receipt_no: 'BEN-1' }, occurred_at: new Date(t.clock()).toISOString() },
+      },
+      ingestResultSchema,
+    );
+    expect(returned.status, JSON.stringify(returned.body)).toBe(201);
+    expect(returned.body.customer_id).toBe(ann);
+    expect(returned.body.points_reversed).toBeGreaterThan(0);
+    expectRebuildReproduces();
+
+    t.clock.advance(DAY_MS);
+    expect((await unmerge(ben)).status).toBe(200);
+    const annAfter = (await profile(ann)).body;
+    const benAfter = (await profile(ben)).body;
+    expect(annAfter.points).toEqual(annBefore.points);
+    expect(annAfter.stats).toMatchObject({ visits_total: annBefore.stats.visits_total, spend_total: annBefore.stats.spend_total, returns: { count: 0, amount: 0 } });
+    // Ben: his first sale, and the second bought and fully returned.
+    expect(benAfter.points.balance).toBe(t.deps.sqlite.query<{ p: number }, [string]>("SELECT points_earned AS p FROM transactions WHERE recorded_customer_id = ? AND receipt_no <> 'BEN-1'").get(ben)!.p);
+    expect(benAfter.stats.returns).toEqual({ count: 1, amount: 63.9 });
+    const owned = (id: string) => t.deps.sqlite.query<{ receipt_no: string }, [string]>('SELECT receipt_no FROM transactions WHERE customer_id = ? ORDER BY receipt_no').all(id).map((r) => r.receipt_no);
+    expect(owned(ben)).toEqual(expect.arrayContaining(['BEN-1', 'BEN-1-R']));
+    expect(owned(ann)).not.toContain('BEN-1-R');
+    const negative = t.deps.sqlite.query('SELECT customer_id FROM customer_points WHERE balance < 0').all();
+    expect(negative).toEqual([]);
     expectRebuildReproduces();
   });
 });

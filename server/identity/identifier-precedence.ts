@@ -8,10 +8,10 @@ import type { IdentifierRef } from '../kernel/transaction-input.ts';
  */
 export const IDENTIFIER_PRECEDENCE: readonly IdentifierKind[] = ['card', 'member', 'external', 'phone', 'email'];
 
-/** Contact details: POS data never adds one to a registered customer. */
-export const CONTACT_KINDS: ReadonlySet<IdentifierKind> = new Set(['phone', 'email']);
+/** 0 for the strongest kind (a card), up to 4 for the weakest (an email). */
+export const precedenceRank = (kind: IdentifierKind): number => IDENTIFIER_PRECEDENCE.indexOf(kind);
 
 /** The refs strongest first (a stable sort: refs of one kind keep their order). */
 export function byPrecedence(refs: readonly IdentifierRef[]): IdentifierRef[] {
-  return [...refs].sort((a, b) => IDENTIFIER_PRECEDENCE.indexOf(a.kind) - IDENTIFIER_PRECEDENCE.indexOf(b.kind));
+  return [...refs].sort((a, b) => precedenceRank(a.kind) - precedenceRank(b.kind));
 }

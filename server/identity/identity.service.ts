@@ -59,10 +59,10 @@ export function isRegistered(sqlite: Database, id: string): boolean {
   return sqlite.query<{ r: number | null }, [string]>('SELECT registered_at AS r FROM customers WHERE id = ?').get(id)?.r != null;
 }
 
-/** Unlinks the customer's live identifiers of these kinds (facts: `identifier_unlinked`, with `reason`). */
-export function unlinkKinds(sqlite: Database, customerId: string, kinds: ReadonlySet<string>, now: number, reason: string): void {
-  const links = sqlite.query<IdentifierRef, [string]>('SELECT kind, value FROM identity_links WHERE customer_id = ?').all(customerId);
-  for (const l of links.filter((x) => kinds.has(x.kind))) recordCustomerEvent(sqlite, customerId, 'identifier_unlinked', now, { kind: l.kind, value: l.value, reason });
+/** Unlinks every live identifier of the customer (facts: `identifier_unlinked`, with `reason`). */
+export function unlinkAll(sqlite: Database, customerId: string, now: number, reason: string): void {
+  const links = sqlite.query<IdentifierRef, [string]>('SELECT kind, value FROM identity_links WHERE customer_id = ? ORDER BY kind, value').all(customerId);
+  for (const l of links) recordCustomerEvent(sqlite, customerId, 'identifier_unlinked', now, { kind: l.kind, value: l.value, reason });
 }
 
 /** Follows an alias to the customer that survived merges. */

@@ -39,10 +39,21 @@ export function loadLedger(sqlite: Database, customerId: string): LedgerEntry[] 
 
 type NewEntry = Omit<LedgerEntry, 'id'>;
 
+/**
+ * Whom an entry owned by `customerId` is recorded for: an entry on a lot (a reversal, an expiry) for whom the lot
+ * was earned, any other for `txFor` (whom its transaction was recorded for). Through a merge the owner may hold
+ * another customer's lots: recorded for that customer, the entry goes back with its lot if the merge is undone.
+ */
+function recordedFor(sqlite: Database, customerId: string, e: NewEntry, txFor: string): string {
+  if (e.lotId === null) return txFor;
+  const lot = sqlite.query<{ r: string }, [number]>('SELECT recorded_customer_id AS r FROM loyalty_ledger WHERE id = ?').get(e.lotId);
+  return lot?.r ?? customerId;
+}
+
 /** The ledger row alone (a fact); the caller keeps customer_points.balance equal to the sum in the same transaction. */
-function insertLedgerRow(sqlite: Database, customerId: string, e: NewEntry, now: number): LedgerEntry {
+function insertLedgerRow(sqlite: Database, customerId: string, e: NewEntry, now: number, txFor = customerId): LedgerEntry {
   const id = appendLedgerEntry(sqlite, {
-    recorded_customer_id: customerId,
+    recorded_customer_id: recordedFor(sqlite, customerId, e, txFor),
     kind: e.kind,
     points: e.points,
     tx_id: e.txId,
@@ -51,7 +62,7 @@ function insertLedgerRow(sqlite: Database, customerId: string, e: NewEntry, now:
     available_at: e.availableAt,
     expires_at: e.expiresAt,
     created_at: now,
-  });
+  }, customerId);
   return { id, ...e };
 }
 
@@ -64,14 +75,14 @@ function addToBalance(sqlite: Database, customerId: string, points: number): voi
     .run(customerId, points);
 }
 
-function appendEntry(sqlite: Database, customerId: string, e: NewEntry, now: number): LedgerEntry {
-  const entry = insertLedgerRow(sqlite, customerId, e, now);
+function appendEntry(sqlite: Database, customerId: string, e: NewEntry, now: number, txFor = customerId): LedgerEntry {
+  const entry = insertLedgerRow(sqlite, customerId, e, now, txFor);
   addToBalance(sqlite, customerId, e.points);
   return entry;
 }
 
-function appendAndApply(sqlite: Database, state: LedgerState, customerId: string, e: NewEntry, now: number): void {
-  applyEntry(state, appendEntry(sqlite, customerId, e, now));
+function appendAndApply(sqlite: Database, state: LedgerState, customerId: string, e: NewEntry, now: number, txFor = customerId): void {
+  applyEntry(state, appendEntry(sqlite, customerId, e, now, txFor));
 }
 
 /** After a replay: the earliest expiry among lots that still hold points (see customer_points.next_expiry_at). */
@@ -98,7 +109,10 @@ export function expireDuePoints(sqlite: Database, customerId: string, now: numbe
 }
 
 export interface SettleInput {
+  /** Who owns the transaction's points. */
   customerId: string;
+  /** Whom the transaction is recorded for (`customerId`, or a return's sale's customer merged into it). */
+  recordedFor?: string;
   txId: string;
   kind: 'sale' | 'return';
   occurredAt: number;
@@ -174,6 +188,7 @@ export function settleTransactionPoints(sqlite: Database, rules: LoyaltyRules, i
   // were valid when it happened; what has expired since is written after the sale's own entries.
   const state = expireDuePoints(sqlite, input.customerId, Math.min(now, input.occurredAt));
   const base = { txId: input.txId, lotId: null, effectiveAt: input.occurredAt, availableAt: null, expiresAt: null };
+  const txFor = input.recordedFor ?? input.customerId;
   let earned = 0;
   let reversed = 0;
   if (input.pointsRedeemed > 0) {
@@ -184,7 +199,7 @@ export function settleTransactionPoints(sqlite: Database, rules: LoyaltyRules, i
         requested: input.pointsRedeemed,
       });
     }
-    appendAndApply(sqlite, state, input.customerId, { ...base, kind: 'redeem', points: -input.pointsRedeemed }, now);
+    appendAndApply(sqlite, state, input.customerId, { ...base, kind: 'redeem', points: -input.pointsRedeemed }, now); // spent by who was at the till: stays theirs
   }
   const linePoints = pointsForLines(rules, input.lines);
   if (input.kind === 'sale' && linePoints > 0) {
@@ -207,7 +222,7 @@ export function settleTransactionPoints(sqlite: Database, rules: LoyaltyRules, i
     reversed = input.original ? Math.min(linePoints, input.original.unreversedPoints) : linePoints;
     if (reversed > 0) {
       const lotId = input.original ? (state.lots.find((l) => l.txId === input.original?.txId)?.id ?? null) : null;
-      appendAndApply(sqlite, state, input.customerId, { ...base, kind: 'reverse', points: -reversed, lotId }, now);
+      appendAndApply(sqlite, state, input.customerId, { ...base, kind: 'reverse', points: -reversed, lotId }, now, txFor);
     }
   }
   expireDuePoints(sqlite, input.customerId, now, state);

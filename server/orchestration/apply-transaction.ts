@@ -55,6 +55,7 @@ export interface IngestOutcome {
 interface StoredRow {
   id: string;
   customer_id: string | null;
+  recorded_customer_id: string | null;
   points_earned: number;
   points_reversed: number;
   points_redeemed: number;
@@ -65,7 +66,7 @@ interface StoredRow {
   tax_included: number | null;
 }
 
-const STORED_COLUMNS = 'id, customer_id, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, content_hash, tax, tax_included';
+const STORED_COLUMNS = 'id, customer_id, recorded_customer_id, points_earned, points_reversed, points_redeemed, points_balance, original_tx_id, content_hash, tax, tax_included';
 
 function resultOf(row: StoredRow): IngestResult {
   return {
@@ -114,6 +115,9 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   if (input.customer.length > 0) customerId = resolveCustomer(sqlite, input.customer, input.storeId, now, id);
   else if (input.kind === 'return' && original) customerId = original.customer_id;
   if (customerId && input.customerProfile) fillProfileGaps(sqlite, customerId, input.customerProfile, now);
+  // A return of a sale its customer owns through a merge is recorded for whom the sale was, so it and its point
+  // reversal go back with the sale if that merge is undone (README "Identity"); it is owned by the customer now.
+  const recordedFor = customerId && original && original.customer_id === customerId ? original.recorded_customer_id : customerId;
 
   const sign = input.kind === 'return' ? -1 : 1;
   const total = sign * nonVoidTotal(input.lines);
@@ -127,6 +131,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
       deps.rules,
       {
         customerId,
+        recordedFor: recordedFor ?? customerId,
         txId: id,
         kind: input.kind,
         occurredAt: input.occurredAt,
@@ -145,7 +150,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
     sqlite,
     {
       id, store_id: input.storeId, terminal_id: input.terminalId, receipt_no: input.receiptNo, kind: input.kind, occurred_at: input.occurredAt,
-      utc_offset_min: input.utcOffsetMin, recorded_customer_id: customerId, total, line_count: input.lines.length, points_earned: points.earned,
+      utc_offset_min: input.utcOffsetMin, recorded_customer_id: recordedFor, total, line_count: input.lines.length, points_earned: points.earned,
       points_reversed: points.reversed, points_redeemed: points.redeemed, points_balance: points.balance, original_tx_id: original?.id ?? null,
       original_terminal_id: input.original?.terminalId ?? null, original_receipt_no: input.original?.receiptNo ?? null,
       tenders: JSON.stringify(input.tenders), change_amount: input.change, coupons: JSON.stringify(input.coupons),
@@ -156,6 +161,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
       line_no: i + 1, sku: l.sku, name: l.name, category: l.category, quantity_milli: sign * l.quantityMilli, unit_price: l.unitPrice,
       discount: l.discount, amount: l.amount === null ? null : sign * l.amount, void: l.void ? 1 : 0,
     })),
+    customerId,
   );
   if (customerId) {
     if (deps.deferLifecycle) deps.deferLifecycle.add(customerId);

@@ -2,8 +2,8 @@ import type { Database } from 'bun:sqlite';
 import { moveActions } from '../actions/actions.service.ts';
 import { reassignOwner } from '../db/fact-writer.ts';
 import type { IdentifierKind } from '../contract/enums.ts';
-import { byPrecedence, CONTACT_KINDS } from '../identity/identifier-precedence.ts';
-import { createCustomer, findCustomerByIdentifier, isRegistered, linkIdentifier, mergeIdentity, mergeRows, unlinkKinds } from '../identity/identity.service.ts';
+import { byPrecedence, precedenceRank } from '../identity/identifier-precedence.ts';
+import { createCustomer, findCustomerByIdentifier, isRegistered, linkIdentifier, mergeIdentity, mergeRows, unlinkAll } from '../identity/identity.service.ts';
 import { decideMergeSuggestion, fileMergeSuggestion } from '../identity/merge-suggestions.ts';
 import { liveCustomerId } from '../identity/customer-write.service.ts';
 import type { MergeDecision } from '../contract/merge.ts';
@@ -15,14 +15,16 @@ import { movePoints } from '../loyalty/loyalty.service.ts';
 import { forgetCustomerStats, recomputeCustomerStats } from '../stats/customer-stats.service.ts';
 
 /**
- * The customer a POS transaction names (DESIGN §5; README "Identity"). Its identifiers are taken strongest first:
+ * The customer a POS transaction names (DESIGN §5; README "Identity"). A till must not take over a customer:
  * - none known: a new shadow customer holding them all;
- * - the sale goes to the registered customer of the strongest identifier, or to the strongest identifier's
- *   customer when none of them is registered;
- * - shadow customers named beside it are folded into it (a merge); folded into a registered customer, a
- *   shadow's phone and email are unlinked first, since POS data never adds contact details to a registered one;
- * - every other registered customer named is NOT merged: a merge suggestion is filed for a manager;
- * - unknown identifiers are linked to a shadow customer only (a till never adds one to a registered customer).
+ * - the sale goes to the customer of the strongest identifier named (card > member id > external id > phone >
+ *   email), registered or shadow; when one kind names several, a registered one first;
+ * - a shadow named beside a registered sale customer is folded into it only when nothing naming the shadow is
+ *   stronger than what names the customer (always so, since the customer holds the strongest identifier), and
+ *   loses ALL its identifiers first: POS data never adds an identifier of any kind to a registered customer;
+ * - shadows named beside a shadow sale customer are folded into it (POS data may grow a shadow);
+ * - every registered customer named beside the sale's customer is NOT merged: a merge suggestion is filed;
+ * - unknown identifiers are linked to a shadow sale customer only.
  */
 export function resolveCustomer(sqlite: Database, refs: readonly IdentifierRef[], storeId: string, now: number, txId: string | null = null): string {
   const named = new Map<string, IdentifierKind[]>();
@@ -37,17 +39,18 @@ export function resolveCustomer(sqlite: Database, refs: readonly IdentifierRef[]
     for (const ref of unknown) linkIdentifier(sqlite, id, ref, now);
     return id;
   }
-  const ids = [...named.keys()];
-  const registered = ids.filter((id) => isRegistered(sqlite, id));
-  const customerId = registered[0] ?? ids[0]!;
-  const shadows = ids.filter((id) => id !== customerId && !registered.includes(id));
+  const customers = [...named].map(([id, kinds]) => ({ id, kinds, rank: precedenceRank(kinds[0]!), registered: isRegistered(sqlite, id) }));
+  const top = Math.min(...customers.map((c) => c.rank));
+  const chosen = customers.find((c) => c.rank === top && c.registered) ?? customers.find((c) => c.rank === top)!;
+  const others = customers.filter((c) => c.id !== chosen.id);
+  const shadows = others.filter((c) => !c.registered).map((c) => c.id);
   if (shadows.length > 0) {
-    if (registered.length > 0) for (const s of shadows) unlinkKinds(sqlite, s, CONTACT_KINDS, now, 'folded_into_registered');
-    mergeCustomers(sqlite, customerId, shadows, now, 'transaction');
+    if (chosen.registered) for (const s of shadows) unlinkAll(sqlite, s, now, 'folded_into_registered');
+    mergeCustomers(sqlite, chosen.id, shadows, now, 'transaction');
   }
-  for (const other of registered.slice(1)) fileMergeSuggestion(sqlite, { customerId, otherId: other, kinds: named.get(other)!, txId }, now);
-  if (registered.length === 0) for (const ref of unknown) linkIdentifier(sqlite, customerId, ref, now);
-  return customerId;
+  for (const other of others.filter((c) => c.registered)) fileMergeSuggestion(sqlite, { customerId: chosen.id, otherId: other.id, kinds: other.kinds, txId }, now);
+  if (!chosen.registered) for (const ref of unknown) linkIdentifier(sqlite, chosen.id, ref, now);
+  return chosen.id;
 }
 
 /**
