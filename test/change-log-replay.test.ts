@@ -63,10 +63,10 @@ async function dayOfTraffic() {
   await post({ customer: { loyalty_card: '88001234' } });
   const bobSale = await post({ customer: { loyalty_card: '66000042' } });
   await post({}); // anonymous
-  const shadow = await post({ customer: { loyalty_card: '77000099' } }); // a card nobody registered: a shadow customer
+  const shadow = await post({ customer: { member_id: 'M-77000099' } }); // a member id nobody registered: a shadow customer
   expect(shadow.customer_id).not.toBe(aliceId);
-  // The shadow card and Alice's phone on one sale: the shadow customer is merged into Alice (older).
-  const merged = await post({ customer: { loyalty_card: '77000099', phone: '+86 138 0000 0000' } });
+  // Alice's card and the shadow's member id on one sale: the shadow customer is folded into Alice (the card is stronger).
+  const merged = await post({ customer: { loyalty_card: '88001234', member_id: 'M-77000099' } });
   expect(merged.customer_id).toBe(aliceId);
   const ret = await post({ kind: 'return', original: { terminal_id: 'T01', receipt_no: 'R2' }, customer: undefined });
   expect(ret.customer_id).toBe(bobId);

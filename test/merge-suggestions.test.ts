@@ -180,6 +180,12 @@ describe('POS data and shadow customers', () => {
     expect(spend.status).toBe(409);
     expect(t.deps.sqlite.query("SELECT count(*) AS n FROM customer_events WHERE kind = 'merged'").get()).toEqual({ n: 0 });
     expectRebuildReproduces();
+
+    // A manager who knows the card is hers approves: the shadow goes into her, and she keeps her id.
+    const approved = await t.call('POST', `/api/v1/merge-suggestions/${open[0]!.id}/approve`, { role: 'manager' }, mergeDecisionSchema);
+    expect(approved.body).toMatchObject({ customer_id: victim, suggestion: { status: 'approved' } });
+    expect((await lookup('card=77000099')).body).toMatchObject({ id: victim, name: 'Vic', merged_ids: [shadow.customer_id] });
+    expectRebuildReproduces();
   });
 
   it('folds a shadow named by nothing stronger than the registered customer, without any of its identifiers', async () => {

@@ -74,13 +74,16 @@ export function mergeCustomers(sqlite: Database, survivorId: string, loserIds: r
 }
 
 /**
- * A manager approves a suggestion: the other customer is merged into the sale's customer (both must still be
- * live: 404/410 otherwise, and the caller rolls back). Already one since (another merge), nothing more is merged.
+ * A manager approves a suggestion: the other customer is merged into the sale's customer, or the sale's customer
+ * into the other when only the other is registered (both must still be live: 404/410 otherwise, and the caller
+ * rolls back). Already one since (another merge), nothing more is merged.
  */
 export function approveMergeSuggestion(sqlite: Database, lifecycle: LifecycleRules, id: string, now: number, by: Actor | null): MergeDecision {
   const suggestion = decideMergeSuggestion(sqlite, id, 'approved', by, now);
-  const survivor = liveCustomerId(sqlite, suggestion.customer_id);
-  const other = liveCustomerId(sqlite, suggestion.other_customer_id);
+  const saleCustomer = liveCustomerId(sqlite, suggestion.customer_id);
+  const named = liveCustomerId(sqlite, suggestion.other_customer_id);
+  // A shadow that got the sale (named by something stronger) goes into the registered customer, who keeps her id.
+  const [survivor, other] = !isRegistered(sqlite, saleCustomer) && isRegistered(sqlite, named) ? [named, saleCustomer] : [saleCustomer, named];
   if (other !== survivor) {
     mergeCustomers(sqlite, survivor, [other], now, 'suggestion', { suggestion_id: suggestion.id, by });
     evaluateCustomerLifecycle(sqlite, lifecycle, survivor, now);
