@@ -295,4 +295,21 @@ describe('a return recorded while its sale\'s customer is merged', () => {
     expect(negative).toEqual([]);
     expectRebuildReproduces();
   });
+
+  it('gives back with it the expiries of its points written while merged', async () => {
+    const { ann, ben } = await twoRegistered();
+    await post({ loyalty_card: '88000001', phone: '13800000002' });
+    const [s] = (await suggestions()).body.suggestions;
+    expect((await decide(s!.id, 'approve')).status).toBe(200);
+    t.clock.advance(400 * DAY_MS); // past every lot's expiry (365 days)
+    await post({ loyalty_card: '88000001' }); // writes the expiries, Ben's lot among them
+    const annMerged = (await profile(ann)).body.points.balance;
+    const benLot = t.deps.sqlite.query<{ p: number }, [string]>("SELECT points AS p FROM loyalty_ledger WHERE recorded_customer_id = ? AND kind = 'earn'").get(ben)!.p;
+    expect((await unmerge(ben)).status).toBe(200);
+    expect((await profile(ben)).body.points.balance).toBe(0); // earned, then expired
+    expect((await profile(ann)).body.points.balance).toBe(annMerged); // Ben's lot had expired: nothing of it was in her balance
+    expect(t.deps.sqlite.query('SELECT customer_id FROM customer_points WHERE balance < 0').all()).toEqual([]);
+    expect(benLot).toBeGreaterThan(0);
+    expectRebuildReproduces();
+  });
 });
