@@ -117,7 +117,7 @@ export function applyTransaction(deps: IngestDeps, input: TransactionInput, now:
   if (customerId && input.customerProfile) fillProfileGaps(sqlite, customerId, input.customerProfile, now);
   // A return of a sale its customer owns through a merge is recorded for whom the sale was, so it and its point
   // reversal go back with the sale if that merge is undone (README "Identity"); it is owned by the customer now.
-  const recordedFor = customerId && original && original.customer_id === customerId ? original.recorded_customer_id : customerId;
+  const recordedFor = (customerId && original?.customer_id === customerId ? original.recorded_customer_id : null) ?? customerId;
 
   const sign = input.kind === 'return' ? -1 : 1;
   const total = sign * nonVoidTotal(input.lines);
