@@ -36,6 +36,39 @@ export function pruneBackups(dir: string, storeId: string, keepDays: number, now
   return expired.map((b) => b.path);
 }
 
+/** The process that writes a work file (its name holds the pid), or null for a name of another form. */
+function workFileOwner(name: string): number | null {
+  const m = /^\.snapshot-(\d+)-\d+\.db$/.exec(name) ?? /\.(\d+)-\d+\.partial$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the work files in `dir` of processes no longer running (a server or CLI stopped mid-backup): at the
+ * server's start, since a snapshot is as big as the database and the next backup may not fit beside it.
+ */
+export function removeWorkFilesOfEndedProcesses(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names.filter(isBackupWorkFile)) {
+    const pid = workFileOwner(name);
+    if (pid !== null && !isRunning(pid)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** Work files of backups whose process died (a day old: no backup runs that long), e.g. a server stopped mid-backup. */
 function removeStaleWorkFiles(dir: string, now: number): void {
   for (const name of readdirSync(dir).filter(isBackupWorkFile)) {
