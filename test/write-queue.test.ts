@@ -15,12 +15,17 @@ function setup() {
   sqlite.exec('PRAGMA synchronous = NORMAL');
   sqlite.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
   const gates: Array<{ release: () => void; fail: (e: Error) => void }> = [];
+  const logged: Array<{ event: string; fields: Record<string, unknown> }> = [];
+  const log = { debug() {}, info() {}, warn() {}, error: (event: string, fields: Record<string, unknown> = {}) => void logged.push({ event, fields }) };
+  let fatalCalls = 0;
   const queue = createWriteQueue(sqlite, {
     durable: () => new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: reject })),
+    log,
+    fatal: () => void fatalCalls++,
   });
   const insert = (k: string) => () => sqlite.query('INSERT INTO t (k) VALUES (?)').run(k).changes;
   const count = () => (sqlite.query('SELECT count(*) AS n FROM t').get() as { n: number }).n;
-  return { dir, sqlite, queue, gates, insert, count, close: () => (sqlite.close(), rmSync(dir, { recursive: true, force: true })) };
+  return { dir, sqlite, queue, gates, insert, count, logged, fatalCalls: () => fatalCalls, close: () => (sqlite.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
 const settled = async <T>(p: Promise<T>) => {
@@ -104,6 +109,18 @@ describe('write queue', () => {
     gates[0]!.release();
     await expect(again).resolves.toBe(1);
     expect(env.count()).toBe(1);
+  });
+
+  it('logs write_queue.rollback_failed and calls fatal when the group cannot be rolled back', async () => {
+    env = setup();
+    const before = env.queue.run(env.insert('a'));
+    // The connection goes away inside the group: neither the item nor the group's ROLLBACK can run.
+    const breaking = env.queue.run(() => env!.sqlite.close(false));
+    await expect(Promise.all([before, breaking])).rejects.toMatchObject({ status: 503, code: 'unavailable' });
+    await expect(before).rejects.toBeInstanceOf(AppError);
+    expect(env.fatalCalls()).toBe(1);
+    expect(env.logged).toEqual([{ event: 'write_queue.rollback_failed', fields: expect.objectContaining({ error: 'Error', group: 2 }) }]);
+    expect(env.gates).toHaveLength(0);
   });
 
   it('groups later writes while an fsync is running, and keeps going after it', async () => {

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { preparedSavepoint } from './savepoint.ts';
 import { AppError } from '../kernel/errors.ts';
 import { isStorageFull, storageFullError } from './storage-full.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 /*
  * Group commit. bun:sqlite is synchronous, so one transaction and one fsync per request would cap ingest
@@ -48,7 +49,18 @@ export interface WriteQueue {
   depth(): number;
 }
 
-export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; durable: () => Promise<void> }): WriteQueue {
+export interface WriteQueueOptions {
+  maxGroup?: number;
+  durable: () => Promise<void>;
+  log: Logger;
+  /**
+   * Called when the connection is left inside a transaction it cannot leave (a failed ROLLBACK): every later
+   * BEGIN would fail. The server exits 1 and systemd restarts it; the WAL keeps everything committed.
+   */
+  fatal: () => void;
+}
+
+export function createWriteQueue(sqlite: Database, opts: WriteQueueOptions): WriteQueue {
   const maxGroup = opts.maxGroup ?? 2000;
   const savepoint = preparedSavepoint(sqlite, 'item');
   let queue: Array<Pending<unknown>> = [];
@@ -85,7 +97,8 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
         if (sqlite.inTransaction) sqlite.run('ROLLBACK');
       } catch (rollbackError) {
         // A ROLLBACK of a WAL transaction writes nothing; if it fails all the same, the connection is unusable.
-        console.error('write queue: ROLLBACK failed', rollbackError);
+        opts.log.error('write_queue.rollback_failed', { ...errorFields(rollbackError), group: group.length });
+        opts.fatal();
       }
       const failure = isStorageFull(error)
         ? storageFullError(error)
