@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checksumPath, isBackupWorkFile, parseBackupFileName } from './backup-file.ts';
+import { isProcessRunning } from '../kernel/process-running.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -42,16 +43,6 @@ function workFileOwner(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the work files in `dir` of processes no longer running (a server or CLI stopped mid-backup): at the
  * server's start, since a snapshot is as big as the database and the next backup may not fit beside it.
@@ -65,7 +56,7 @@ export function removeWorkFilesOfEndedProcesses(dir: string): void {
   }
   for (const name of names.filter(isBackupWorkFile)) {
     const pid = workFileOwner(name);
-    if (pid !== null && !isRunning(pid)) rmSync(join(dir, name), { force: true });
+    if (pid !== null && !isProcessRunning(pid)) rmSync(join(dir, name), { force: true });
   }
 }
 
