@@ -8,7 +8,8 @@ import { backupInWorker } from '../server/db/backup-in-worker.ts';
 import { pruneBackups } from '../server/db/backup-retention.ts';
 import { dbPath } from '../server/db/open.ts';
 import { DAY_MS } from '../server/kernel/clock.ts';
-import { backupIfDue, scheduleBackups } from '../server/orchestration/backup-schedule.ts';
+import { backupIfDue, checkBackup, scheduleBackups } from '../server/orchestration/backup-schedule.ts';
+import { collectingLogger, type LogLine } from './support/log-lines.ts';
 import { backupSpace } from '../server/db/backup-space.ts';
 import { silentLogger } from '../server/kernel/log.ts';
 import { killAllChildren, runCli, startServer } from './fault/server-process.ts';
@@ -232,6 +233,10 @@ describe('automatic backups', () => {
       const result = await backupIfDue(deps);
       expect(result).toEqual({ taken: null, pruned: [], skipped: { needed, available: needed - 1 } });
       expect(readdirSync(join(t.dir, 'backups'))).toEqual([]);
+      // The schedule's check says so in its log.
+      const lines: LogLine[] = [];
+      await checkBackup(deps, collectingLogger(lines));
+      expect(lines.map(({ ts: _, ...l }) => l)).toEqual([{ level: 'warn', event: 'backup.skipped', reason: 'disk_space', needed_bytes: needed, available_bytes: needed - 1 }]);
       expect((await backupIfDue({ ...deps, freeBytes: () => needed })).taken).not.toBeNull();
     } finally {
       t.close();

@@ -1,8 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.ts';
 import type { Config } from '../kernel/config.ts';
 import { errorFields, type Logger } from '../kernel/log.ts';
-import { mkdirSync } from 'node:fs';
 import { backupFileName, type BackupResult, backupsDir } from '../db/backup-file.ts';
 import { listBackups, pruneBackups, removeWorkFilesOfEndedProcesses } from '../db/backup-retention.ts';
 import { backupSpace, type BackupSpace, freeBytes } from '../db/backup-space.ts';
@@ -43,6 +43,18 @@ export async function backupIfDue(deps: BackupScheduleDeps): Promise<BackupCheck
   return { taken, pruned: pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock()) };
 }
 
+/** One check of the schedule: backupIfDue, with what it did (taken, skipped for space, failed) as a log event. */
+export async function checkBackup(deps: BackupScheduleDeps, log: Logger): Promise<void> {
+  try {
+    const result = await backupIfDue(deps);
+    if ('skipped' in result) log.warn('backup.skipped', { reason: 'disk_space', needed_bytes: result.skipped.needed, available_bytes: result.skipped.available });
+    const { taken, pruned } = result;
+    if (taken) log.info('backup.taken', { file: taken.path, bytes: taken.bytes, database_bytes: taken.databaseBytes, pruned: pruned.length, keep_days: deps.config.BACKUP_KEEP_DAYS });
+  } catch (error) {
+    log.error('backup.failed', errorFields(error));
+  }
+}
+
 /**
  * Removes the work files a stopped process left (a snapshot is the size of the database), then checks
  * FIRST_BACKUP_CHECK_MS after start and hourly; no checks when BACKUP_KEEP_DAYS is 0.
@@ -54,16 +66,9 @@ export function scheduleBackups(deps: BackupScheduleDeps, log: Logger): { stop()
   const check = () => {
     if (running) return;
     running = true;
-    backupIfDue(deps)
-      .then((result) => {
-        if ('skipped' in result) log.warn('backup.skipped', { reason: 'disk_space', needed_bytes: result.skipped.needed, available_bytes: result.skipped.available });
-        const { taken, pruned } = result;
-        if (taken) log.info('backup.taken', { file: taken.path, bytes: taken.bytes, database_bytes: taken.databaseBytes, pruned: pruned.length, keep_days: deps.config.BACKUP_KEEP_DAYS });
-      })
-      .catch((error: unknown) => log.error('backup.failed', errorFields(error)))
-      .finally(() => {
-        running = false;
-      });
+    void checkBackup(deps, log).finally(() => {
+      running = false;
+    });
   };
   let interval: ReturnType<typeof setInterval> | undefined;
   const first = setTimeout(() => {
