@@ -54,10 +54,19 @@ export interface WriteQueueOptions {
   durable: () => Promise<void>;
   log: Logger;
   /**
-   * Called when the connection is left inside a transaction it cannot leave (a failed ROLLBACK): every later
-   * BEGIN would fail. The server exits 1 and systemd restarts it; the WAL keeps everything committed.
+   * Called when a failed ROLLBACK leaves the connection inside its transaction: every later BEGIN would fail.
+   * The appliance exits 1 and systemd restarts it; the WAL keeps everything committed.
    */
   fatal: () => void;
+}
+
+/** Whether the connection is inside a transaction; false once it is closed. */
+function stillInTransaction(sqlite: Database): boolean {
+  try {
+    return sqlite.inTransaction;
+  } catch {
+    return false;
+  }
 }
 
 export function createWriteQueue(sqlite: Database, opts: WriteQueueOptions): WriteQueue {
@@ -96,9 +105,12 @@ export function createWriteQueue(sqlite: Database, opts: WriteQueueOptions): Wri
       try {
         if (sqlite.inTransaction) sqlite.run('ROLLBACK');
       } catch (rollbackError) {
-        // A ROLLBACK of a WAL transaction writes nothing; if it fails all the same, the connection is unusable.
-        opts.log.error('write_queue.rollback_failed', { ...errorFields(rollbackError), group: group.length });
-        opts.fatal();
+        // A ROLLBACK of a WAL transaction writes nothing; if it fails all the same and leaves the connection in
+        // its transaction, every later BEGIN fails: only a new process recovers. A closed database (someone is
+        // stopping) is stuck in nothing.
+        const stuck = stillInTransaction(sqlite);
+        opts.log.error('write_queue.rollback_failed', { ...errorFields(rollbackError), group: group.length, stuck });
+        if (stuck) opts.fatal();
       }
       const failure = isStorageFull(error)
         ? storageFullError(error)
