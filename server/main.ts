@@ -30,12 +30,8 @@ function main(): void {
   if (config.STORE_DEMO && isEmptyStore(deps)) seedDemoOnFirstStart(deps, log);
   if (!config.STORE_DEMO) retireDemoTokens(deps, log);
   const app = createApp(deps);
-  const sweeps = scheduleDailySweep(deps, log);
-  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), log);
-  const scoring = scheduleScoring(deps, log);
-  const itemStats = scheduleItemStats(deps, log);
-  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), log);
-  const backups = scheduleBackups({ config, source: dbPath(config.DATA_DIR), clock: deps.clock, takeBackup: backupInWorker }, log);
+  // Listening comes before any background work: a port already taken ends the process (exit 2) before a
+  // sweep, a sync push or a backup has begun.
   let servers: ReturnType<typeof startListeners>;
   try {
     servers = startListeners(config, app.fetch, log);
@@ -44,6 +40,12 @@ function main(): void {
     removeServerPid(config.DATA_DIR);
     process.exit(2);
   }
+  const sweeps = scheduleDailySweep(deps, log);
+  const checkpoints = startCheckpointer(deps.sqlite, dbPath(config.DATA_DIR), log);
+  const scoring = scheduleScoring(deps, log);
+  const itemStats = scheduleItemStats(deps, log);
+  const sync = startSyncAgent(deps, dbPath(config.DATA_DIR), log);
+  const backups = scheduleBackups({ config, source: dbPath(config.DATA_DIR), clock: deps.clock, takeBackup: backupInWorker }, log);
   const chain = config.chainSettings;
   if (chain.version > 0) {
     // Read once, at start: a version received later applies at the next start (GET /api/v1/sync/status says so).

@@ -4,6 +4,8 @@ import { auditPageSchema, type AuditPage } from '../server/contract/audit.ts';
 import { customerCardSchema } from '../server/contract/profile.ts';
 import { sessionSchema } from '../server/contract/session.ts';
 import { DAY_MS } from '../server/kernel/clock.ts';
+import { seedDemoStore } from '../server/demo/seed-demo-store.ts';
+import { ingestDepsFrom } from '../server/orchestration/apply-transaction.ts';
 import { runDailySweep, sweepDepsFrom } from '../server/orchestration/daily-sweep.ts';
 import { createTestAppliance, type TestAppliance } from './support/test-appliance.ts';
 
@@ -83,24 +85,39 @@ describe('the audit log of personal data reads', () => {
     expect(new Set(ids).size).toBe(5); // the registration and four reads, each once
   });
 
-  it('records search candidates one by one and an audience export as one row; keeps ids only, through an erasure', async () => {
+  it('records search candidates one by one and an audience export one row per customer with its filter; keeps ids only, through an erasure', async () => {
     const id = await register('88001234', 'Zhao Min');
     await t.call('PATCH', `/api/v1/customers/${id}`, { role: 'clerk', body: { consent: { sms: true } } });
     expect((await t.call('GET', '/api/v1/customers/search?phone_last4=5678', { role: 'clerk' })).status).toBe(200);
     expect((await t.call('GET', '/api/v1/audiences/export?channel=sms', { role: 'manager' })).status).toBe(200);
     const actions = (await audit('')).entries.map((e) => [e.action, e.customer_id]);
     expect(actions.slice(0, 3)).toEqual([
-      ['audience.export', null],
+      ['audience.export', id],
       ['customer.search', id],
       ['profile.read', id], // the PATCH's answer
     ]);
 
     expect((await t.call('DELETE', `/api/v1/customers/${id}`, { role: 'manager' })).status).toBe(200);
     const kept = await audit(`?customer_id=${id}`);
-    expect(kept.entries.length).toBe(3);
+    expect(kept.entries.length).toBe(4);
+    expect(kept.entries[0]!.route).toBe('GET /api/v1/audiences/export?channel=sms');
     const stored = JSON.stringify(t.deps.sqlite.query('SELECT * FROM audit_log').all());
     for (const value of ['Zhao Min', '88001234', '5678', 'sa_']) expect(stored).not.toContain(value);
   });
+
+  it('records every customer of an audience of thousands once each, written in several batches', async () => {
+    seedDemoStore(ingestDepsFrom(t.deps), { customers: 6000, months: 1, seed: 3, now: t.clock(), storeId: 'S001', timeZone: 'Asia/Shanghai', phoneRegion: 'CN' });
+    const res = await t.app.request('/api/v1/audiences/export?channel=sms', { headers: { authorization: `Bearer ${t.tokens.manager}` } });
+    expect(res.status).toBe(200);
+    const exported = (await res.text()).trim().split('\n').slice(1).map((line) => line.split(',')[0]!);
+    expect(exported.length).toBeGreaterThan(2000); // more than one batch of the audit trail (FLUSH_AT_ROWS)
+    await t.deps.audit.flush();
+    const rows = t.deps.sqlite
+      .query<{ customer_id: string; route: string }, []>("SELECT customer_id, route FROM audit_log WHERE action = 'audience.export' ORDER BY id")
+      .all();
+    expect(rows.map((r) => r.customer_id)).toEqual(exported);
+    expect(new Set(rows.map((r) => r.route))).toEqual(new Set(['GET /api/v1/audiences/export?channel=sms']));
+  }, 60_000);
 
   it('records each presence event a tablet is sent, with the customer it names', async () => {
     const id = await register('88001234', 'Zhao Min');

@@ -8,7 +8,10 @@ import { backupInWorker } from '../server/db/backup-in-worker.ts';
 import { pruneBackups } from '../server/db/backup-retention.ts';
 import { dbPath } from '../server/db/open.ts';
 import { DAY_MS } from '../server/kernel/clock.ts';
-import { backupIfDue } from '../server/orchestration/backup-schedule.ts';
+import { backupIfDue, checkBackup, scheduleBackups } from '../server/orchestration/backup-schedule.ts';
+import { collectingLogger, type LogLine } from './support/log-lines.ts';
+import { backupSpace } from '../server/db/backup-space.ts';
+import { silentLogger } from '../server/kernel/log.ts';
 import { killAllChildren, runCli, startServer } from './fault/server-process.ts';
 import { createTestAppliance, sale } from './support/test-appliance.ts';
 
@@ -215,6 +218,43 @@ describe('automatic backups', () => {
       const left = pruneBackups(dir, 'S001', 7, t.clock() + 60 * DAY_MS);
       expect(left).toHaveLength(3);
       expect(readdirSync(dir).filter((f) => f.startsWith('store-S001-') && f.endsWith('.zst'))).toHaveLength(1);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('skips a backup that would not fit on the disk, with backup.skipped, and takes none', async () => {
+    const t = createTestAppliance({ now: '2026-12-03T03:00:00Z', env: { BACKUP_KEEP_DAYS: '7' } });
+    try {
+      const source = dbPath(t.dir);
+      const { needed } = backupSpace(source, t.dir);
+      expect(needed).toBeGreaterThan(64 * 1024 * 1024 + statSync(source).size);
+      const deps = { config: t.config, source, clock: t.clock, takeBackup: backupInWorker, freeBytes: () => needed - 1 };
+      const result = await backupIfDue(deps);
+      expect(result).toEqual({ taken: null, pruned: [], skipped: { needed, available: needed - 1 } });
+      expect(readdirSync(join(t.dir, 'backups'))).toEqual([]);
+      // The schedule's check says so in its log.
+      const lines: LogLine[] = [];
+      await checkBackup(deps, collectingLogger(lines));
+      expect(lines.map(({ ts: _, ...l }) => l)).toEqual([{ level: 'warn', event: 'backup.skipped', reason: 'disk_space', needed_bytes: needed, available_bytes: needed - 1 }]);
+      expect((await backupIfDue({ ...deps, freeBytes: () => needed })).taken).not.toBeNull();
+    } finally {
+      t.close();
+    }
+  });
+
+  it('removes at start the work files of processes that ended, keeping those of running ones', () => {
+    const t = createTestAppliance({ now: '2026-12-03T03:00:00Z', env: { BACKUP_KEEP_DAYS: '7' } });
+    try {
+      const dir = join(t.dir, 'backups');
+      mkdirSync(dir);
+      // 4194304 is past Linux's largest pid: no process has it.
+      const ended = ['.snapshot-4194305-1764600000000.db', `${backupFileName('S001', t.clock())}.4194305-1764600000000.partial`];
+      const running = `.snapshot-${process.pid}-1764600000000.db`;
+      for (const name of [...ended, running]) writeFileSync(join(dir, name), 'x');
+      const schedule = scheduleBackups({ config: t.config, source: dbPath(t.dir), clock: t.clock, takeBackup: backupInWorker }, silentLogger);
+      schedule.stop();
+      expect(readdirSync(dir)).toEqual([running]);
     } finally {
       t.close();
     }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { killAllChildren, runCli, startServer } from './fault/server-process.ts';
 import { freePort } from './support/postgres-cluster.ts';
 import { errorCodeOf, resultOf } from './fault/pos-load.ts';
+import { logLines } from './support/log-lines.ts';
 
 /*
  * Point 8 of issue #10: `cli tls init` makes a store CA and the box's certificate; with TLS_CERT/TLS_KEY the real
@@ -100,13 +101,24 @@ describe('HTTPS on the store LAN', () => {
 
     // The same profile: readable over HTTPS, refused on the terminal port whatever the token.
     expect((await fetch(`${server.url}/api/v1/customers/${customerId}`, { ...trusted, headers: manager })).status).toBe(200);
+    const refusedIds: string[] = [];
     for (const path of [`/api/v1/customers/${customerId}`, '/store-ca.crt', '/', '/health']) {
       const res = await fetch(`${terminals}${path}`, { headers: manager });
       expect(res.status, path).toBe(403);
-      expect(errorCodeOf(await res.json()), path).toBe('forbidden');
+      const body = (await res.json()) as { error: { request_id?: string } };
+      expect(errorCodeOf(body), path).toBe('forbidden');
+      // The same request-id path as the app's answers: in the body, in the header, on the access line.
+      expect(body.error.request_id, path).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-request-id'), path).toBe(body.error.request_id);
+      refusedIds.push(body.error.request_id!);
     }
+    const traced = await fetch(`${terminals}/health`, { headers: { 'x-request-id': 'till-7-0042' } });
+    expect(((await traced.json()) as { error: { request_id?: string } }).error.request_id).toBe('till-7-0042');
 
     const stopped = await server.stop();
     expect(stopped.code, server.output()).toBe(0);
+    // One access line per refusal, under its request id.
+    const refusedLines = logLines(server.output()).filter((l) => l.event === 'http.request' && l.status === 403);
+    expect(refusedLines.map((l) => l.request_id)).toEqual(expect.arrayContaining([...refusedIds, 'till-7-0042']));
   }, 60_000);
 });

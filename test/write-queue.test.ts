@@ -7,20 +7,25 @@ import { createWalSync } from '../server/db/wal-sync.ts';
 import { AppError } from '../server/kernel/errors.ts';
 import { createWriteQueue } from '../server/db/write-queue.ts';
 
-/** A WAL database with one table, and a `durable` the test releases by hand. */
-function setup() {
+/** A WAL database with one table, and a `durable` the test releases by hand; `wrap` is what the queue gets of it. */
+function setup(wrap: (sqlite: Database) => Database = (sqlite) => sqlite) {
   const dir = mkdtempSync(join(tmpdir(), 'write-queue-'));
   const sqlite = new Database(join(dir, 'q.db'), { create: true, strict: true });
   sqlite.exec('PRAGMA journal_mode = WAL');
   sqlite.exec('PRAGMA synchronous = NORMAL');
   sqlite.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
   const gates: Array<{ release: () => void; fail: (e: Error) => void }> = [];
-  const queue = createWriteQueue(sqlite, {
+  const logged: Array<{ event: string; fields: Record<string, unknown> }> = [];
+  const log = { debug() {}, info() {}, warn() {}, error: (event: string, fields: Record<string, unknown> = {}) => void logged.push({ event, fields }) };
+  let fatalCalls = 0;
+  const queue = createWriteQueue(wrap(sqlite), {
     durable: () => new Promise<void>((resolve, reject) => gates.push({ release: resolve, fail: reject })),
+    log,
+    fatal: () => void fatalCalls++,
   });
   const insert = (k: string) => () => sqlite.query('INSERT INTO t (k) VALUES (?)').run(k).changes;
   const count = () => (sqlite.query('SELECT count(*) AS n FROM t').get() as { n: number }).n;
-  return { dir, sqlite, queue, gates, insert, count, close: () => (sqlite.close(), rmSync(dir, { recursive: true, force: true })) };
+  return { dir, sqlite, queue, gates, insert, count, logged, fatalCalls: () => fatalCalls, close: () => (sqlite.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
 const settled = async <T>(p: Promise<T>) => {
@@ -104,6 +109,40 @@ describe('write queue', () => {
     gates[0]!.release();
     await expect(again).resolves.toBe(1);
     expect(env.count()).toBe(1);
+  });
+
+  it('logs write_queue.rollback_failed and calls fatal when a failed ROLLBACK leaves the connection in its transaction', async () => {
+    // The real database, whose COMMIT and ROLLBACK fail as they would on a disk that went away (I/O error).
+    env = setup(
+      (sqlite) =>
+        new Proxy(sqlite, {
+          get(target, key) {
+            if (key !== 'run') {
+              const value: unknown = Reflect.get(target, key);
+              return typeof value === 'function' ? value.bind(target) : value;
+            }
+            return (sql: string) => {
+              if (sql === 'COMMIT' || sql === 'ROLLBACK') throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+              return target.run(sql);
+            };
+          },
+        }),
+    );
+    const write = env.queue.run(env.insert('a'));
+    await expect(write).rejects.toMatchObject({ status: 503, code: 'unavailable' });
+    expect(env.fatalCalls()).toBe(1);
+    expect(env.logged).toEqual([{ event: 'write_queue.rollback_failed', fields: expect.objectContaining({ error_code: 'SQLITE_IOERR', group: 1, stuck: true }) }]);
+    expect(env.sqlite.inTransaction).toBe(true);
+    env.sqlite.run('ROLLBACK');
+  });
+
+  it('logs a ROLLBACK that fails on a closed database, without calling fatal: no connection is left to be stuck', async () => {
+    env = setup();
+    const before = env.queue.run(env.insert('a'));
+    const closing = env.queue.run(() => env!.sqlite.close(false));
+    await expect(Promise.all([before, closing])).rejects.toMatchObject({ status: 503, code: 'unavailable' });
+    expect(env.fatalCalls()).toBe(0);
+    expect(env.logged).toEqual([{ event: 'write_queue.rollback_failed', fields: expect.objectContaining({ group: 2, stuck: false }) }]);
   });
 
   it('groups later writes while an fsync is running, and keeps going after it', async () => {

@@ -10,7 +10,7 @@ import { storeOverview } from './analytics.service.ts';
 import { atRiskQuerySchema, exportQuerySchema, type ModelHealth, overviewQuerySchema } from '../contract/analytics.ts';
 import { modelHealth } from '../scoring/health/model-health.ts';
 import { atRiskList } from './at-risk-list.ts';
-import { audienceCsv } from './audience-export.ts';
+import { AUDIENCE_CSV_HEADER, audienceCsvPages } from './audience-export.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import { recordRead } from '../audit/audit-read.ts';
 
@@ -66,12 +66,17 @@ export function analyticsRoutes(deps: StoreDeps & { auth: Authenticator; audit: 
 
   app.get('/audiences/export', manager, (c) => {
     const q = parseOr422(exportQuerySchema, c.req.query(), 'the query');
-    // One row for the whole file (customer_id null): an audience can hold every customer of the store.
-    recordRead(deps.audit, c, 'audience.export', null);
+    // The filter goes into each audit row's route: which audience the customer was exported in (no personal value).
+    const filter = new URLSearchParams(Object.entries(q).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]]))).toString();
     c.header('content-type', 'text/csv; charset=utf-8');
     c.header('content-disposition', `attachment; filename="audience-${q.channel}${q.stage ? `-${q.stage}` : ''}${q.segment ? `-${q.segment}` : ''}.csv"`);
     return stream(c, async (s) => {
-      for (const line of audienceCsv(deps.sqlite, q)) await s.write(line);
+      await s.write(AUDIENCE_CSV_HEADER);
+      // One audit row per customer, recorded as their page is sent; the trail writes them in batches.
+      for (const page of audienceCsvPages(deps.sqlite, q)) {
+        await s.write(page.csv);
+        recordRead(deps.audit, c, 'audience.export', page.customerIds, filter);
+      }
     });
   });
 

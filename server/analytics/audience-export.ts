@@ -10,12 +10,14 @@ import { CONTACT_KIND, consentedLive, latestIdentifier } from './consented-custo
 
 const PAGE = 5000;
 
-export function* audienceCsv(
+export const AUDIENCE_CSV_HEADER = 'customer_id,name,stage,segment,channel,contact\n';
+
+/** The audience's CSV lines after the header, a page at a time, with the customers each page names (for the audit log). */
+export function* audienceCsvPages(
   sqlite: Database,
   filter: { channel: OutboundChannel; stage?: string | undefined; segment?: string | undefined },
-): Generator<string> {
+): Generator<{ csv: string; customerIds: string[] }> {
   const kind = CONTACT_KIND[filter.channel];
-  yield 'customer_id,name,stage,segment,channel,contact\n';
   // Keyset pages, each read to the end at once: no statement stays open across the stream's awaits,
   // while the write queue may commit on the same connection.
   const page = sqlite.query<
@@ -31,10 +33,10 @@ export function* audienceCsv(
   let after = '';
   for (;;) {
     const rows = page.all(kind, filter.stage ?? null, filter.segment ?? null, after);
-    for (const r of rows) {
-      if (kind !== null && r.contact === null) continue; // consented but nothing to reach them by
-      yield `${[r.id, r.name, r.stage, r.segment, filter.channel, r.contact].map(csvCell).join(',')}\n`;
-    }
+    // Consented but nothing to reach them by: not in the file.
+    const reachable = rows.filter((r) => kind === null || r.contact !== null);
+    const csv = reachable.map((r) => `${[r.id, r.name, r.stage, r.segment, filter.channel, r.contact].map(csvCell).join(',')}\n`).join('');
+    if (reachable.length > 0) yield { csv, customerIds: reachable.map((r) => r.id) };
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1]!.id;
   }

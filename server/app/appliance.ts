@@ -43,7 +43,7 @@ export function openAppliance(config: Config, clock: Clock = systemClock, log: L
     await walSync.durable();
     metrics.fsync((performance.now() - t0) / 1000);
   };
-  const writes = createWriteQueue(sqlite, { durable });
+  const writes = createWriteQueue(sqlite, { durable, log, fatal: () => process.exit(1) });
   const shipped = config.MODELS_DIR || SHIPPED_MODELS_DIR;
   const dataModelsDir = join(config.DATA_DIR, 'models');
   const inline = (registryLog: Logger): ScoreEngine =>

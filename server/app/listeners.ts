@@ -29,7 +29,7 @@ export function startListeners(config: Config, fetch: Fetch, log: Logger): Serve
   log.info('server.started', { role: 'store', store_id: config.STORE_ID, url: `${tls ? 'https' : 'http'}://${main.hostname}:${main.port}`, data_dir: config.DATA_DIR });
   const servers = [main];
   if (tls && config.TERMINAL_HTTP_PORT !== undefined) {
-    const terminals = Bun.serve({ ...common, port: config.TERMINAL_HTTP_PORT, fetch: terminalOnly(fetch) });
+    const terminals = Bun.serve({ ...common, port: config.TERMINAL_HTTP_PORT, fetch: terminalOnly(fetch, log) });
     log.info('server.terminal_port', { url: `http://${terminals.hostname}:${terminals.port}`, serves: 'POS ingest only' });
     servers.push(terminals);
   }

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../kernel/config.ts';
 import { InputError } from '../kernel/errors.ts';
 import { backupFileName, backupsDir, writeBackup } from '../db/backup-file.ts';
+import { backupSpace } from '../db/backup-space.ts';
 import { dbPath } from '../db/open.ts';
 import { restoreBackup } from '../db/restore-backup.ts';
 
@@ -15,10 +16,17 @@ export async function runBackup(args: string[], config: Config, now: number): Pr
   if (!existsSync(source)) throw new InputError('not_found', `no store database at ${source}`);
   const dir = backupsDir(config.DATA_DIR);
   const out = values.out ? resolve(values.out) : resolve(dir, backupFileName(config.STORE_ID, now));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const space = backupSpace(source, dir);
+  if (space.available < space.needed) {
+    throw new InputError('failed', `not enough free space for a backup in ${dir}: ${mib(space.needed)} MiB needed (the database × 1.2 + 64 MiB), ${mib(space.available)} MiB free`);
+  }
   const result = await writeBackup(source, out, dir);
   console.error(`backup of ${source}: ${result.bytes} bytes (${result.databaseBytes} uncompressed), sha256 ${result.sha256} in ${out}.sha256`);
   process.stdout.write(`${result.path}\n`);
 }
+
+const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));
 
 /** `restore FILE`, with the server stopped: verifies the backup, then puts it in place of store.db. */
 export async function runRestore(args: string[], config: Config, now: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checksumPath, isBackupWorkFile, parseBackupFileName } from './backup-file.ts';
+import { isProcessRunning } from '../kernel/process-running.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -34,6 +35,29 @@ export function pruneBackups(dir: string, storeId: string, keepDays: number, now
   }
   removeStaleWorkFiles(dir, now);
   return expired.map((b) => b.path);
+}
+
+/** The process that writes a work file (its name holds the pid), or null for a name of another form. */
+function workFileOwner(name: string): number | null {
+  const m = /^\.snapshot-(\d+)-\d+\.db$/.exec(name) ?? /\.(\d+)-\d+\.partial$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Removes the work files in `dir` of processes no longer running (a server or CLI stopped mid-backup): at the
+ * server's start, since a snapshot is as big as the database and the next backup may not fit beside it.
+ */
+export function removeWorkFilesOfEndedProcesses(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names.filter(isBackupWorkFile)) {
+    const pid = workFileOwner(name);
+    if (pid !== null && !isProcessRunning(pid)) rmSync(join(dir, name), { force: true });
+  }
 }
 
 /** Work files of backups whose process died (a day old: no backup runs that long), e.g. a server stopped mid-backup. */

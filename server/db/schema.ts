@@ -489,7 +489,7 @@ export const auditLog = sqliteTable(
     action: text('action').notNull(),
     /** Whose data; null for a list that names many (at-risk list, audience export). */
     customerId: text('customer_id'),
-    /** The route template answered, e.g. `GET /api/v1/customers/:id`. */
+    /** The route template answered, e.g. `GET /api/v1/customers/:id`; an audience export adds its filter (`?channel=sms`). */
     route: text('route').notNull(),
   },
   (t) => [index('audit_log_customer_idx').on(t.customerId, t.id), index('audit_log_actor_idx').on(t.actorId, t.id), index('audit_log_at_idx').on(t.at)],

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessRunning } from '../kernel/process-running.ts';
 
 /*
  * DATA_DIR/server.pid names the process serving this DATA_DIR while it runs, so that commands which must not
@@ -27,11 +28,5 @@ export function runningServerPid(dataDir: string): number | null {
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return pid;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user — still a running process.
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
-  }
+  return isProcessRunning(pid) ? pid : null;
 }

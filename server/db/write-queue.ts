@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { preparedSavepoint } from './savepoint.ts';
 import { AppError } from '../kernel/errors.ts';
 import { isStorageFull, storageFullError } from './storage-full.ts';
+import { errorFields, type Logger } from '../kernel/log.ts';
 
 /*
  * Group commit. bun:sqlite is synchronous, so one transaction and one fsync per request would cap ingest
@@ -48,7 +49,27 @@ export interface WriteQueue {
   depth(): number;
 }
 
-export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; durable: () => Promise<void> }): WriteQueue {
+export interface WriteQueueOptions {
+  maxGroup?: number;
+  durable: () => Promise<void>;
+  log: Logger;
+  /**
+   * Called when a failed ROLLBACK leaves the connection inside its transaction: every later BEGIN would fail.
+   * The appliance exits 1 and systemd restarts it; the WAL keeps everything committed.
+   */
+  fatal: () => void;
+}
+
+/** Whether the connection is inside a transaction; false once it is closed. */
+function stillInTransaction(sqlite: Database): boolean {
+  try {
+    return sqlite.inTransaction;
+  } catch {
+    return false;
+  }
+}
+
+export function createWriteQueue(sqlite: Database, opts: WriteQueueOptions): WriteQueue {
   const maxGroup = opts.maxGroup ?? 2000;
   const savepoint = preparedSavepoint(sqlite, 'item');
   let queue: Array<Pending<unknown>> = [];
@@ -84,8 +105,12 @@ export function createWriteQueue(sqlite: Database, opts: { maxGroup?: number; du
       try {
         if (sqlite.inTransaction) sqlite.run('ROLLBACK');
       } catch (rollbackError) {
-        // A ROLLBACK of a WAL transaction writes nothing; if it fails all the same, the connection is unusable.
-        console.error('write queue: ROLLBACK failed', rollbackError);
+        // A ROLLBACK of a WAL transaction writes nothing; if it fails all the same and leaves the connection in
+        // its transaction, every later BEGIN fails: only a new process recovers. A closed database (someone is
+        // stopping) is stuck in nothing.
+        const stuck = stillInTransaction(sqlite);
+        opts.log.error('write_queue.rollback_failed', { ...errorFields(rollbackError), group: group.length, stuck });
+        if (stuck) opts.fatal();
       }
       const failure = isStorageFull(error)
         ? storageFullError(error)

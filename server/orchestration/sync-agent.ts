@@ -5,6 +5,7 @@ import type { SyncBoard } from './sync-board.ts';
 import { applyPulled, createStorePullPort, pullContextOf } from './sync-pull.ts';
 import { truncateWalAfterErasure } from '../db/wal-scrub.ts';
 import { maskPersonalText, type Logger } from '../kernel/log.ts';
+import { urlWithoutCredentials } from '../kernel/url-without-credentials.ts';
 
 export type SyncStatusMessage =
   | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
@@ -70,7 +71,7 @@ export function startSyncAgent(deps: StoreDeps & { sync: SyncBoard }, dbFile: st
     if (!stopped) timer = setTimeout(runPull, delay);
   };
   timer = setTimeout(runPull, 0);
-  log.info('sync.started', { central_url: config.CENTRAL_URL, interval_s: config.SYNC_INTERVAL_S });
+  log.info('sync.started', { central_url: urlWithoutCredentials(config.CENTRAL_URL), interval_s: config.SYNC_INTERVAL_S });
   return {
     stop() {
       stopped = true;

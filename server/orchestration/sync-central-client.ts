@@ -1,5 +1,6 @@
 import { errorSchema } from '../contract/errors.ts';
 import type { Config } from '../kernel/config.ts';
+import { urlWithoutCredentials } from '../kernel/url-without-credentials.ts';
 
 /** How long one exchange with central may take before the store gives up on it (and retries later). */
 const TIMEOUT_MS = 60_000;
@@ -48,7 +49,7 @@ async function send(config: Config, path: string, init: { method: 'GET' | 'POST'
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    throw new SyncError(`central at ${central} cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SyncError(`central at ${urlWithoutCredentials(central)} cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
   }
   return res;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ModelVersion } from '../../sync/protocol.ts';
 import { PARTIAL_SUFFIX, ROLLED_BACK_SUFFIX } from '../scoring/serving/model-registry.ts';
 import { SyncError } from './sync-central-client.ts';
+import { isProcessRunning } from '../kernel/process-running.ts';
 
 /*
  * A model set central published, installed on the store: every file downloaded into
@@ -18,20 +19,11 @@ export type Install = 'installed' | 'present' | 'rolled-back';
 /** A file of the version, as central streams it (a SyncError when central refuses). */
 export type ModelDownload = (version: string, file: string) => Promise<Response>;
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Partial directories of this version left by a process that died mid-download. */
 function removeAbandoned(modelsDir: string, version: string): void {
   for (const name of readdirSync(modelsDir)) {
     const m = /^(.*)\.(\d+)\.tmp$/.exec(name);
-    if (m?.[1] === version && !isRunning(Number(m[2]))) rmSync(join(modelsDir, name), { recursive: true, force: true });
+    if (m?.[1] === version && !isProcessRunning(Number(m[2]))) rmSync(join(modelsDir, name), { recursive: true, force: true });
   }
 }
 

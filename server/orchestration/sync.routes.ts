@@ -10,6 +10,7 @@ import type { Config } from '../kernel/config.ts';
 import { receivedChainSettingsVersion } from './sync-chain-settings.ts';
 import { PULL_CURSOR_METRIC } from './sync-pull.ts';
 import { readPushCursor } from './sync-push-port.ts';
+import { urlWithoutCredentials } from '../kernel/url-without-credentials.ts';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
@@ -46,7 +47,7 @@ export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBo
     const since = push.success?.at ?? null;
     return c.json({
       enabled: Boolean(config.CENTRAL_URL && config.SYNC_TOKEN),
-      central_url: config.CENTRAL_URL ?? null,
+      central_url: config.CENTRAL_URL ? urlWithoutCredentials(config.CENTRAL_URL) : null,
       push: {
         cursor,
         last_seq: seq,
