@@ -11,6 +11,9 @@ import { type RestoreRecord, writeRestoreRecord } from './restore-record.ts';
 import { assertNotNewer } from './schema-version.ts';
 import { runningServerPid } from './server-pid.ts';
 
+/** `store.db.before-restore-<UTC time>`: the database a restore replaced (pruned by backup-retention.ts). */
+export const BEFORE_RESTORE = '.before-restore-';
+
 export interface RestoreResult {
   restored: string;
   /** Where the database that was in place is kept (null when there was none). */
@@ -51,7 +54,7 @@ export async function restoreBackup(dataDir: string, file: string, now: number):
     checkWhole(staged, file);
     const backupLastSeq = checkDatabase(staged, file);
     syncFile(staged);
-    const keptAs = existsSync(target) ? `${target}.before-restore-${utcStamp(now)}` : null;
+    const keptAs = existsSync(target) ? `${target}${BEFORE_RESTORE}${utcStamp(now)}` : null;
     if (keptAs) {
       renameSync(target, keptAs);
       // The WAL belongs with its database (SQLite finds it by the name + "-wal"); the -shm index is rebuilt.

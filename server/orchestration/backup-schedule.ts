@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.ts';
 import type { Config } from '../kernel/config.ts';
 import { errorFields, type Logger } from '../kernel/log.ts';
 import { backupFileName, type BackupResult, backupsDir } from '../db/backup-file.ts';
-import { listBackups, pruneBackups } from '../db/backup-retention.ts';
+import { listBackups, pruneBackups, pruneBeforeRestoreCopies } from '../db/backup-retention.ts';
 
 /** The first check waits this long after start, so a start-up (migrations, rescoring, the sweep) goes first. */
 export const FIRST_BACKUP_CHECK_MS = 10 * 60_000;
@@ -23,15 +23,18 @@ export interface BackupScheduleDeps {
 /**
  * Takes a backup into DATA_DIR/backups when this store's newest one there (automatic or `cli backup`) is
  * about a day old or missing, then deletes those older than BACKUP_KEEP_DAYS — only after a new one is written.
+ * At every check, databases a restore replaced (store.db.before-restore-*) older than BACKUP_KEEP_DAYS go too.
  */
 export async function backupIfDue(deps: BackupScheduleDeps): Promise<{ taken: BackupResult | null; pruned: string[] }> {
   const dir = backupsDir(deps.config.DATA_DIR);
   const now = deps.clock();
+  // Databases replaced by a restore age out at every check: nothing newer has to be written first.
+  const replaced = pruneBeforeRestoreCopies(deps.config.DATA_DIR, deps.config.BACKUP_KEEP_DAYS, now);
   // One dated ahead of now (the box's clock was set back since) does not count, or no backup would be due until then.
   const newest = listBackups(dir, deps.config.STORE_ID).find((b) => b.at <= now);
-  if (newest && now - newest.at < DUE_AFTER_MS) return { taken: null, pruned: [] };
+  if (newest && now - newest.at < DUE_AFTER_MS) return { taken: null, pruned: replaced };
   const taken = await deps.takeBackup(deps.source, join(dir, backupFileName(deps.config.STORE_ID, now)), dir);
-  return { taken, pruned: pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock()) };
+  return { taken, pruned: [...replaced, ...pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock())] };
 }
 
 /** Checks FIRST_BACKUP_CHECK_MS after start, then hourly; nothing when BACKUP_KEEP_DAYS is 0. */

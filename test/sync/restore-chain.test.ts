@@ -1,13 +1,15 @@
 import { Database } from 'bun:sqlite';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chainTotals } from '../../server/central/apply-store-push.ts';
 import { openCentralStorage } from '../../server/central/central-db.ts';
+import { syncStatusSchema } from '../../server/contract/sync.ts';
 import { dbPath } from '../../server/db/open.ts';
 import { killAllChildren, runCli, startCentral, startServer } from '../fault/server-process.ts';
 import { centralEngines } from '../support/central-engines.ts';
+import { cliSync } from '../support/cli-sync.ts';
 import { sale } from '../support/test-appliance.ts';
 
 /*
@@ -65,17 +67,29 @@ describe.each(centralEngines())('a store restored from a backup, central on $nam
     const perSale = storeTotals(dir).total / 6;
     expect((await store.stop()).code).toBe(0);
 
-    const restoreOut = await runRestore(dir, backup);
+    const restoreOut = runRestore(dir, backup);
     expect(restoreOut).toMatch(/erasures made since .*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z.* must be made again/);
     expect(storeTotals(dir).transactions).toBe(3);
 
     store = await startServer(dir);
     for (const r of ['N1', 'N2']) await post(store.url, r);
     expect((await store.stop()).code).toBe(0);
-    const pushed = await runSyncOnce(dir, syncEnv);
-    expect(pushed).toMatch(/warning: .*restore/);
-    // Sent again: nothing more arrives.
-    await sync();
+    const pushed = runSyncOnce(dir, syncEnv);
+    expect(pushed).toMatch(/warning: restore detected: central holds changes up to \d+, this store's log ended at \d+/);
+    expect(existsSync(join(dir, 'sync-restored-from.json'))).toBe(false);
+    // Once settled, a push neither moves the log again nor sends anything twice.
+    expect(runSyncOnce(dir, syncEnv)).not.toMatch(/restore/);
+
+    // The store's status keeps the record of the move (its log's row, across restarts).
+    store = await startServer(dir);
+    const manager = (await runCli(dir, ['token', 'create', '--role', 'manager'])).trim();
+    const status = syncStatusSchema.parse(await (await fetch(`${store.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${manager}` } })).json());
+    expect((await store.stop()).code).toBe(0);
+    expect(status.push.restored_gap).toMatchObject({ moved_changes: expect.any(Number) });
+    const gap = status.push.restored_gap!;
+    expect(gap.central_cursor).toBeGreaterThan(gap.store_last_seq);
+    expect(gap.moved_changes).toBeGreaterThan(0);
+    expect(status.push.cursor).toBe(status.push.last_seq);
 
     await central.stop();
     const storage = await openCentralStorage({ dataDir: centralDir, databaseUrl: dbEnv.DATABASE_URL ?? null });
@@ -89,18 +103,12 @@ describe.each(centralEngines())('a store restored from a backup, central on $nam
   }, 180_000);
 });
 
-/** `cli restore` (stderr: what it says to the operator). */
-async function runRestore(dir: string, backup: string): Promise<string> {
-  return cliStderr(dir, ['restore', backup], {});
-}
+/** `cli restore`: what it tells the operator (stderr). */
+const runRestore = (dir: string, backup: string) => cliStderr(dir, ['restore', backup], {});
+/** `cli sync --once`: what it tells the operator (stderr). */
+const runSyncOnce = (dir: string, env: Record<string, string>) => cliStderr(dir, ['sync', '--once'], env);
 
-/** `cli sync --once` and what it wrote on stderr. */
-async function runSyncOnce(dir: string, env: Record<string, string>): Promise<string> {
-  return cliStderr(dir, ['sync', '--once'], env);
-}
-
-async function cliStderr(dir: string, args: string[], env: Record<string, string>): Promise<string> {
-  const { cliSync } = await import('../support/cli-sync.ts');
+function cliStderr(dir: string, args: string[], env: Record<string, string>): string {
   const out = cliSync(dir, args, { STORE_ID: 'S001', ...env });
   expect(out.status, out.stderr).toBe(0);
   return out.stderr;
