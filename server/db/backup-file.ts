@@ -17,6 +17,9 @@ export const BACKUP_SUFFIX = '.db.zst';
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
+/** `store.db.before-restore-<UTC time>`: the database a restore replaced (pruned by backup-retention.ts). */
+export const BEFORE_RESTORE = '.before-restore-';
+
 export function backupsDir(dataDir: string): string {
   return join(dataDir, 'backups');
 }

@@ -1,8 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checksumPath, isBackupWorkFile, parseBackupFileName, parseUtcStamp } from './backup-file.ts';
+import { BEFORE_RESTORE, checksumPath, isBackupWorkFile, parseBackupFileName, parseUtcStamp } from './backup-file.ts';
 import { dbPath } from './open.ts';
-import { BEFORE_RESTORE } from './restore-backup.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -5,14 +5,11 @@ import { pipeline } from 'node:stream/promises';
 import { createZstdDecompress } from 'node:zlib';
 import { InputError } from '../kernel/errors.ts';
 import { lastSeq } from './change-log.ts';
-import { checksumPath, parseBackupFileName, sha256File, syncFile, utcStamp } from './backup-file.ts';
+import { BEFORE_RESTORE, checksumPath, parseBackupFileName, sha256File, syncFile, utcStamp } from './backup-file.ts';
 import { dbPath } from './open.ts';
 import { type RestoreRecord, writeRestoreRecord } from './restore-record.ts';
 import { assertNotNewer } from './schema-version.ts';
 import { runningServerPid } from './server-pid.ts';
-
-/** `store.db.before-restore-<UTC time>`: the database a restore replaced (pruned by backup-retention.ts). */
-export const BEFORE_RESTORE = '.before-restore-';
 
 export interface RestoreResult {
   restored: string;

@@ -10,6 +10,7 @@ import { dbPath } from '../../server/db/open.ts';
 import { killAllChildren, runCli, startCentral, startServer } from '../fault/server-process.ts';
 import { centralEngines } from '../support/central-engines.ts';
 import { cliSync } from '../support/cli-sync.ts';
+import { findEvent } from '../support/log-lines.ts';
 import { sale } from '../support/test-appliance.ts';
 
 /*
@@ -91,15 +92,33 @@ describe.each(centralEngines())('a store restored from a backup, central on $nam
     expect(gap.moved_changes).toBeGreaterThan(0);
     expect(status.push.cursor).toBe(status.push.last_seq);
 
+    // Again, with the server's background sync settling the restore while terminals sell (its own writer connection).
+    store = await startServer(dir);
+    const backup2 = (await runCli(dir, ['backup'])).trim();
+    await post(store.url, 'X1');
+    expect((await store.stop()).code).toBe(0);
+    await sync();
+    runRestore(dir, backup2);
+    store = await startServer(dir, 20_000, { ...syncEnv, SYNC_INTERVAL_S: '1' });
+    await post(store.url, 'Y1');
+    const deadline = Date.now() + 15_000;
+    while (!findEvent(store.output(), 'sync.push.done', (l) => Number(l.sent) > 0)) {
+      if (Date.now() > deadline) throw new Error(`no background push within 15 s:\n${store.output()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(findEvent(store.output(), 'sync.push.restored_gap')).toBeTruthy();
+    expect((await store.stop()).code).toBe(0);
+
     await central.stop();
     const storage = await openCentralStorage({ dataDir: centralDir, databaseUrl: dbEnv.DATABASE_URL ?? null });
     try {
-      // A1–A6 (A4–A6 are the chain's record of what the restore threw away here) and the new N1, N2: each once.
-      expect(await chainTotals(storage.db)).toEqual([{ storeId: 'S001', transactions: 8, total: Math.round(perSale * 8) }]);
+      // A1–A6 (A4–A6 are the chain's record of what the restore threw away here), N1, N2, X1 (thrown away by the
+      // second restore) and Y1: each once.
+      expect(await chainTotals(storage.db)).toEqual([{ storeId: 'S001', transactions: 10, total: Math.round(perSale * 10) }]);
     } finally {
       await storage.close();
     }
-    expect(storeTotals(dir).transactions).toBe(5);
+    expect(storeTotals(dir).transactions).toBe(6);
   }, 180_000);
 });
 
