@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backupFileName, checksumLine, checksumPath, sha256File } from '../server/db/backup-file.ts';
+import { backupFileName, checksumLine, checksumPath, sha256File, utcStamp } from '../server/db/backup-file.ts';
 import { backupInWorker } from '../server/db/backup-in-worker.ts';
 import { pruneBackups } from '../server/db/backup-retention.ts';
 import { dbPath } from '../server/db/open.ts';
@@ -198,12 +198,23 @@ describe('automatic backups', () => {
       utimesSync(leftover, new Date(now - 2 * DAY_MS), new Date(now - 2 * DAY_MS));
       const inProgress = join(dir, `${backupFileName('S001', now)}.4343-1764700000000.partial`);
       writeFileSync(inProgress, '');
+      // Databases restores replaced: they hold values erased since, so they age out like backups (with their WAL).
+      const replaced = (at: number) => {
+        const file = `${dbPath(t.dir)}.before-restore-${utcStamp(at)}`;
+        writeFileSync(file, 'old');
+        writeFileSync(`${file}-wal`, 'old');
+        return file;
+      };
+      const oldReplaced = replaced(now - 10 * DAY_MS);
+      const recentReplaced = replaced(now - 3 * DAY_MS);
       const deps = { config: t.config, source: dbPath(t.dir), clock: t.clock, takeBackup: backupInWorker };
 
       const first = await backupIfDue(deps);
       const taken = basename(first.taken!.path);
       expect(taken).toBe(backupFileName('S001', now));
-      expect(first.pruned.map((p) => basename(p))).toEqual([expired]);
+      expect(first.pruned.map((p) => basename(p))).toEqual([basename(oldReplaced), expired]);
+      expect([oldReplaced, `${oldReplaced}-wal`].filter((f) => existsSync(f))).toEqual([]);
+      expect([recentReplaced, `${recentReplaced}-wal`].filter((f) => existsSync(f))).toEqual([recentReplaced, `${recentReplaced}-wal`]);
       expect(readdirSync(dir).sort()).toEqual(
         [recent, otherStore, ahead, taken, 'notes.txt', basename(inProgress)].flatMap((f) => (f.endsWith('.zst') ? [f, `${f}.sha256`] : [f])).sort(),
       );

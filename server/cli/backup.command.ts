@@ -32,6 +32,15 @@ const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));
 export async function runRestore(args: string[], config: Config, now: number): Promise<void> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new InputError('invalid', 'usage: restore FILE');
-  const { restored, keptAs } = await restoreBackup(config.DATA_DIR, resolve(positionals[0]!), now);
+  const { restored, keptAs, record, backupTakenAt } = await restoreBackup(config.DATA_DIR, resolve(positionals[0]!), now);
   console.error(`restored ${positionals[0]} into ${restored}${keptAs ? `; the database it replaced is kept as ${keptAs}` : ''}`);
+  const taken = new Date(backupTakenAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Central does not send this store's own erasures back: the restored database holds the values again.
+  console.error(`reminder: erasures made since the backup (taken ${taken}) must be made again`);
+  if (record && config.CENTRAL_URL) {
+    console.error(
+      `sync: the next push asks central's cursor first; if central holds changes after the backup's last (${record.backup_last_seq}), ` +
+        'new changes are numbered after them and those stay at central as the record of what this restore threw away',
+    );
+  }
 }

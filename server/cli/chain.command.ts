@@ -64,6 +64,13 @@ export async function runSyncOnce(config: Config): Promise<void> {
     // the last; the bound keeps a store whose terminals sell during the pull from going round for ever.
     for (let round = 1; ; round++) {
       const run = await pushUntilCaughtUp(createStorePushPort(db, config, Date.now));
+      if (run.moved) {
+        const { centralCursor, storeSeq, moved } = run.moved;
+        console.error(
+          `warning: restore detected: central holds changes up to ${centralCursor}, this store's log ended at ${storeSeq}; ` +
+            `its ${moved} newer changes now follow ${centralCursor} (central keeps ${storeSeq + 1}–${centralCursor}, what the restore threw away here)`,
+        );
+      }
       if (run.clockSkewMs !== null) console.error(`warning: this store's clock is ${Math.round(run.clockSkewMs / 1000)} s off central's; its changes are flagged there`);
       console.error(`sync push: central has every change up to ${run.cursor} (${run.applied} sent in ${run.batches} pushes)`);
       const before = lastSeq(db);

@@ -20,6 +20,14 @@ export const syncStatusSchema = z.object({
     last_error_at: instant,
     /** This store's clock minus central's at the last push when beyond the bound (then central flags its changes). */
     clock_skew_ms: int.nullable(),
+    /**
+     * The last time central held more of this store's numbers than its log (a restore from a backup): the log
+     * was moved past central's cursor. Central keeps the changes after `store_last_seq` up to `central_cursor`:
+     * the facts the restore threw away here. Null: never happened.
+     */
+    restored_gap: z
+      .object({ central_cursor: int, store_last_seq: int, moved_changes: int, at: z.string() })
+      .nullable(),
   }),
   pull: z.object({
     /** The last item of central's outbox for this store that the store applied. */

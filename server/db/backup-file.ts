@@ -17,6 +17,9 @@ export const BACKUP_SUFFIX = '.db.zst';
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
+/** `store.db.before-restore-<UTC time>`: the database a restore replaced (pruned by backup-retention.ts). */
+export const BEFORE_RESTORE = '.before-restore-';
+
 export function backupsDir(dataDir: string): string {
   return join(dataDir, 'backups');
 }
@@ -42,10 +45,16 @@ export function isBackupWorkFile(name: string): boolean {
 
 /** The store and time (epoch ms) of a file named by backupFileName, else null (a file someone else put there). */
 export function parseBackupFileName(name: string): { storeId: string; at: number } | null {
-  const m = /^store-([A-Za-z0-9_-]{1,32})-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.db\.zst$/.exec(name);
-  if (!m) return null;
-  const at = Date.parse(`${m[2]}-${m[3]}-${m[4]}T${m[5]}:${m[6]}:${m[7]}Z`);
-  return Number.isFinite(at) ? { storeId: m[1]!, at } : null;
+  const m = /^store-([A-Za-z0-9_-]{1,32})-(\d{8}T\d{6}Z)\.db\.zst$/.exec(name);
+  const at = m ? parseUtcStamp(m[2]!) : null;
+  return at === null ? null : { storeId: m![1]!, at };
+}
+
+/** The epoch ms of a utcStamp (`20261203T073216Z`); null when it is not one. */
+export function parseUtcStamp(stamp: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(stamp);
+  const at = m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : NaN;
+  return Number.isFinite(at) ? at : null;
 }
 
 /** sha256 (hex) of a file, read as a stream. */

@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { checksumPath, isBackupWorkFile, parseBackupFileName } from './backup-file.ts';
+import { basename, join } from 'node:path';
+import { BEFORE_RESTORE, checksumPath, isBackupWorkFile, parseBackupFileName, parseUtcStamp } from './backup-file.ts';
+import { dbPath } from './open.ts';
 import { isProcessRunning } from '../kernel/process-running.ts';
 
 const DAY_MS = 86_400_000;
@@ -67,4 +68,28 @@ function removeStaleWorkFiles(dir: string, now: number): void {
     const modifiedAt = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
     if (modifiedAt !== undefined && modifiedAt < now - DAY_MS) rmSync(path, { force: true });
   }
+}
+
+/**
+ * Deletes the databases restores replaced (`store.db.before-restore-<UTC time>`, with their -wal and -shm)
+ * kept more than `keepDays` days since that restore: they hold values erased since, like a backup, so they
+ * age out with the same retention (all of them: the live database is the newest copy). Returns their paths.
+ */
+export function pruneBeforeRestoreCopies(dataDir: string, keepDays: number, now: number): string[] {
+  const prefix = `${basename(dbPath(dataDir))}${BEFORE_RESTORE}`;
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return [];
+  }
+  const expired = names
+    .filter((name) => name.startsWith(prefix))
+    .filter((name) => {
+      const at = parseUtcStamp(name.slice(prefix.length));
+      return at !== null && at < now - keepDays * DAY_MS;
+    })
+    .map((name) => join(dataDir, name));
+  for (const path of expired) for (const f of [`${path}-wal`, `${path}-shm`, path]) rmSync(f, { force: true });
+  return expired;
 }

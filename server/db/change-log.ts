@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { type ChangeKind, type EventFact, type LedgerFact, type LineFact, replayFact, type TransactionFact } from './fact-writer.ts';
+import { type ChangeKind, type EventFact, type LedgerFact, type LineFact, replayFact, RESTORE_GAP_KIND, type RestoredGap, type TransactionFact } from './fact-writer.ts';
 
 /** One numbered fact of the change log, with the fact as stored (what sync ships). */
 export type Change =
@@ -16,6 +16,12 @@ export function lastSeq(sqlite: Database): number {
   return sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM change_log').get()?.seq ?? 0;
 }
 
+/** The last move of the log past central's cursor after a restore (fact-writer's moveLogPast), if any. */
+export function lastRestoredGap(sqlite: Database): RestoredGap | null {
+  const row = sqlite.query<{ ref: string }, [string]>('SELECT ref FROM change_log WHERE kind = ? ORDER BY seq DESC LIMIT 1').get(RESTORE_GAP_KIND);
+  return row ? (JSON.parse(row.ref) as RestoredGap) : null;
+}
+
 /**
  * The facts numbered after `afterSeq`, at most `limit` of them, in order. Read a kind at a time over the range
  * (one statement each for transactions, their lines, ledger entries and events, joined through change_log),
@@ -23,8 +29,8 @@ export function lastSeq(sqlite: Database): number {
  */
 export function readChanges(sqlite: Database, afterSeq: number, limit: number): Change[] {
   const rows = sqlite
-    .query<{ seq: number; kind: ChangeKind; ref: string }, [number, number]>('SELECT seq, kind, ref FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?')
-    .all(afterSeq, limit);
+    .query<{ seq: number; kind: ChangeKind; ref: string }, [number, string, number]>('SELECT seq, kind, ref FROM change_log WHERE seq > ? AND kind != ? ORDER BY seq LIMIT ?')
+    .all(afterSeq, RESTORE_GAP_KIND, limit);
   if (rows.length === 0) return [];
   const range: [number, number, ChangeKind] = [afterSeq, rows.at(-1)!.seq, 'transaction'];
   const inRange = 'FROM change_log c JOIN';

@@ -9,6 +9,22 @@ import { newId } from '../kernel/ids.ts';
  */
 
 export type ChangeKind = 'transaction' | 'ledger' | 'event';
+/**
+ * A row of change_log that numbers no fact: it marks where a restored store's log was moved past central's
+ * cursor (moveLogPast). Never shipped; its `ref` holds the move as JSON (RestoredGap).
+ */
+export const RESTORE_GAP_KIND = 'restore_gap';
+
+/** A move of the log past central's cursor after a restore (epoch ms). */
+export interface RestoredGap {
+  /** Central's cursor for this store when the store learnt of it: the numbers up to it are central's. */
+  central_cursor: number;
+  /** The store's last number that central's cursor covers (the backup's last, or the log's last without a restore record). */
+  store_last_seq: number;
+  /** Facts written after the restore, renumbered to follow central's cursor. */
+  moved: number;
+  at: number;
+}
 
 /** A transaction row as stored (minor units, thousandths, epoch ms; signed: returns are negative). */
 export interface TransactionFact {
@@ -222,4 +238,30 @@ export function tombstoneEvents(
     if (next !== row.data) changed += update.run(next, row.id).changes;
   }
   return changed;
+}
+
+/**
+ * After a restore: central holds this store's numbers up to `centralCursor`, but the numbers after `storeSeq`
+ * there are facts the restore threw away (`storeSeq` null: the log's last number, read in the transaction). In
+ * one transaction the facts numbered after `storeSeq` here (written since the restore) are renumbered to follow
+ * `centralCursor`, in their order, and a RESTORE_GAP_KIND row takes the number `centralCursor` itself, so new
+ * facts continue after it. Nothing when central is not ahead, or when this restore was moved already (a
+ * restore_gap row after `storeSeq` can only have been written since: the backup's log ends at `storeSeq`).
+ * `sqlite` must be a writable connection; the immediate transaction waits for the server's writer.
+ */
+export function moveLogPast(sqlite: Database, storeSeq: number | null, centralCursor: number, at: number): RestoredGap | null {
+  return sqlite.transaction((): RestoredGap | null => {
+    const from = storeSeq ?? sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM change_log').get()?.seq ?? 0;
+    const shift = centralCursor - from;
+    if (shift <= 0) return null;
+    const movedAlready = sqlite.query<{ n: number }, [number, string]>('SELECT count(*) AS n FROM change_log WHERE seq > ? AND kind = ?').get(from, RESTORE_GAP_KIND)!.n;
+    if (movedAlready > 0) return null;
+    const moved = sqlite.query<{ n: number }, [number]>('SELECT count(*) AS n FROM change_log WHERE seq > ?').get(from)!.n;
+    // Through negative numbers: seq is the primary key, and a row moved up must not meet one not moved yet.
+    sqlite.query('UPDATE change_log SET seq = -(seq + ?) WHERE seq > ?').run(shift, from);
+    sqlite.query('UPDATE change_log SET seq = -seq WHERE seq < 0').run();
+    const gap: RestoredGap = { central_cursor: centralCursor, store_last_seq: from, moved, at };
+    sqlite.query('INSERT INTO change_log (seq, kind, ref) VALUES (?, ?, ?)').run(centralCursor, RESTORE_GAP_KIND, JSON.stringify(gap));
+    return gap;
+  }).immediate();
 }

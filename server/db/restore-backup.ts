@@ -1,11 +1,13 @@
 import { Database } from 'bun:sqlite';
 import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createZstdDecompress } from 'node:zlib';
 import { InputError } from '../kernel/errors.ts';
-import { checksumPath, sha256File, syncFile, utcStamp } from './backup-file.ts';
+import { lastSeq } from './change-log.ts';
+import { BEFORE_RESTORE, checksumPath, parseBackupFileName, sha256File, syncFile, utcStamp } from './backup-file.ts';
 import { dbPath } from './open.ts';
+import { type RestoreRecord, writeRestoreRecord } from './restore-record.ts';
 import { assertNotNewer } from './schema-version.ts';
 import { runningServerPid } from './server-pid.ts';
 
@@ -13,6 +15,10 @@ export interface RestoreResult {
   restored: string;
   /** Where the database that was in place is kept (null when there was none). */
   keptAs: string | null;
+  /** What the next push settles with central (null: a backup from before the change log). */
+  record: RestoreRecord | null;
+  /** When the backup was taken (epoch ms). */
+  backupTakenAt: number;
 }
 
 /**
@@ -20,6 +26,7 @@ export interface RestoreResult {
  * anything is replaced: no running server, the checksum, a database SQLite finds intact (integrity_check),
  * not from a newer release. The database that was there is kept beside it as `store.db.before-restore-<ts>`
  * (with its WAL, which may hold its last commits). Each refusal is an InputError with one line to show.
+ * Once in place, the backup's last change-log number is recorded for the next push (restore-record.ts).
  */
 export async function restoreBackup(dataDir: string, file: string, now: number): Promise<RestoreResult> {
   const pid = runningServerPid(dataDir);
@@ -42,9 +49,9 @@ export async function restoreBackup(dataDir: string, file: string, now: number):
       throw new InputError('invalid', `${file} is not a readable zstd backup (${reason(error)}); nothing restored`);
     }
     checkWhole(staged, file);
-    checkDatabase(staged, file);
+    const backupLastSeq = checkDatabase(staged, file);
     syncFile(staged);
-    const keptAs = existsSync(target) ? `${target}.before-restore-${utcStamp(now)}` : null;
+    const keptAs = existsSync(target) ? `${target}${BEFORE_RESTORE}${utcStamp(now)}` : null;
     if (keptAs) {
       renameSync(target, keptAs);
       // The WAL belongs with its database (SQLite finds it by the name + "-wal"); the -shm index is rebuilt.
@@ -54,7 +61,10 @@ export async function restoreBackup(dataDir: string, file: string, now: number):
     rmSync(`${target}-shm`, { force: true });
     renameSync(staged, target);
     syncFile(dataDir);
-    return { restored: target, keptAs };
+    const backupTakenAt = parseBackupFileName(basename(file))?.at ?? statSync(file).mtimeMs;
+    const record = backupLastSeq === null ? null : { backup_last_seq: backupLastSeq, backup_taken_at: backupTakenAt, restored_at: now };
+    if (record) writeRestoreRecord(dataDir, record);
+    return { restored: target, keptAs, record, backupTakenAt };
   } finally {
     rmSync(staged, { force: true });
     rmSync(`${staged}-wal`, { force: true });
@@ -87,8 +97,11 @@ function checkWhole(staged: string, file: string): void {
   }
 }
 
-/** The staged copy opens as an intact SQLite database of this release or an older one. */
-function checkDatabase(staged: string, file: string): void {
+/**
+ * The staged copy opens as an intact SQLite database of this release or an older one. Returns its last
+ * change-log number (null: a database from before the change log, which its first start numbers).
+ */
+function checkDatabase(staged: string, file: string): number | null {
   let db: Database;
   try {
     db = new Database(staged, { readonly: true, create: false });
@@ -115,6 +128,8 @@ function checkDatabase(staged: string, file: string): void {
     }
     const isStore = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('__drizzle_migrations', 'transactions')").get();
     if (isStore?.n !== 2) throw new InputError('invalid', `${file} is not a store database (no migrations or transactions table); nothing restored`);
+    const hasLog = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'change_log'").get()?.n === 1;
+    return hasLog ? lastSeq(db) : null;
   } finally {
     db.close();
   }

@@ -251,11 +251,13 @@ export const customerEvents = sqliteTable(
 /**
  * The store's change log: one row per fact, numbered in the order the facts were written (per store,
  * gap-free: rows are never deleted). This is what sync ships, after the cursor central acknowledged.
- * `ref` is the fact's key in its table (transaction id, ledger entry id, event id).
+ * `ref` is the fact's key in its table (transaction id, ledger entry id, event id). One exception: after a
+ * restore, a `restore_gap` row (no fact, never shipped) marks where the log was moved past central's cursor;
+ * the numbers between belong to the facts the restore threw away, kept at central (fact-writer's moveLogPast).
  */
 export const changeLog = sqliteTable('change_log', {
   seq: integer('seq').primaryKey(),
-  kind: text('kind', { enum: ['transaction', 'ledger', 'event'] }).notNull(),
+  kind: text('kind', { enum: ['transaction', 'ledger', 'event', 'restore_gap'] }).notNull(),
   ref: text('ref').notNull(),
 });
 

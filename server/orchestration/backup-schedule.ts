@@ -4,7 +4,7 @@ import type { Clock } from '../kernel/clock.ts';
 import type { Config } from '../kernel/config.ts';
 import { errorFields, type Logger } from '../kernel/log.ts';
 import { backupFileName, type BackupResult, backupsDir } from '../db/backup-file.ts';
-import { listBackups, pruneBackups, removeWorkFilesOfEndedProcesses } from '../db/backup-retention.ts';
+import { listBackups, pruneBackups, pruneBeforeRestoreCopies, removeWorkFilesOfEndedProcesses } from '../db/backup-retention.ts';
 import { backupSpace, type BackupSpace, freeBytes } from '../db/backup-space.ts';
 
 /** The first check waits this long after start, so a start-up (migrations, rescoring, the sweep) goes first. */
@@ -24,23 +24,26 @@ export interface BackupScheduleDeps {
   freeBytes?: (dir: string) => number;
 }
 
-export type BackupCheck = { taken: BackupResult | null; pruned: string[] } | { taken: null; pruned: []; skipped: BackupSpace };
+export type BackupCheck = { taken: BackupResult | null; pruned: string[] } | { taken: null; pruned: string[]; skipped: BackupSpace };
 
 /**
  * Takes a backup into DATA_DIR/backups when this store's newest one there (automatic or `cli backup`) is
  * about a day old or missing, then deletes those older than BACKUP_KEEP_DAYS — only after a new one is written.
+ * At every check, databases a restore replaced (store.db.before-restore-*) older than BACKUP_KEEP_DAYS go too.
  */
 export async function backupIfDue(deps: BackupScheduleDeps): Promise<BackupCheck> {
   const dir = backupsDir(deps.config.DATA_DIR);
   const now = deps.clock();
+  // Databases replaced by a restore age out at every check: nothing newer has to be written first.
+  const replaced = pruneBeforeRestoreCopies(deps.config.DATA_DIR, deps.config.BACKUP_KEEP_DAYS, now);
   // One dated ahead of now (the box's clock was set back since) does not count, or no backup would be due until then.
   const newest = listBackups(dir, deps.config.STORE_ID).find((b) => b.at <= now);
-  if (newest && now - newest.at < DUE_AFTER_MS) return { taken: null, pruned: [] };
+  if (newest && now - newest.at < DUE_AFTER_MS) return { taken: null, pruned: replaced };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const space = backupSpace(deps.source, dir, deps.freeBytes ?? freeBytes);
-  if (space.available < space.needed) return { taken: null, pruned: [], skipped: space };
+  if (space.available < space.needed) return { taken: null, pruned: replaced, skipped: space };
   const taken = await deps.takeBackup(deps.source, join(dir, backupFileName(deps.config.STORE_ID, now)), dir);
-  return { taken, pruned: pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock()) };
+  return { taken, pruned: [...replaced, ...pruneBackups(dir, deps.config.STORE_ID, deps.config.BACKUP_KEEP_DAYS, deps.clock())] };
 }
 
 /** One check of the schedule: backupIfDue, with what it did (taken, skipped for space, failed) as a log event. */

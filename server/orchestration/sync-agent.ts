@@ -1,5 +1,6 @@
 import { retryDelayMs } from '../../sync/backoff.ts';
 import { pullUntilCaughtUp } from '../../sync/store/pull-loop.ts';
+import type { LogMove } from '../../sync/store/push-loop.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { SyncBoard } from './sync-board.ts';
 import { applyPulled, createStorePullPort, pullContextOf } from './sync-pull.ts';
@@ -8,7 +9,7 @@ import { maskPersonalText, type Logger } from '../kernel/log.ts';
 import { urlWithoutCredentials } from '../kernel/url-without-credentials.ts';
 
 export type SyncStatusMessage =
-  | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null }
+  | { ok: true; at: number; cursor: number; applied: number; clockSkewMs: number | null; moved?: LogMove | null }
   | { ok: false; at: number; error: string };
 
 export interface SyncAgent {
@@ -25,6 +26,7 @@ function tracker(direction: 'push' | 'pull', board: SyncBoard, log: Logger) {
     if (m.ok) {
       if (m.applied > 0 || before?.ok === false) log.info(`sync.${direction}.done`, { cursor: m.cursor, [direction === 'push' ? 'sent' : 'applied']: m.applied });
       if (m.clockSkewMs !== null) log.warn('sync.clock_skew', { skew_s: Math.round(m.clockSkewMs / 1000) });
+      if (m.moved) log.warn('sync.push.restored_gap', { central_cursor: m.moved.centralCursor, store_last_seq: m.moved.storeSeq, moved: m.moved.moved });
       board.record(direction, { at: m.at, ok: true, error: null, cursor: m.cursor, clockSkewMs: m.clockSkewMs });
     } else {
       // The error text comes from the network or central's error body (its code and message), not from a customer's values; masked all the same.

@@ -7,6 +7,9 @@ import { compareHlc, encodeHlc, type Hlc, tick, zeroHlc } from '../../sync/hlc.t
 import { SYNC_PATHS } from '../../sync/paths.ts';
 import { pushAckSchema } from '../../sync/protocol.ts';
 import type { StorePushPort } from '../../sync/store/push-loop.ts';
+import { lastSeq } from '../db/change-log.ts';
+import { moveLogPast } from '../db/fact-writer.ts';
+import { clearRestoreRecord, readRestoreRecord } from '../db/restore-record.ts';
 import type { Config } from '../kernel/config.ts';
 import { readProfileClock } from '../identity/profile-clock.ts';
 import { centralRequest, refused } from './sync-central-client.ts';
@@ -37,9 +40,15 @@ const pushHeaders = (encoding: PushEncoding) => ({ 'content-type': 'application/
  * The store's end of the push: batches read from `sqlite` (a connection of the caller's: the server gives its
  * sync thread its own), sent to CENTRAL_URL compressed (compressPush) with the store's credential. The acknowledged
  * cursor is kept in DATA_DIR/sync-push-cursor (written whole, then renamed into place); central holds the
- * authoritative one and corrects a lost or stale file with a gap answer.
+ * authoritative one and corrects a lost or stale file with a gap answer. `withWriter` lends a writable
+ * connection for the rare move of the log after a restore (the default: `sqlite` itself, when it is one).
  */
-export function createStorePushPort(sqlite: Database, config: Config, now: () => number): StorePushPort {
+export function createStorePushPort(
+  sqlite: Database,
+  config: Config,
+  now: () => number,
+  withWriter: <T>(write: (db: Database) => T) => T = (write) => write(sqlite),
+): StorePushPort {
   const cursorFile = pushCursorFile(config.DATA_DIR);
   const policy = { chainSecret: config.CHAIN_SECRET ?? '', piiTransfer: config.SYNC_PII_TRANSFER };
   let clock: Hlc = zeroHlc(config.STORE_ID);
@@ -69,5 +78,13 @@ export function createStorePushPort(sqlite: Database, config: Config, now: () =>
       if (answer.status === 409 && answer.error?.code === 'sync_gap') return { gap: (answer.error.details as { cursor: number }).cursor };
       throw refused('push', answer);
     },
+    lastSeq: () => lastSeq(sqlite),
+    restoredFrom: () => readRestoreRecord(config.DATA_DIR)?.backup_last_seq ?? null,
+    moveLogPast(storeSeq, centralCursor) {
+      const gap = withWriter((db) => moveLogPast(db, storeSeq, centralCursor, now()));
+      clearRestoreRecord(config.DATA_DIR);
+      return gap && { centralCursor: gap.central_cursor, storeSeq: gap.store_last_seq, moved: gap.moved };
+    },
+    settleRestore: () => clearRestoreRecord(config.DATA_DIR),
   };
 }

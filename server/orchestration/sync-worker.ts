@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite';
 import { retryDelayMs } from '../../sync/backoff.ts';
 import { pushUntilCaughtUp } from '../../sync/store/push-loop.ts';
 import type { Config } from '../kernel/config.ts';
+import { BUSY_TIMEOUT_MS } from '../db/open.ts';
 import { createStorePushPort } from './sync-push-port.ts';
 import type { SyncStatusMessage } from './sync-agent.ts';
 
@@ -20,7 +21,17 @@ self.onmessage = (event: MessageEvent<{ file: string; config: Config }>) => {
   const { file, config } = event.data;
   const db = new Database(file, { readonly: true });
   db.exec('PRAGMA busy_timeout = 5000');
-  const port = createStorePushPort(db, config, Date.now);
+  const port = createStorePushPort(db, config, Date.now, (write) => {
+    // Only to move the log after a restore (once): a writable connection of its own, set up as the store's.
+    const writer = new Database(file);
+    try {
+      writer.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      writer.exec('PRAGMA secure_delete = ON');
+      return write(writer);
+    } finally {
+      writer.close();
+    }
+  });
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = async () => {
@@ -28,7 +39,7 @@ self.onmessage = (event: MessageEvent<{ file: string; config: Config }>) => {
     try {
       const r = await pushUntilCaughtUp(port);
       failures = 0;
-      self.postMessage({ ok: true, at: Date.now(), cursor: r.cursor, applied: r.applied, clockSkewMs: r.clockSkewMs } satisfies SyncStatusMessage);
+      self.postMessage({ ok: true, at: Date.now(), cursor: r.cursor, applied: r.applied, clockSkewMs: r.clockSkewMs, moved: r.moved } satisfies SyncStatusMessage);
     } catch (error) {
       delay = Math.max(RETRY_BASE_MS, retryDelayMs(failures++, { baseMs: RETRY_BASE_MS, maxMs: Math.min(RETRY_MAX_MS, delay), random: Math.random }));
       self.postMessage({ ok: false, at: Date.now(), error: error instanceof Error ? error.message : String(error) } satisfies SyncStatusMessage);

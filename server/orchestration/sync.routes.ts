@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { ACCESS, type AuthEnv, requireRole } from '../auth/auth.middleware.ts';
 import type { SyncStatus } from '../contract/sync.ts';
-import { lastSeq } from '../db/change-log.ts';
+import { lastRestoredGap, lastSeq } from '../db/change-log.ts';
 import { getMetric } from '../db/store-metrics.ts';
 import type { StoreDeps } from '../db/store-deps.ts';
 import type { SyncBoard } from './sync-board.ts';
@@ -45,6 +45,7 @@ export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBo
     const seq = lastSeq(deps.sqlite);
     const lag = pushLag(deps);
     const since = push.success?.at ?? null;
+    const gap = lastRestoredGap(deps.sqlite);
     return c.json({
       enabled: Boolean(config.CENTRAL_URL && config.SYNC_TOKEN),
       central_url: config.CENTRAL_URL ? urlWithoutCredentials(config.CENTRAL_URL) : null,
@@ -57,6 +58,7 @@ export function syncRoutes(deps: StoreDeps & { auth: Authenticator; sync: SyncBo
         last_error: push.run?.ok === false ? push.run.error : null,
         last_error_at: iso(push.failure?.at),
         clock_skew_ms: push.success?.clockSkewMs ?? null,
+        restored_gap: gap && { central_cursor: gap.central_cursor, store_last_seq: gap.store_last_seq, moved_changes: gap.moved, at: iso(gap.at)! },
       },
       pull: {
         cursor: getMetric<number>(deps.sqlite, PULL_CURSOR_METRIC) ?? 0,
