@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyLoadRecord, runPosLoad } from './pos-load.ts';
-import { killAllChildren, runCli, startServer } from './server-process.ts';
+import { runCli, startServer } from './server-process.ts';
 import { checkAcknowledged, checkNoStrangers, checkPoints, openStore } from './store-checks.ts';
+import { dataDirsRemovedAfterAll, faultSeed, sleep } from './fault-run.ts';
 
 /*
  * "A backup taken during a bench:ingest-style load restores to a database holding every sale acknowledged
@@ -13,16 +14,8 @@ import { checkAcknowledged, checkNoStrangers, checkPoints, openStore } from './s
  * the backup is restored by `cli restore` into a new DATA_DIR and read there.
  */
 
-const SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
-console.log(`backup-under-load: FAULT_SEED=${SEED}`);
-
-const dirs: string[] = [];
-afterAll(async () => {
-  await killAllChildren();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SEED = faultSeed('backup-under-load');
+const dirs = dataDirsRemovedAfterAll();
 
 describe('a backup taken under POS load', () => {
   it('restores every sale acknowledged before it began, intact', async () => {

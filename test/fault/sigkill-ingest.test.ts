@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../server/demo/random.ts';
 import { type Ack, postEach, resultOf, runPosLoad, sameAnswerButCustomer, txKey } from './pos-load.ts';
-import { killAllChildren, runCli, startServer } from './server-process.ts';
+import { runCli, startServer } from './server-process.ts';
 import { canonicalizer, checkAcknowledged, checkRetries, checkNoStrangers, checkPoints, derivedSnapshot, factCounts, openStore, readTransactions } from './store-checks.ts';
+import { dataDirsRemovedAfterAll, faultSeed, sleep } from './fault-run.ts';
 
 /*
  * "No acknowledged POS transaction is lost or counted twice." Each cycle starts the real server as its own
@@ -27,16 +28,8 @@ import { canonicalizer, checkAcknowledged, checkRetries, checkNoStrangers, check
 
 const CYCLES = 5;
 const POSTERS = 24;
-const BASE_SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
-console.log(`sigkill-ingest: FAULT_SEED=${BASE_SEED}`);
-
-const dirs: string[] = [];
-afterAll(async () => {
-  await killAllChildren();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const BASE_SEED = faultSeed('sigkill-ingest');
+const dirs = dataDirsRemovedAfterAll();
 
 async function killCycle(seed: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'store-fault-'));

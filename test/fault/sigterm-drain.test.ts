@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../server/demo/random.ts';
 import { postEach, runPosLoad, txKey } from './pos-load.ts';
-import { killAllChildren, runCli, startServer } from './server-process.ts';
+import { runCli, startServer } from './server-process.ts';
 import { checkAcknowledged, checkNoStrangers, checkRetries, openStore, readTransactions } from './store-checks.ts';
 import { findEvent } from '../support/log-lines.ts';
+import { dataDirsRemovedAfterAll, faultSeed, sleep } from './fault-run.ts';
 
 /*
  * Point 11 of issue #10: SIGTERM under POS load. The real server stops accepting, answers what is in flight,
@@ -15,16 +16,8 @@ import { findEvent } from '../support/log-lines.ts';
  * that got no answer (refused once the listener closed) is either absent or stored once.
  */
 
-const SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
-console.log(`sigterm-drain: FAULT_SEED=${SEED}`);
-
-const dirs: string[] = [];
-afterAll(async () => {
-  await killAllChildren();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SEED = faultSeed('sigterm-drain');
+const dirs = dataDirsRemovedAfterAll();
 
 describe('SIGTERM during POS ingest', () => {
   it(`drains, exits 0 within 10 s, and keeps every acknowledged sale (seed ${SEED})`, async () => {
